@@ -1,0 +1,44 @@
+# The README's two commands: `make run` and `make test`. Both set up from scratch.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# PostgreSQL for the second test run: TEST_DATABASE_URL, else a local server if one answers.
+PG_LOCAL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint test-sqlite test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.env:
+	cp .env.example .env
+	@echo "created .env from .env.example: fill in your Slack tokens (README, 'Create the Slack app')"
+
+run: $(STAMP) .env
+	$(BIN)/coopnews run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test-sqlite: $(STAMP)
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	@url="$${TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		url="$(PG_LOCAL)"; fi; \
+	if [ -n "$$url" ]; then \
+		echo "== tests on PostgreSQL"; TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest -q; \
+	else echo "== no PostgreSQL: set TEST_DATABASE_URL to run the suite on it"; fi
+
+test: lint test-sqlite test-postgres
+
+bench: $(STAMP)
+	$(BIN)/python bench/latest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Everything Slack: the Bolt app, listeners, Block Kit views, scheduler, CLI, settings."""

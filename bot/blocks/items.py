@@ -1,0 +1,82 @@
+"""Messages that list items: `latest`, and (later) search results and announcements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from bot.blocks.text import escape, format_date, link, shorten
+
+
+class ItemLike(Protocol):
+    id: int
+    title: str
+    url: str | None
+    category: str | None
+    summary: str | None
+
+    @property
+    def published_at(self): ...
+
+
+SUMMARY_LIMIT = 280
+
+# Extra controls for an item (e.g. an admin's Edit/Delete menu), or None.
+Accessory = Callable[[ItemLike], dict | None]
+
+
+def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict]:
+    text = f"*{link(item.url, item.title)}*"
+    summary = shorten(item.summary, SUMMARY_LIMIT)
+    if summary:
+        text += "\n" + escape(summary)
+    section: dict = {
+        "type": "section",
+        "block_id": f"item-{item.id}",
+        "text": {"type": "mrkdwn", "text": text},
+    }
+    extra = accessory(item) if accessory else None
+    if extra:
+        section["accessory"] = extra
+    meta = format_date(item.published_at)
+    if item.category:
+        meta += f" · {escape(item.category)}"
+    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": meta}]}
+    return [section, context]
+
+
+def item_fallback(item: ItemLike) -> str:
+    """Plain top-level `text` for one item (notifications, screen readers), escaped too."""
+    return f"{escape(item.title)} ({format_date(item.published_at)})"
+
+
+def item_list_message(
+    items: Sequence[ItemLike],
+    heading: str,
+    accessory: Accessory | None = None,
+    footer: list[dict] | None = None,
+) -> dict:
+    """A message listing items under a heading; `heading` is our own trusted mrkdwn."""
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    for item in items:
+        blocks.append({"type": "divider"})
+        blocks.extend(item_blocks(item, accessory))
+    blocks.extend(footer or [])
+    titles = "; ".join(item_fallback(i) for i in items)
+    return {"text": shorten(f"{_plain(heading)}: {titles}", 2900), "blocks": blocks}
+
+
+def latest_heading(count: int, category: str | None) -> str:
+    what = "item" if count == 1 else "items"
+    if category:
+        return f"*The {count} newest {what} in {escape(category)}*"
+    return f"*The {count} newest {what}*"
+
+
+def _plain(heading: str) -> str:
+    return heading.replace("*", "")
+
+
+def notice_message(text: str) -> dict:
+    """A short message of our own mrkdwn (help, refusals, empty results)."""
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}

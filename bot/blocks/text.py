@@ -1,0 +1,71 @@
+"""Turning item text (data) into safe mrkdwn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def escape(text: str | None) -> str:
+    """Escape the three characters Slack treats as control sequences in mrkdwn.
+
+    With `&`, `<` and `>` escaped, text can never form `<!channel>`,
+    `<@U123>`, `<#C123>` or `<http://evil|innocent>`.
+    """
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL made safe to sit inside `<url|label>`, or None."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https"):
+        return None
+    # `|` and `>` would end the URL part early; spaces and `<` break it too.
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def link(url: str | None, label: str) -> str:
+    """`<url|label>` when the URL is usable, else just the escaped label."""
+    href = safe_url(url)
+    label = escape(label)
+    return f"<{href}|{label}>" if href else label
+
+
+def shorten(text: str | None, limit: int = 280) -> str:
+    """Cut text at a word boundary, adding an ellipsis; whitespace normalised."""
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0]
+    if len(cut) < limit // 2:  # one very long word: cut it
+        cut = text[:limit]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def format_date(moment: datetime) -> str:
+    return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"

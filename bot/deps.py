@@ -1,0 +1,47 @@
+"""What listeners need, built once per process from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.admins import AdminPolicy, UserDirectory
+from bot.blocks.items import Accessory
+from bot.settings import Settings
+from storage.db import Database
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client honouring SLACK_API_URL, retrying 429s after Retry-After."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    client: WebClient
+    users: UserDirectory
+    admins: AdminPolicy
+    # Controls added to each listed item for a given user (admins' Edit/Delete).
+    item_controls: Callable[[str], Accessory | None] = field(default=lambda user_id: None)
+
+
+def build_deps(settings: Settings, db: Database | None = None) -> Deps:
+    client = make_client(settings)
+    users = UserDirectory(client)
+    return Deps(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        client=client,
+        users=users,
+        admins=AdminPolicy(users, settings.admins),
+    )

@@ -1,0 +1,13 @@
+"""Listener registration: one `register(app, deps)` per listener kind."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.listeners import commands, errors
+
+
+def register_listeners(app: App, deps: Deps) -> None:
+    errors.register(app)
+    commands.register(app, deps)

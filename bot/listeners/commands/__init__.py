@@ -1,0 +1,20 @@
+"""Slash command listeners: `/coopnews` and its subcommands."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.listeners.commands import help, latest
+from bot.listeners.commands.router import CommandRouter
+
+# Each module registers its subcommands; order here is the order in `help`.
+SUBCOMMAND_MODULES = [latest, help]
+
+
+def register(app: App, deps: Deps) -> CommandRouter:
+    router = CommandRouter(deps)
+    for module in SUBCOMMAND_MODULES:
+        module.register(router)
+    app.command("/coopnews")(router)
+    return router

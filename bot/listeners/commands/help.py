@@ -1,0 +1,14 @@
+"""`/coopnews help` (also an empty or unknown subcommand)."""
+
+from __future__ import annotations
+
+from bot.blocks.help import help_message
+from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
+
+
+def register(router: CommandRouter) -> None:
+    def show_help(call: CommandCall) -> None:
+        unknown = call.name if call.name and call.name not in router.subcommands else None
+        call.reply(help_message(router.listed, unknown=unknown))
+
+    router.add(Subcommand("help", "help", "show this list", show_help))

@@ -1,0 +1,109 @@
+"""`/coopnews <subcommand> ...`: one slash command, a table of subcommands."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.items import notice_message
+from bot.deps import Deps
+
+
+@dataclass
+class CommandCall:
+    """One invocation, parsed: what every subcommand handler receives."""
+
+    name: str
+    args: list[str]
+    text: str  # everything after the subcommand, as typed
+    user_id: str
+    channel_id: str
+    trigger_id: str | None
+    body: dict
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    deps: Deps
+
+    def reply(self, message: dict) -> None:
+        """Answer only the person who typed the command, in the HTTP response."""
+        self.ack(response_type="ephemeral", **message)
+
+    def is_admin(self) -> bool:
+        return self.deps.admins.is_admin(self.user_id)
+
+    def refuse_unless_admin(self, what: str) -> bool:
+        """Reply with a polite refusal and return True when the user is not an admin."""
+        if self.is_admin():
+            return False
+        self.reply(
+            notice_message(
+                f"Sorry, only coopnews admins can {what}. "
+                "Ask a workspace admin if you think you should be one."
+            )
+        )
+        return True
+
+
+Handler = Callable[[CommandCall], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    admin_only: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class CommandRouter:
+    deps: Deps
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    _order: list[Subcommand] = field(default_factory=list)
+
+    def add(self, subcommand: Subcommand) -> None:
+        for name in (subcommand.name, *subcommand.aliases):
+            if name in self.subcommands:
+                raise ValueError(f"subcommand {name!r} registered twice")
+            self.subcommands[name] = subcommand
+        self._order.append(subcommand)
+
+    @property
+    def listed(self) -> list[Subcommand]:
+        return list(self._order)
+
+    def __call__(self, ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
+        words = split_words(command.get("text") or "")
+        name = words[0].lower() if words else ""
+        text = (command.get("text") or "").strip()[len(words[0]) :].strip() if words else ""
+        call = CommandCall(
+            name=name,
+            args=words[1:],
+            text=text,
+            user_id=command.get("user_id", ""),
+            channel_id=command.get("channel_id", ""),
+            trigger_id=command.get("trigger_id"),
+            body=command,
+            ack=ack,
+            respond=respond,
+            client=client,
+            deps=self.deps,
+        )
+        subcommand = self.subcommands.get(name) or self.subcommands["help"]
+        subcommand.handler(call)
+
+
+def split_words(text: str) -> list[str]:
+    """Split like a shell (quotes group words) but never fail on a stray quote."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"')  # Slack's smart quotes
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()

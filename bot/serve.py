@@ -1,0 +1,62 @@
+"""Serving: gunicorn for HTTP, Socket Mode, and the all-in-one `coopnews run`."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def run_gunicorn(settings: Settings) -> None:
+    """Exec gunicorn as the Procfile does, so `coopnews web` and production match."""
+    os.environ.setdefault("PORT", str(settings.port))
+    args = ["gunicorn", "--config", "python:bot.gunicorn_conf", "bot.web:create_wsgi()"]
+    os.execvp("gunicorn", args)
+
+
+def run_all(settings: Settings, db: Database) -> None:
+    from bot.app import build_app
+    from bot.deps import build_deps
+    from bot.scheduler import build_scheduler
+
+    deps = build_deps(settings, db)
+    app = build_app(deps)
+    scheduler = build_scheduler(deps, blocking=False)
+    scheduler.start()
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("coopnews running in Socket Mode")
+            SocketModeHandler(app, settings.app_token).start()
+        else:
+            _serve_threaded(settings, app, db)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _serve_threaded(settings: Settings, app, db: Database) -> None:
+    """A small threaded WSGI server for one-process installs; production uses gunicorn."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from bot.web import WebApp
+
+    class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+            log.debug(format, *args)
+
+    server = make_server(
+        "0.0.0.0", settings.port, WebApp(app, db), ThreadingWSGIServer, QuietHandler
+    )
+    log.info("coopnews listening on http://0.0.0.0:%s/slack/events", settings.port)
+    server.serve_forever()

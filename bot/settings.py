@@ -1,0 +1,85 @@
+"""Settings from the environment (and `.env`, loaded by the CLI and the web entry point)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+README_HINT = 'see "Create the Slack app" in README.md'
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = "sqlite:///coopnews.db"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    channel: str | None = None
+    announce_interval: int = 60
+    claim_timeout: int = 300
+    port: int = 3000
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    def require_slack(self, http: bool) -> None:
+        """Stop with one line when the credentials needed to serve are missing."""
+        _require_token(self.bot_token, "SLACK_BOT_TOKEN", "xoxb-", "the bot token")
+        if http and not self.socket_mode and not self.signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: copy the app's signing secret into .env "
+                f"(or set SLACK_APP_TOKEN for Socket Mode); {README_HINT}"
+            )
+        if self.app_token:
+            _require_token(self.app_token, "SLACK_APP_TOKEN", "xapp-", "the app-level token")
+
+
+def _require_token(value: str | None, name: str, prefix: str, what: str) -> None:
+    if not value:
+        raise SettingsError(f"{name} is not set: put {what} ({prefix}...) in .env; {README_HINT}")
+    if not value.startswith(prefix):
+        raise SettingsError(f"{name} must start with {prefix}: check {what}; {README_HINT}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    admins = frozenset(a.strip() for a in env.get("COOPNEWS_ADMINS", "").split(",") if a.strip())
+    return Settings(
+        bot_token=env.get("SLACK_BOT_TOKEN", "").strip() or None,
+        signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip() or None,
+        app_token=env.get("SLACK_APP_TOKEN", "").strip() or None,
+        api_url=api_url,
+        database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///coopnews.db",
+        admins=admins,
+        channel=env.get("COOPNEWS_CHANNEL", "").strip() or None,
+        announce_interval=_int(env, "COOPNEWS_ANNOUNCE_INTERVAL", 60),
+        claim_timeout=_int(env, "COOPNEWS_CLAIM_TIMEOUT", 300),
+        port=_int(env, "PORT", 3000),
+    )

@@ -1,0 +1,1 @@
+"""Parsing and fetching of news sources. Knows nothing of Slack; writes through storage."""

@@ -1,0 +1,187 @@
+"""Parser for the ILO cooperatives news listing, as text.
+
+A listing is a header, then numbered entries::
+
+      1. News
+
+        ILO SSE Academy in Seoul concluded successfully
+
+        10 July 2017
+
+        The 8th edition of the ILO SSE Academy took place in Seoul ...
+
+Each entry has a category line, a title, a date and an optional summary.
+Real pages vary: a photo credit ("© Name / Org 2023") may stand above the
+title, instead of or before the category; the summary may be missing; the
+page may end in the middle of an entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+_ENTRY_START = re.compile(r"^\s*(\d{1,6})\.(?:\s+(.*\S))?\s*$")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_CREDIT = re.compile(r"^\s*(©|\(c\)\s|copyright\b|photo\s*(credit)?\s*:)", re.IGNORECASE)
+
+
+class NotAListing(ValueError):
+    """The text is not an ILO news listing."""
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    position: int
+    title: str
+    published: date
+    category: str | None = None
+    summary: str | None = None
+
+
+@dataclass
+class ParsedListing:
+    entries: list[ListingEntry] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.warnings)
+
+
+def parse_date(text: str) -> date | None:
+    """A listing date like "06 July 2017"; None when it is not one (never guess)."""
+    text = " ".join(text.split())
+    if match := _DAY_MONTH_YEAR.match(text):
+        day, month, year = match.group(1), match.group(2), match.group(3)
+    elif match := _MONTH_DAY_YEAR.match(text):
+        month, day, year = match.group(1), match.group(2), match.group(3)
+    else:
+        return None
+    month_number = _MONTHS.get(month.casefold())
+    if month_number is None:
+        return None
+    try:
+        return date(int(year), month_number, int(day))
+    except ValueError:
+        return None
+
+
+def is_credit(text: str) -> bool:
+    return bool(_CREDIT.match(text))
+
+
+def parse_listing(text: str) -> ParsedListing:
+    """Every complete entry of a listing; incomplete ones become warnings.
+
+    Raises NotAListing when the text holds no entry at all.
+    """
+    if "\x00" in text:
+        raise NotAListing("this is a binary file, not an ILO news listing")
+    raw_entries = _split_entries(text.splitlines())
+    parsed = ParsedListing()
+    for position, fields in raw_entries:
+        entry_or_problem = _entry_from_fields(position, fields)
+        if isinstance(entry_or_problem, ListingEntry):
+            parsed.entries.append(entry_or_problem)
+        else:
+            parsed.warnings.append(f"entry {position}: {entry_or_problem}")
+    if not parsed.entries:
+        raise NotAListing(
+            "no news entries found: expected numbered entries, each with a category, "
+            'a title and a date like "06 July 2017"'
+        )
+    return parsed
+
+
+def _split_entries(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Group lines into (position, fields); a field is a blank-line separated block."""
+    entries: list[tuple[int, list[str]]] = []
+    fields: list[str] | None = None
+    block: list[str] = []
+
+    def close_block() -> None:
+        if fields is not None and block:
+            fields.extend(_split_block(block))
+        block.clear()
+
+    for line in lines:
+        start = _ENTRY_START.match(line)
+        # Position numbers count up by one; "2030." inside a summary is not an entry.
+        if start and (not entries or int(start.group(1)) == entries[-1][0] + 1):
+            close_block()
+            fields = []
+            entries.append((int(start.group(1)), fields))
+            if start.group(2):
+                block.append(start.group(2))
+        elif not line.strip():
+            close_block()
+        elif fields is not None:
+            block.append(line.strip())
+    close_block()
+    return entries
+
+
+def _split_block(lines: list[str]) -> list[str]:
+    """Join a wrapped block into one field, but keep dates and credits on their own."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if parse_date(line) or is_credit(line):
+            if current:
+                out.append(" ".join(current))
+                current = []
+            out.append(line)
+        else:
+            current.append(line)
+    if current:
+        out.append(" ".join(current))
+    return out
+
+
+def _entry_from_fields(position: int, fields: list[str]) -> ListingEntry | str:
+    fields = [" ".join(f.split()) for f in fields if not is_credit(f)]
+    date_index = next((i for i, f in enumerate(fields) if parse_date(f)), None)
+    if date_index is None:
+        return "incomplete (no date), skipped"
+    head, tail = fields[:date_index], fields[date_index + 1 :]
+    if not head:
+        return "incomplete (no title), skipped"
+    title = head[-1]
+    category = head[0] if len(head) > 1 else None
+    summary = "\n\n".join(tail) or None
+    return ListingEntry(
+        position=position,
+        title=title,
+        published=parse_date(fields[date_index]),
+        category=category,
+        summary=summary,
+    )
+
+
+def published_datetime(day: date) -> datetime:
+    """Listing dates have no time: store midnight UTC of that day."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Everything SQL: models, the store's named operations, migrations. Knows nothing of Slack."""

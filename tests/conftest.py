@@ -1,0 +1,206 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL with
+TEST_DATABASE_URL), the fake Slack Web API, and the web process started
+exactly as the Procfile starts it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from storage.db import Database, upgrade
+from storage.models import Base
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SlackSender
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+CONFIGURED_ADMIN = "UCONFADMIN"
+
+
+# -- database ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coopnews.db'}"
+        upgrade(url)
+        yield url
+        return
+    # A fresh PostgreSQL database per run: nothing left over, nothing shared.
+    server = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"coopnews_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_db(database_url):
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+def clear_tables(db: Database) -> None:
+    with db.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+
+
+@pytest.fixture
+def db(session_db):
+    clear_tables(session_db)
+    return session_db
+
+
+# -- Slack -----------------------------------------------------------------
+@pytest.fixture(scope="session")
+def session_fake():
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def standard_users(fake: FakeSlack) -> None:
+    fake.add_user("UADMIN", admin=True, tz="Europe/Geneva")
+    fake.add_user("UOWNER", owner=True)
+    fake.add_user("UMEMBER")
+    fake.add_user("UMEMBER2")
+    fake.add_user(CONFIGURED_ADMIN)
+
+
+@pytest.fixture
+def fake(session_fake):
+    session_fake.reset()
+    standard_users(session_fake)
+    return session_fake
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile_command(kind: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == kind:
+            return command.strip()
+    raise AssertionError(f"Procfile has no {kind}: process")
+
+
+def app_environment(database_url: str, fake: FakeSlack, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COOPNEWS_"))}
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=database_url,
+        COOPNEWS_ADMINS=CONFIGURED_ADMIN,
+        # Set, even if empty, so a developer's .env cannot leak into tests.
+        SLACK_APP_TOKEN="",
+        COOPNEWS_CHANNEL="",
+        WEB_CONCURRENCY="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+class RunningProcess:
+    def __init__(self, command: str, env: dict, log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            ["sh", "-c", f"exec {command}"],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        self._log.close()
+
+
+def wait_healthy(url: str, proc: RunningProcess, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.proc.poll() is not None:
+            raise AssertionError(f"the web process exited:\n{proc.log()}")
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"the web process did not become healthy:\n{proc.log()}")
+
+
+@pytest.fixture(scope="session")
+def web_process(database_url, session_fake, tmp_path_factory):
+    """The Procfile's web process (gunicorn), against the fake Web API."""
+    port = free_port()
+    env = app_environment(database_url, session_fake, PORT=str(port))
+    log_path = tmp_path_factory.mktemp("web") / "web.log"
+    proc = RunningProcess(procfile_command("web"), env, log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        proc.url = url
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def slack(web_process, fake, db) -> SlackSender:
+    """Sends signed requests to the running app; the store and fake start empty."""
+    return SlackSender(web_process.url, SIGNING_SECRET, fake.response_url())
+
+
+def run_cli(*args: str, env: dict, input: str | None = None, timeout: float = 60):
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "coopnews"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+    )
+
+
+def shell_quote(command: list[str]) -> str:
+    return " ".join(shlex.quote(c) for c in command)

@@ -1,0 +1,92 @@
+"""Signed requests in Slack's wire format, sent to the running app over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+import requests
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+class SlackSender:
+    def __init__(self, app_url: str, signing_secret: str, response_url: str) -> None:
+        self.events_url = app_url.rstrip("/") + "/slack/events"
+        self.secret = signing_secret
+        self.response_url = response_url
+        self.http = requests.Session()
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature(secret or self.secret, ts, body),
+            **(headers or {}),
+        }
+        return self.http.post(self.events_url, data=body.encode(), headers=all_headers, timeout=10)
+
+    def command(
+        self,
+        text: str,
+        *,
+        user_id: str = "UMEMBER",
+        channel_id: str = "CNEWS",
+        trigger_id: str = "1337.42.trigger",
+        **kwargs,
+    ) -> requests.Response:
+        form = {
+            "token": "legacy-unused",
+            "team_id": "T0001",
+            "team_domain": "coop",
+            "channel_id": channel_id,
+            "channel_name": "news",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": "/coopnews",
+            "text": text,
+            "api_app_id": "A0001",
+            "is_enterprise_install": "false",
+            "response_url": self.response_url,
+            "trigger_id": trigger_id,
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
+
+    def interaction(self, payload: dict, **kwargs) -> requests.Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def event(
+        self, event: dict, *, event_id: str = "Ev0001", retry_num: int | None = None, **kwargs
+    ) -> requests.Response:
+        envelope = {
+            "token": "legacy-unused",
+            "team_id": "T0001",
+            "api_app_id": "A0001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T0001", "user_id": "UBOT", "is_bot": True}],
+        }
+        headers = kwargs.pop("headers", {}) or {}
+        if retry_num is not None:
+            headers.update(
+                {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+            )
+        return self.post(json.dumps(envelope), "application/json", headers=headers, **kwargs)
