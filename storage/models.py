@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, MetaData, String, Text, desc
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    desc,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime, utcnow
@@ -43,8 +53,92 @@ class Item(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Retracted items are hidden everywhere but kept for the audit trail.
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # False for a source's first poll (backfill): stored and searchable, never announced.
+    announce: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), index=True
+    )
+    # Slack user ID of the admin who added it (None for imports).
+    created_by: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         Index("ix_items_published", desc("published_at"), desc("id")),
         Index("ix_items_category_published", "category_key", desc("published_at"), desc("id")),
+    )
+
+
+class Source(Base):
+    """A feed or listing page polled by the worker."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    # The URL actually polled (a page's discovered feed); None until known.
+    feed_url: Mapped[str | None] = mapped_column(String(2000))
+    kind: Mapped[str | None] = mapped_column(String(20))  # "rss", "atom", "ilo"
+    title: Mapped[str | None] = mapped_column(String(500))
+    category: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class Subscription(Base):
+    """A channel that gets new items announced."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(40), unique=True)
+    # Category keys (lower case), newline-separated; None means every category.
+    categories: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Items with a larger id are new to this subscription; older ones are never announced.
+    after_item_id: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str] = mapped_column(String(20), default="instant")  # instant, daily, weekly
+    schedule: Mapped[str | None] = mapped_column(String(40))  # e.g. "mon 09:00"
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    problem: Mapped[str | None] = mapped_column(Text)
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """One (item, channel) announcement: the record that makes it exactly-once.
+
+    Also tells which message shows which item, so corrections and
+    retractions can update what was already posted.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(40))
+    # pending -> claimed -> posted; or failed (given up) / skipped.
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+    # Set when one digest message shows several items (they share message_ts).
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "channel_id"),
+        Index("ix_deliveries_state_channel", "state", "channel_id"),
+        Index("ix_deliveries_channel_ts", "channel_id", "message_ts"),
     )
