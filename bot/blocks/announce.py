@@ -1,0 +1,73 @@
+"""Messages posted to channels: one item, a digest of several, a retraction note.
+
+Shared by the announcer (which posts them) and curation (which updates them
+with chat.update when an item is corrected or retracted). Each message
+carries the item ids in `metadata`, so a message found in a channel's
+history can be matched to its items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.blocks.items import ItemLike, item_blocks, item_fallback
+from bot.blocks.text import escape, format_date, shorten
+
+ITEM_EVENT = "coopnews_item"
+DIGEST_EVENT = "coopnews_digest"
+RETRACTED_EVENT = "coopnews_retracted"
+# chat.postMessage allows 50 blocks: a heading, then divider + 2 blocks per item.
+DIGEST_MAX_ITEMS = 16
+
+
+def announcement_message(item: ItemLike) -> dict:
+    """One new item, shown as in `latest`."""
+    return {
+        "text": f"New: {item_fallback(item)}",
+        "blocks": item_blocks(item),
+        "metadata": {"event_type": ITEM_EVENT, "event_payload": {"item_id": item.id}},
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def digest_message(items: Sequence[ItemLike]) -> dict:
+    """Several new items in one message (flood control, scheduled digests)."""
+    shown = list(items)[:DIGEST_MAX_ITEMS]
+    count = len(shown)
+    blocks: list[dict] = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*{count} new {'item' if count == 1 else 'items'}*",
+            },
+        }
+    ]
+    for item in shown:
+        blocks.append({"type": "divider"})
+        blocks.extend(item_blocks(item))
+    titles = "; ".join(escape(i.title) for i in shown)
+    return {
+        "text": shorten(f"{count} new items: {titles}", 2900),
+        "blocks": blocks,
+        "metadata": {
+            "event_type": DIGEST_EVENT,
+            "event_payload": {"item_ids": [i.id for i in shown]},
+        },
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def retraction_message(item: ItemLike) -> dict:
+    """What an announcement of a retracted item becomes."""
+    text = (
+        f"_This item was retracted by the editors: {escape(item.title)} "
+        f"({format_date(item.published_at)})._"
+    )
+    return {
+        "text": text,
+        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}],
+        "metadata": {"event_type": RETRACTED_EVENT, "event_payload": {"item_id": item.id}},
+    }
