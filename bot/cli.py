@@ -98,6 +98,21 @@ def worker() -> None:
         log.info("worker stopped")
 
 
+@main.command()
+def announce() -> None:
+    """One announcement pass, then exit (cron-safe beside a worker)."""
+    from bot.announce_job import subscribe_configured_channel
+    from bot.announcer import Announcer
+    from bot.deps import build_deps
+
+    settings = settings_or_exit(require_slack=True, http=False)
+    db = open_database(settings)
+    deps = build_deps(settings, db)
+    subscribe_configured_channel(deps)
+    report = Announcer(deps).run_pass()
+    click.echo(report.line())
+
+
 @main.command("import")
 @click.argument("source")
 def import_command(source: str) -> None:
