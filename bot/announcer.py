@@ -39,9 +39,9 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Slack: "1 message per second per channel, short bursts allowed"; a small
-# margin keeps network jitter from turning into 429s.
-PACE_SECONDS = 1.02
+# Slack: "1 message per second per channel, short bursts allowed", counted
+# from each answer (see ChannelPacer.done), with a hair of margin.
+PACE_SECONDS = 1.005
 MAX_PARALLEL_CHANNELS = 32
 HISTORY_PAGE = 200
 HISTORY_MAX_PAGES = 25
@@ -78,13 +78,19 @@ class ChannelPacer:
         self._lock = threading.Lock()
 
     def wait(self, channel_id: str) -> None:
-        # Reserve the slot under the lock, sleep outside it.
+        """Sleep until the channel's next slot; reserve it (under the lock, sleep outside)."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next.get(channel_id, now))
             self._next[channel_id] = slot + self.interval
         if slot > now:
             self._sleep(slot - now)
+
+    def done(self, channel_id: str) -> None:
+        """Count the interval from Slack's answer: a slow request cannot bunch two posts."""
+        with self._lock:
+            now = self._clock()
+            self._next[channel_id] = max(self._next.get(channel_id, now), now + self.interval)
 
 
 # One per process: passes that follow each other keep the channel's pace.
@@ -222,7 +228,10 @@ class Announcer:
             ids = [c.delivery_id for c in planned.claims]
             try:
                 self.pacer.wait(channel)
-                response = self.client.chat_postMessage(channel=channel, **planned.message)
+                try:
+                    response = self.client.chat_postMessage(channel=channel, **planned.message)
+                finally:
+                    self.pacer.done(channel)
             except SlackApiError as exc:
                 error = slack_error(exc)
                 if error in MESSAGE_REJECTED:
