@@ -52,7 +52,9 @@ def test_reordered_listing_adds_nothing(db, database_url, session_fake, tmp_path
     assert result.stdout.strip() == "added 1, already present 10, skipped 0"
 
 
-def test_not_a_listing_is_a_clear_error_and_writes_nothing(db, database_url, session_fake, tmp_path):
+def test_not_a_listing_is_a_clear_error_and_writes_nothing(
+    db, database_url, session_fake, tmp_path
+):
     junk = tmp_path / "notes.txt"
     junk.write_text("shopping list\n- milk\n- bread\n", encoding="utf-8")
     result = run_cli("import", str(junk), env=cli_env(database_url, session_fake))

@@ -39,16 +39,19 @@ def test_latest_order_ties_category_and_retraction(db):
     with db.transaction() as session:
         add_items(
             session,
-            [draft("old", 3), draft("same day 1", 1), draft("same day 2", 1), draft("new", 0, "Art")],
+            [
+                draft("old", 3),
+                draft("same day 1", 1),
+                draft("same day 2", 1),
+                draft("new", 0, "Art"),
+            ],
         )
     with db.reading() as session:
         titles = [i.title for i in store.latest(session, 10)]
     # newest first; on the same date, the later-added first
     assert titles == ["new", "same day 2", "same day 1", "old"]
     with db.transaction() as session:
-        session.execute(
-            update(Item).where(Item.title == "same day 2").values(retracted_at=DAY)
-        )
+        session.execute(update(Item).where(Item.title == "same day 2").values(retracted_at=DAY))
     with db.reading() as session:
         assert [i.title for i in store.latest(session, 10, "NEWS")] == ["same day 1", "old"]
         assert [i.title for i in store.latest(session, 1, offset=1)] == ["same day 1"]
