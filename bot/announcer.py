@@ -58,6 +58,18 @@ MESSAGE_REJECTED = {
     "invalid_metadata_schema",
     "metadata_too_large",
 }
+# The part of a claim's lifetime kept free of posting (see _channel).
+CLAIM_SAFETY = 0.2
+# Slack will not let us read or post until an admin fixes the app: say so in the list.
+NEEDS_ADMIN = {
+    "missing_scope",
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
 # The connection dropped or timed out: Slack may or may not have the message.
 NETWORK_ERRORS = (OSError, HTTPException)
 
@@ -196,6 +208,10 @@ class Announcer:
         channel = sub.channel_id
         token = uuid.uuid4().hex
         report = PassReport()
+        # Stop posting well before the claim expires: after that another pass may
+        # take the rows over, and both posting would show an item twice.
+        timeout = self.settings.claim_timeout
+        post_until = time.monotonic() + timeout - max(1.0, timeout * CLAIM_SAFETY)
         with self.db.transaction() as session:
             claims = deliveries.claim_deliveries(
                 session,
@@ -226,6 +242,9 @@ class Announcer:
         plan = self._plan_messages(sub, claims, items)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
+            if time.monotonic() > post_until:
+                rest = [c for p in plan[index:] for c in p.claims]
+                return self._stop_channel(sub, token, rest, "claim about to expire", report)
             try:
                 self.pacer.wait(channel)
                 try:
@@ -279,6 +298,9 @@ class Announcer:
             if error in CHANNEL_GONE:
                 problem = f"{describe_problem(error)} ({error})"
                 paused = deliveries.pause_subscription(session, sub.channel_id, problem)
+            elif error in NEEDS_ADMIN:
+                problem = f"Slack refuses the app ({error}): check its scopes and token"
+                deliveries.note_problem(session, sub.channel_id, problem)
         if paused is not None:
             report.paused.append(sub.channel_id)
             self._tell_admin(paused, error)

@@ -157,6 +157,13 @@ def pause_subscription(
     return get_subscription(session, channel_id)
 
 
+def note_problem(session: Session, channel_id: str, problem: str) -> None:
+    """Something admins should fix; cleared by the next successful post."""
+    session.execute(
+        update(Subscription).where(Subscription.channel_id == channel_id).values(problem=problem)
+    )
+
+
 def advance_digest(session: Session, channel_id: str, due: datetime, next_at: datetime) -> bool:
     """Move a scheduled digest to its next time, once per due time (racing passes)."""
     result = session.execute(
@@ -177,7 +184,10 @@ def plan_deliveries(session: Session, now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     planned = 0
-    active = session.scalars(select(Subscription).where(Subscription.paused_at.is_(None))).all()
+    # One order for every pass: racing inserts on PostgreSQL queue, never deadlock.
+    active = session.scalars(
+        select(Subscription).where(Subscription.paused_at.is_(None)).order_by(Subscription.id)
+    ).all()
     for sub in active:
         wanted = set(decode_categories(sub.categories))
         already = select(Delivery.id).where(

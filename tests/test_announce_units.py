@@ -96,3 +96,12 @@ def test_list_and_notice_escape_problem_text():
     assert "<@U1>" not in text and "Last posted: never" in text
     notice = paused_notice("C1", "not_in_channel")["text"]
     assert "<#C1>" in notice and "no longer a member" in notice
+
+
+def test_digest_threshold_setting():
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings({}).digest_threshold == 5
+    assert load_settings({"COOPNEWS_DIGEST_THRESHOLD": "0"}).digest_threshold == 0
+    with pytest.raises(SettingsError, match="COOPNEWS_DIGEST_THRESHOLD"):
+        load_settings({"COOPNEWS_DIGEST_THRESHOLD": "-1"})

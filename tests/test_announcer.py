@@ -216,3 +216,41 @@ def test_unsubscribe_stops_and_resubscribe_never_floods(db, fake, database_url):
     later = add_news(db, 1)
     a.run_pass()
     assert_exactly_once(fake, db, {"CBACK": first + later})
+
+
+def test_unreadable_history_never_reposts_and_tells_admins(db, fake, database_url):
+    subscribe(db, "CSCOPE")
+    ids = add_news(db, 1)
+    fake.handlers["chat.postMessage"] = failing_posts(fake, "a")
+    a = announcer(database_url, fake, db)
+    assert a.run_pass().released == 1  # Slack has it; we don't know
+    fake.handlers["conversations.history"] = lambda call: {"ok": False, "error": "missing_scope"}
+    assert a.run_pass().released == 1  # cannot check: no second post
+    assert len(fake.posted("CSCOPE")) == 1
+    with db.reading() as session:
+        assert "missing_scope" in deliveries.get_subscription(session, "CSCOPE").problem
+    del fake.handlers["conversations.history"]
+    assert a.run_pass().recovered == 1
+    assert_exactly_once(fake, db, {"CSCOPE": ids})
+    with db.reading() as session:
+        assert deliveries.get_subscription(session, "CSCOPE").problem is None
+
+
+def test_posting_stops_before_the_claim_can_expire(db, fake, database_url):
+    import time
+
+    subscribe(db, "CSLOW")
+    ids = add_news(db, 2)
+
+    def slow(call):
+        time.sleep(3.2)
+        return fake.default_answer(call)
+
+    fake.handlers["chat.postMessage"] = slow
+    # claim 4 s: posting must end by 3 s; the first post takes 3.2 s
+    a = announcer(database_url, fake, db, claim_timeout=4)
+    report = a.run_pass()
+    assert report.items == 1 and report.released == 1
+    del fake.handlers["chat.postMessage"]
+    a.run_pass()
+    assert_exactly_once(fake, db, {"CSLOW": ids})
