@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Item
+from storage.types import utcnow
 
 MAX_LATEST = 20
 _CHUNK = 2000
@@ -89,7 +90,8 @@ def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
                 select(Item.fingerprint).where(Item.fingerprint.in_([d.fingerprint for d in chunk]))
             )
         )
-        rows = [_row(d) for d in chunk if d.fingerprint not in existing]
+        now = utcnow()  # one transaction, one creation time
+        rows = [_row(d, now) for d in chunk if d.fingerprint not in existing]
         result.already_present += len(chunk) - len(rows)
         if not rows:
             continue
@@ -101,8 +103,10 @@ def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
     return result
 
 
-def _row(draft: ItemDraft) -> dict:
+def _row(draft: ItemDraft, now: datetime) -> dict:
     return {
+        "created_at": now,
+        "updated_at": now,
         "title": draft.title,
         "url": draft.url,
         "category": draft.category,
