@@ -120,7 +120,16 @@ def _insert_subscription(
 
 
 def ensure_subscription(session: Session, channel_id: str, created_by: str | None = None) -> bool:
-    """Subscribe a channel unless it already is (COOPNEWS_CHANNEL at start)."""
+    """Subscribe a channel that never was (COOPNEWS_CHANNEL at first start).
+
+    A channel that already got announcements and was then unsubscribed by an
+    admin stays unsubscribed across restarts.
+    """
+    announced_before = session.scalar(
+        select(Delivery.id).where(Delivery.channel_id == channel_id).limit(1)
+    )
+    if announced_before is not None:
+        return False
     return _insert_subscription(
         session,
         channel_id,

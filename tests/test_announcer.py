@@ -254,3 +254,20 @@ def test_posting_stops_before_the_claim_can_expire(db, fake, database_url):
     del fake.handlers["chat.postMessage"]
     a.run_pass()
     assert_exactly_once(fake, db, {"CSLOW": ids})
+
+
+def test_configured_channel_is_subscribed_once_and_stays_unsubscribed(db, fake, database_url):
+    from bot.announce_job import subscribe_configured_channel
+
+    before = add_news(db, 1)
+    deps = announcer(database_url, fake, db, channel="CCONF").deps
+    assert subscribe_configured_channel(deps)
+    assert not subscribe_configured_channel(deps)  # a restart changes nothing
+    with db.reading() as session:
+        assert deliveries.get_subscription(session, "CCONF").after_item_id == max(before)
+    ids = add_news(db, 1)
+    announcer(database_url, fake, db).run_pass()
+    assert_exactly_once(fake, db, {"CCONF": ids})
+    with db.transaction() as session:
+        deliveries.unsubscribe(session, "CCONF")
+    assert not subscribe_configured_channel(deps)  # the admin's unsubscribe holds
