@@ -116,7 +116,8 @@ def _insert_subscription(
     }
     stmt = _insert(session, Subscription).values(row)
     stmt = stmt.on_conflict_do_nothing(index_elements=["channel_id"])
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: PostgreSQL's driver reports -1 for this insert.
+    return session.scalar(stmt.returning(Subscription.id)) is not None
 
 
 def ensure_subscription(session: Session, channel_id: str, created_by: str | None = None) -> bool:

@@ -20,7 +20,10 @@ def test_admin_subscribes_and_new_items_follow(slack, db, fake, database_url):
     old = add_news(db, 2)
     body = slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS").json()
     assert body["response_type"] == "in_channel"
-    assert "new items in <#CNEWS>: all categories, as they arrive" in body["text"]
+    assert "will now announce new items in <#CNEWS>: all categories, as they arrive" in body["text"]
+    again = slack.command("subscribe News", user_id="UADMIN", channel_id="CNEWS").json()
+    assert "coopnews now announces new items in <#CNEWS>: “news”" in again["text"]
+    slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS")  # back to everything
     sub = subscription(db, "CNEWS")
     assert sub.created_by == "UADMIN" and sub.mode == "instant" and sub.categories is None
     assert sub.after_item_id == max(old)
