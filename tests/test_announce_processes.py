@@ -40,7 +40,7 @@ def test_pass_killed_after_slack_accepted_is_not_reposted(db, fake, database_url
     subscribe(db, "CKILL")
     ids = add_news(db, 2)
     env = app_environment(
-        database_url, fake, COOPNEWS_CLAIM_TIMEOUT="4", COOPNEWS_DIGEST_THRESHOLD="0"
+        database_url, fake, COOPNEWS_CLAIM_TIMEOUT="10", COOPNEWS_DIGEST_THRESHOLD="0"
     )
     hang = threading.Event()
 
@@ -61,13 +61,15 @@ def test_pass_killed_after_slack_accepted_is_not_reposted(db, fake, database_url
     del fake.handlers["chat.postMessage"]
     assert states(db, "CKILL") == ["claimed", "claimed"]
 
+    with db.reading() as session:
+        until = max(session.scalars(select(Delivery.claimed_until)))
     # While the claim holds, another pass leaves the channel alone.
     early = run_cli("announce", env=env)
     assert early.returncode == 0, early.stderr
+    assert utcnow() < until, "the machine was too slow to try a pass inside the claim"
     assert len(fake.posted("CKILL")) == 1
+    assert states(db, "CKILL") == ["claimed", "claimed"]
 
-    with db.reading() as session:
-        until = max(session.scalars(select(Delivery.claimed_until)))
     time.sleep(max(0.0, (until - utcnow()).total_seconds()) + 0.3)
     rerun = run_cli("announce", env=env)
     assert rerun.returncode == 0, rerun.stderr

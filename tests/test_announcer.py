@@ -147,8 +147,8 @@ def test_paced_posts_never_hit_the_limiter(db, fake, database_url):
     report = a.run_pass()
     assert report.items == 9 and fake.rate_limited == 0
     posts = fake.calls_to("chat.postMessage")
-    # channels go in parallel: 9 posts in about the time of 3
-    assert posts[-1].at - posts[0].at < 3.0
+    # channels go in parallel: 9 posts in about the time of 3 (one channel's 3 take 2 s)
+    assert posts[-1].at - posts[0].at < 4.5
     assert_exactly_once(fake, db, {c: ids for c in ("CP1", "CP2", "CP3")})
 
 
