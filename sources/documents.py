@@ -84,7 +84,7 @@ def read_document(
     try:
         listing = ilo.parse_listing(text)
     except ilo.NotAListing as exc:
-        raise NotAFeed(f"this is neither an RSS/Atom feed nor an ILO news listing: {exc}") from exc
+        raise NotAFeed("this is neither an RSS/Atom feed nor an ILO news listing") from exc
     return Document(
         kind="ilo",
         title=None,

@@ -143,15 +143,11 @@ def _text(mapping, key: str) -> str:
 
 
 def _entry(raw, base: str | None) -> FeedEntry:
-    summary = ""
-    if raw.get("summary"):
-        summary = _text(raw, "summary")
+    # Summaries are read as HTML whatever their declared type: feeds mislabel them,
+    # and plain text survives the HTML parser unchanged.
+    summary = html_to_text(raw.get("summary") or "")
     if not summary and raw.get("content"):
-        content = raw.content[0]
-        value = content.get("value") or ""
-        summary = (
-            html_to_text(value) if content.get("type") in _HTML_TYPES else normalise_space(value)
-        )
+        summary = html_to_text(raw.content[0].get("value") or "")
     published, date_text = _date(raw)
     tags = tuple(
         normalise_space(t.get("term") or t.get("label") or "")

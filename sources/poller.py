@@ -117,6 +117,7 @@ def _record_read(session, source: Source, loaded: Loaded, now: datetime) -> None
     if document is not None and document.problem:
         # Kept what parsed cleanly, but the feed is broken: no validators are saved (so
         # the next poll reads it again), the error is recorded and the poll backs off.
+        source.etag = source.last_modified = source.body_hash = None
         source.feed_url = loaded.url
         source.kind = document.kind
         if source.first_fetched_at is None:
