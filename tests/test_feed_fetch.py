@@ -45,15 +45,32 @@ def test_user_agent_and_conditional_get_304(server):
 
 def test_loopback_is_refused_without_the_setting(server):
     server.serve("/feed", samples.simple_rss(1))
-    for url in (server.url("/feed"), "http://localhost:9/feed", "http://[::1]:9/", "http://10.1.2.3/"):
+    for url in (
+        server.url("/feed"),
+        "http://localhost:9/feed",
+        "http://[::1]:9/",
+        "http://10.1.2.3/",
+    ):
         with pytest.raises(RefusedAddress, match="COOPNEWS_ALLOW_PRIVATE_SOURCES"):
             fetch(url, FetchOptions())
     assert server.requests == []  # refused before connecting
 
 
 @pytest.mark.parametrize(
-    "address", ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "::1",
-                "fe80::1", "fc00::1", "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1"],
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "100.64.0.1",
+    ],
 )
 def test_internal_addresses_are_not_public(address):
     assert not fetch_module.is_public_address(address)

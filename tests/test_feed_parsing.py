@@ -234,9 +234,7 @@ def test_html_page_is_recognised_and_its_feed_found():
 
 
 def test_ilo_listing_text_is_still_read():
-    text = (
-        "News\n\n  1. News\n\n    Co-ops in Seoul\n\n    10 July 2017\n\n    Summary.\n"
-    ).encode()
+    text = b"News\n\n  1. News\n\n    Co-ops in Seoul\n\n    10 July 2017\n\n    Summary.\n"
     document = read_document(text)
     assert document.kind == "ilo"
     assert [d.title for d in document.drafts] == ["Co-ops in Seoul"]

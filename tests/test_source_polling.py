@@ -70,7 +70,9 @@ class MutableFeed:
         etag = f'"v{self.version}"'
         if request.headers.get("if-none-match") == etag:
             return Served(304, b"", {"ETag": etag})
-        return Served(200, self.body.encode(), {"Content-Type": "application/rss+xml", "ETag": etag})
+        return Served(
+            200, self.body.encode(), {"Content-Type": "application/rss+xml", "ETag": etag}
+        )
 
 
 def test_first_poll_is_backfill_later_new_items_are_announced(db, server):
