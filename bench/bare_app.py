@@ -1,0 +1,20 @@
+"""The baseline: a Bolt app that only acks `/coopnews`, served like coopnews itself."""
+
+from __future__ import annotations
+
+import os
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+
+def create_wsgi() -> SlackRequestHandler:
+    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+
+    @app.command("/coopnews")
+    def only_ack(ack) -> None:
+        ack(response_type="ephemeral", text="ok")
+
+    return SlackRequestHandler(app, path="/slack/events")
