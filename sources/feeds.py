@@ -112,7 +112,11 @@ def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> P
     if url:
         # The base for relative links when the feed sets no xml:base.
         headers["content-location"] = url
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False)
+    # Links are still resolved (xml:base, the feed's URL); URIs inside HTML content are
+    # not, as it becomes plain text anyway; that saves a third of the parse time.
+    parsed = feedparser.parse(
+        data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     version = parsed.get("version") or ""
     problem = None
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _HARMLESS):

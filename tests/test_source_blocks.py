@@ -31,9 +31,7 @@ class FakeSource:
 
 
 def test_list_shows_health_facts():
-    healthy = FakeSource(
-        last_success_at=datetime(2026, 6, 1, 9, 5, tzinfo=UTC), category="Housing"
-    )
+    healthy = FakeSource(last_success_at=datetime(2026, 6, 1, 9, 5, tzinfo=UTC), category="Housing")
     failing = FakeSource(
         id=8,
         title=None,
