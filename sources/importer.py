@@ -105,7 +105,8 @@ def import_url(db: Database, url: str, options: FetchOptions) -> ImportSummary:
         loaded = load_url(url, options)
     except (FetchError, UnreadableSource, FeedRejected) as exc:
         raise ImportFailed(str(exc)) from exc
-    assert loaded.document is not None  # no validators were sent
+    if loaded.document is None:  # cannot happen: no validators were sent
+        raise ImportFailed(f"{url} answered “not modified” to a first request")
     return import_document(db, loaded.document)
 
 

@@ -90,7 +90,8 @@ def subscribe(
     except SOURCE_ERRORS as exc:
         raise SourceProblem(str(exc)) from exc
     document = loaded.document
-    assert document is not None  # a first fetch sends no validators
+    if document is None:  # cannot happen: a first fetch sends no validators
+        raise SourceProblem(f"{url} answered “not modified” to a first request")
     now = utcnow()
     try:
         with db.transaction() as session:
@@ -124,12 +125,15 @@ def _record_read(session, source: Source, loaded: Loaded, now: datetime) -> None
             source.first_fetched_at = now
         source_store.record_failure(session, source, now, document.problem)
         return
+    fetched = loaded.fetched
+    # A 304 need not repeat the validators: keep the ones that earned it.
+    keep = fetched.not_modified
     source_store.record_success(
         session,
         source,
         now,
-        etag=loaded.fetched.etag,
-        last_modified=loaded.fetched.last_modified,
+        etag=fetched.etag or (source.etag if keep else None),
+        last_modified=fetched.last_modified or (source.last_modified if keep else None),
         body_hash=loaded.body_hash,
         feed_url=loaded.url,
         kind=document.kind if document else None,

@@ -74,6 +74,12 @@ def test_list_pause_resume_remove(slack_private_sources, fake, db, feed_server):
     assert "Resumed" in resumed["text"]
     assert sources_in_db(db)[0].source.paused_at is None
 
+    slower = slack_private_sources.command(f"sources interval {sid} 120", user_id="UADMIN").json()
+    assert "is now checked every 2 hours" in slower["text"]
+    assert sources_in_db(db)[0].source.interval_seconds == 7200
+    too_fast = slack_private_sources.command(f"sources interval {sid} 1", user_id="UADMIN").json()
+    assert "at least 5 minutes" in too_fast["text"]
+
     removed = slack_private_sources.command(f"sources remove {sid}", user_id="UCONFADMIN").json()
     assert "Stopped following" in removed["text"] and "stay searchable" in removed["text"]
     assert sources_in_db(db) == []
@@ -95,6 +101,7 @@ def test_members_cannot_write(slack, fake, db):
         f"sources remove {sid}",
         f"sources pause {sid}",
         f"sources resume {sid}",
+        f"sources interval {sid} 60",
     ):
         body = slack.command(text, user_id="UMEMBER").json()
         assert "only coopnews admins" in body["text"], text

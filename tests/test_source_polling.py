@@ -115,6 +115,23 @@ def test_not_due_is_not_polled_and_unchanged_feed_costs_one_304(db, server):
     assert state.next_poll_at > utcnow() + timedelta(minutes=29)
 
 
+def test_validators_survive_a_304_that_does_not_repeat_them(db, server):
+    def bare_304(request):
+        if request.headers.get("if-modified-since") == "Mon, 01 Jun 2026 00:00:00 GMT":
+            return Served(304, b"")
+        headers = {"Last-Modified": "Mon, 01 Jun 2026 00:00:00 GMT", "ETag": '"e"'}
+        return Served(200, samples.simple_rss(1).encode(), headers)
+
+    server.routes["/feed"] = bare_304
+    sid = subscribe(db, server.url("/feed"), ALLOW).source.id
+    for _ in range(2):
+        make_due(db, sid)
+        assert poll_source(db, sid, ALLOW).status == "unchanged"
+    sent = server.requests_to("/feed")
+    assert [r.headers.get("if-none-match") for r in sent] == [None, '"e"', '"e"']
+    assert source(db, sid).last_modified == "Mon, 01 Jun 2026 00:00:00 GMT"
+
+
 def test_unchanged_200_body_is_not_parsed_again(db, server, monkeypatch):
     server.serve("/feed", samples.simple_rss(2))  # no validators at all
     sid = subscribe(db, server.url("/feed"), ALLOW).source.id

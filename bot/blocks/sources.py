@@ -81,7 +81,10 @@ def sources_list_message(rows: Sequence[tuple[SourceLike, int]]) -> dict:
     for source, count in rows[:MAX_LISTED]:
         blocks.append({"type": "divider"})
         blocks.extend(source_blocks(source, count))
-    footer = "Admins: `/coopnews sources add URL [category]`, `remove ID`, `pause ID`, `resume ID`."
+    footer = (
+        "Admins: `/coopnews sources add URL [category]`, `remove ID`, `pause ID`, "
+        "`resume ID`, `interval ID MINUTES`."
+    )
     if len(rows) > MAX_LISTED:
         footer = f"{len(rows) - MAX_LISTED} more: `coopnews sources list` shows all. " + footer
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})

@@ -1,4 +1,4 @@
-"""`/coopnews sources [list | add URL [category] | remove ID | pause ID | resume ID]`.
+"""`/coopnews sources [list | add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]`.
 
 Anyone may list; every write checks admin rights on the server. `add` acks at
 once (after a syntax check of the URL), then reads the source within a short
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.blocks.items import notice_message
-from bot.blocks.sources import added_message, source_name, sources_list_message
+from bot.blocks.sources import added_message, every, source_name, sources_list_message
 from bot.blocks.text import escape
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from sources.fetch import FetchOptions
@@ -21,7 +21,7 @@ from storage.types import utcnow
 
 # Reading a new source while the admin waits for the answer (after the ack).
 ADD_TIMEOUT = 15.0
-USAGE = "sources [add URL [category] | remove ID | pause ID | resume ID]"
+USAGE = "sources [add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]"
 
 
 def fetch_options(call: CommandCall, timeout: float | None = None) -> FetchOptions:
@@ -126,6 +126,34 @@ def pause_or_resume(call: CommandCall, paused: bool) -> None:
     call.reply(notice_message(text))
 
 
+def set_interval(call: CommandCall) -> None:
+    if call.refuse_unless_admin("change sources"):
+        return
+    source_id = _source_id(call, "interval")
+    if source_id is None:
+        return
+    raw = call.args[2] if len(call.args) > 2 else ""
+    if not raw.isdigit() or int(raw) * 60 < source_store.MIN_INTERVAL:
+        minimum = source_store.MIN_INTERVAL // 60
+        call.reply(
+            notice_message(
+                f"Usage: `/coopnews sources interval ID MINUTES` (at least {minimum} minutes)"
+            )
+        )
+        return
+    with call.deps.db.transaction() as session:
+        source = source_store.set_interval(session, source_id, int(raw) * 60, utcnow())
+    if source is None:
+        _not_found(call, source_id)
+        return
+    call.reply(
+        notice_message(
+            f"{source_name(source)} (source {source_id}) is now checked "
+            f"{every(source.interval_seconds)}."
+        )
+    )
+
+
 ACTIONS = {
     "": show_sources,
     "list": show_sources,
@@ -136,6 +164,7 @@ ACTIONS = {
     "delete": remove_source,
     "pause": lambda call: pause_or_resume(call, True),
     "resume": lambda call: pause_or_resume(call, False),
+    "interval": set_interval,
 }
 
 
