@@ -162,3 +162,11 @@ def test_page_without_feed_says_so(server):
     server.serve("/plain", samples.PAGE_WITHOUT_FEED, "text/html")
     with pytest.raises(UnreadableSource, match="does not link to an RSS or Atom feed"):
         load_url(server.url("/plain"), ALLOW)
+
+
+def test_ilo_listing_served_as_text_is_read(server):
+    listing = "News\n\n  1. News\n\n    Co-ops in Seoul\n\n    10 July 2017\n\n    Summary.\n"
+    server.serve("/listing.txt", listing, "text/plain; charset=utf-8")
+    loaded = load_url(server.url("/listing.txt"), ALLOW)
+    assert loaded.document.kind == "ilo"
+    assert [d.title for d in loaded.document.drafts] == ["Co-ops in Seoul"]
