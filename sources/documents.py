@@ -116,7 +116,9 @@ def load_url(
     if known_body_hash and body_hash == known_body_hash:
         return Loaded(url, fetched, body_hash, None)  # a 200 with the same bytes: nothing new
     try:
-        document = read_document(fetched.body, fetched.url, fetched.content_type, category)
+        # The whole header: its charset tells feedparser the encoding.
+        content_type = fetched.headers.get("content-type", "")
+        document = read_document(fetched.body, fetched.url, content_type, category)
     except NotAFeed as exc:
         if not discover or not (exc.is_html or looks_like_html(fetched.body)):
             raise UnreadableSource(str(exc)) from exc

@@ -97,6 +97,7 @@ def _as_ascii_compatible(data: bytes) -> bytes:
 
 
 def looks_like_html(data: bytes, content_type: str = "") -> bool:
+    content_type = content_type.split(";")[0].strip().lower()
     sample = _as_ascii_compatible(data[:4096]).lstrip(b"\xef\xbb\xbf")
     return bool(_HTML_START.match(sample)) or (
         content_type in _HTML_TYPES and not sample.lstrip().startswith(b"<?xml")

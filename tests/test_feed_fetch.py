@@ -170,3 +170,13 @@ def test_ilo_listing_served_as_text_is_read(server):
     loaded = load_url(server.url("/listing.txt"), ALLOW)
     assert loaded.document.kind == "ilo"
     assert [d.title for d in loaded.document.drafts] == ["Co-ops in Seoul"]
+
+
+def test_charset_from_the_http_header_is_honoured(server):
+    # No encoding in the XML declaration: only the header says ISO-8859-7 (Greek).
+    title = "Συνεταιρισμοί στην Αθήνα"
+    xml = samples.rss2([{"title": title, "guid": "1"}])
+    body = xml.replace('<?xml version="1.0" encoding="utf-8"?>', "").encode("iso-8859-7")
+    server.serve("/feed", body, "application/rss+xml; charset=iso-8859-7")
+    loaded = load_url(server.url("/feed"), ALLOW)
+    assert loaded.document.drafts[0].title == title
