@@ -237,11 +237,20 @@ def poll_due(
     if not due:
         return []
     with ThreadPoolExecutor(max_workers=min(PARALLEL_POLLS, len(due))) as pool:
-        outcomes = [o for o in pool.map(lambda i: poll_source(db, i, options), due) if o]
+        outcomes = [o for o in pool.map(lambda i: _poll_safely(db, i, options), due) if o]
     for outcome in outcomes:
         if outcome.alert and notify:
             _tell(db, outcome.source_id, notify)
     return outcomes
+
+
+def _poll_safely(db: Database, source_id: int, options: FetchOptions) -> PollOutcome | None:
+    """One source's trouble (even the database failing mid-poll) never stops the others."""
+    try:
+        return poll_source(db, source_id, options)
+    except Exception:
+        log.exception("polling source %s failed", source_id)
+        return None
 
 
 def _tell(db: Database, source_id: int, notify: Notify) -> None:

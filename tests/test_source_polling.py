@@ -293,3 +293,27 @@ def test_allow_private_sources_setting():
 
     with pytest.raises(SettingsError, match="COOPNEWS_ALLOW_PRIVATE_SOURCES"):
         load_settings({"COOPNEWS_ALLOW_PRIVATE_SOURCES": "maybe"})
+
+
+def test_one_source_failing_to_store_does_not_stop_the_others(db, server, monkeypatch):
+    server.serve("/a", samples.rss2([{"title": "A", "link": "https://a.example/1"}]))
+    server.serve("/b", samples.rss2([{"title": "B", "link": "https://b.example/1"}]))
+    a = subscribe(db, server.url("/a"), ALLOW).source.id
+    b = subscribe(db, server.url("/b"), ALLOW).source.id
+    server.serve("/a", samples.rss2([{"title": "A2", "link": "https://a.example/2"}]))
+    server.serve("/b", samples.rss2([{"title": "B2", "link": "https://b.example/2"}]))
+    real = source_store.store_entries
+
+    def broken_for_a(session, source_id, drafts, announce):
+        if source_id == a:
+            raise RuntimeError("disk full")
+        return real(session, source_id, drafts, announce)
+
+    monkeypatch.setattr(source_store, "store_entries", broken_for_a)
+    make_due(db, a)
+    make_due(db, b)
+    outcomes = poll_due(db, ALLOW)
+    assert [(o.source_id, o.added) for o in outcomes] == [(b, 1)]
+    # nothing half-written for a: its new item is absent and its state untouched
+    assert [i.title for i in items(db, a)] == ["A"]
+    assert source(db, a).failures == 0
