@@ -50,3 +50,4 @@ def _load_job_modules() -> None:
     """Import the modules whose @job_installer functions make up the schedule."""
     # Features append their job modules here.
     import bot.announce_job  # noqa: F401 - announcement passes
+    import bot.source_polling  # noqa: F401 - feed polls

@@ -28,6 +28,8 @@ class Settings:
     # More new items than this for one channel in one pass: one digest instead (0 = off).
     digest_threshold: int = 5
     port: int = 3000
+    # Fetch sources on loopback/private/link-local addresses (intranets, tests).
+    allow_private_sources: bool = False
 
     @property
     def socket_mode(self) -> bool:
@@ -65,6 +67,15 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
@@ -85,4 +96,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         claim_timeout=_int(env, "COOPNEWS_CLAIM_TIMEOUT", 300),
         digest_threshold=_int(env, "COOPNEWS_DIGEST_THRESHOLD", 5, minimum=0),
         port=_int(env, "PORT", 3000),
+        allow_private_sources=_flag(env, "COOPNEWS_ALLOW_PRIVATE_SOURCES"),
     )

@@ -1,16 +1,27 @@
-"""Import a source (file or URL) into the store, idempotently."""
+"""Import a source (file or URL) into the store, idempotently.
+
+A URL is fetched (a web page is followed to the feed it links to); a file is
+read as a feed when it is markup, else as ILO listing text. Either way the
+whole batch is stored in one transaction, or nothing is.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sources import ilo
+from sources.documents import Document, UnreadableSource, is_markup, listing_drafts, load_url
+from sources.documents import read_document as read_document_bytes
+from sources.feeds import FeedRejected, NotAFeed
+from sources.fetch import FetchError, FetchOptions
 from storage.db import Database
-from storage.store import ItemDraft, add_items, fingerprint
+from storage.store import add_items
 
 log = logging.getLogger(__name__)
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class ImportFailed(Exception):
@@ -29,19 +40,13 @@ class ImportSummary:
         return f"added {self.added}, already present {self.already_present}, skipped {self.skipped}"
 
 
-def listing_drafts(parsed: ilo.ParsedListing) -> list[ItemDraft]:
-    return [
-        ItemDraft(
-            title=entry.title,
-            published_at=ilo.published_datetime(entry.published),
-            origin="ilo",
-            # The listing has no IDs and positions shift: identity is the content.
-            fingerprint=fingerprint("ilo", entry.title, entry.published.isoformat()),
-            category=entry.category,
-            summary=entry.summary,
-        )
-        for entry in parsed.entries
-    ]
+__all__ = [
+    "ImportFailed",
+    "ImportSummary",
+    "import_listing_text",
+    "import_source",
+    "listing_drafts",
+]
 
 
 def import_listing_text(db: Database, text: str) -> ImportSummary:
@@ -73,6 +78,64 @@ def read_text_file(path: Path) -> str:
         raise ImportFailed(f"{path} is not UTF-8 text, so it is not an ILO news listing") from exc
 
 
-def import_source(db: Database, source: str) -> ImportSummary:
-    """Import a file path (ILO listing text). Raises ImportFailed with a clear message."""
-    return import_listing_text(db, read_text_file(Path(source)))
+def import_document(db: Database, document: Document) -> ImportSummary:
+    """Store a feed's or listing's drafts in one transaction (no source: a one-off import)."""
+    with db.transaction() as session:
+        result = add_items(session, document.drafts)
+    warnings = list(document.warnings)
+    if document.problem:
+        warnings.append(f"{document.problem} (kept the entries that parsed cleanly)")
+    for warning in warnings:
+        log.warning("%s", warning)
+    return ImportSummary(
+        added=len(result.added),
+        already_present=result.already_present,
+        skipped=document.skipped,
+        warnings=warnings,
+        added_ids=result.added,
+    )
+
+
+def is_url(source: str) -> bool:
+    return bool(_URL_SCHEME.match(source.strip()))
+
+
+def import_url(db: Database, url: str, options: FetchOptions) -> ImportSummary:
+    try:
+        loaded = load_url(url, options)
+    except (FetchError, UnreadableSource, FeedRejected) as exc:
+        raise ImportFailed(str(exc)) from exc
+    if loaded.document is None:  # cannot happen: no validators were sent
+        raise ImportFailed(f"{url} answered “not modified” to a first request")
+    return import_document(db, loaded.document)
+
+
+def import_file(db: Database, path: Path) -> ImportSummary:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not is_markup(raw):
+        return import_listing_text(db, read_text_file(path))
+    try:
+        document = read_document_bytes(raw, url=None)
+    except NotAFeed as exc:
+        if exc.is_html:
+            raise ImportFailed(
+                f"{path} is a web page, not a feed: import the page's URL instead, "
+                "so its feed can be found"
+            ) from exc
+        raise ImportFailed(f"{path}: {exc}") from exc
+    except FeedRejected as exc:
+        raise ImportFailed(f"{path}: {exc}") from exc
+    return import_document(db, document)
+
+
+def import_source(db: Database, source: str, options: FetchOptions | None = None) -> ImportSummary:
+    """Import a URL (feed, page with a feed, listing) or a file path (feed or ILO listing).
+
+    Raises ImportFailed with a clear message; nothing is written then.
+    """
+    if is_url(source):
+        return import_url(db, source.strip(), options or FetchOptions())
+    return import_file(db, Path(source))

@@ -90,6 +90,12 @@ class Source(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # 0005: the first fetch that stored entries (before it, a poll is backfill) and
+    # when the admin was told about repeated failures (cleared by a success).
+    first_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failure_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # SHA-256 of the last body read: an unchanged 200 is not parsed again.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Subscription(Base):

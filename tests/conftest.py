@@ -204,3 +204,37 @@ def run_cli(*args: str, env: dict, input: str | None = None, timeout: float = 60
 
 def shell_quote(command: list[str]) -> str:
     return " ".join(shlex.quote(c) for c in command)
+
+
+@pytest.fixture(scope="session")
+def web_process_private_sources(database_url, session_fake, tmp_path_factory):
+    """The Procfile's web process allowed to read sources on 127.0.0.1 (test feed servers)."""
+    port = free_port()
+    env = app_environment(
+        database_url, session_fake, PORT=str(port), COOPNEWS_ALLOW_PRIVATE_SOURCES="1"
+    )
+    log_path = tmp_path_factory.mktemp("web-private") / "web.log"
+    proc = RunningProcess(procfile_command("web"), env, log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        proc.url = url
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def slack_private_sources(web_process_private_sources, fake, db) -> SlackSender:
+    """Like `slack`, to the web process that may fetch sources from loopback."""
+    return SlackSender(web_process_private_sources.url, SIGNING_SECRET, fake.response_url())
+
+
+@pytest.fixture
+def feed_server():
+    """A local HTTP server (127.0.0.1) serving test feeds; see tests/feed_server.py."""
+    from tests.feed_server import FeedServer
+
+    server = FeedServer().start()
+    yield server
+    server.stop()

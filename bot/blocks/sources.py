@@ -1,0 +1,116 @@
+"""Messages about sources: the list, and the failure notice sent to the admin who added one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.blocks.text import escape, format_date, link, shorten
+
+
+class SourceLike(Protocol):
+    id: int
+    url: str
+    feed_url: str | None
+    kind: str | None
+    title: str | None
+    category: str | None
+    interval_seconds: int
+    paused_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    failures: int
+
+
+def format_moment(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    return f"{format_date(moment)} {moment:%H:%M} UTC"
+
+
+def every(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "every hour" if hours == 1 else f"every {hours} hours"
+    return f"every {minutes} min"
+
+
+def source_name(source: SourceLike) -> str:
+    """`<url|title>` (escaped), for our own mrkdwn."""
+    return link(source.url, source.title or source.url)
+
+
+def source_blocks(source: SourceLike, item_count: int) -> list[dict]:
+    state = " · _paused_" if source.paused_at else ""
+    head = f"*{source.id}.* {source_name(source)}{state}"
+    facts = [source.kind or "feed", every(source.interval_seconds)]
+    if source.category:
+        facts.append(escape(source.category))
+    facts.append(f"{item_count} item" + ("" if item_count == 1 else "s"))
+    lines = [head, " · ".join(facts), f"Last success: {format_moment(source.last_success_at)}"]
+    if source.last_error:
+        streak = f" ({source.failures} failures in a row)" if source.failures > 1 else ""
+        lines.append(f"Last error: {escape(shorten(source.last_error, 300))}{streak}")
+    return [
+        {
+            "type": "section",
+            "block_id": f"source-{source.id}",
+            "text": {"type": "mrkdwn", "text": "\n".join(lines)},
+        }
+    ]
+
+
+# Slack allows 50 blocks a message; each source takes two.
+MAX_LISTED = 23
+
+
+def sources_list_message(rows: Sequence[tuple[SourceLike, int]]) -> dict:
+    if not rows:
+        text = (
+            "No sources yet. An admin can follow a feed with "
+            "`/coopnews sources add URL [category]`."
+        )
+        return {
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
+    heading = f"*Sources ({len(rows)})*"
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    for source, count in rows[:MAX_LISTED]:
+        blocks.append({"type": "divider"})
+        blocks.extend(source_blocks(source, count))
+    footer = (
+        "Admins: `/coopnews sources add URL [category]`, `remove ID`, `pause ID`, "
+        "`resume ID`, `interval ID MINUTES`."
+    )
+    if len(rows) > MAX_LISTED:
+        footer = f"{len(rows) - MAX_LISTED} more: `coopnews sources list` shows all. " + footer
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    names = "; ".join(f"{s.id}. {escape(s.title or s.url)}" for s, _ in rows)
+    return {"text": shorten(f"Sources: {names}", 2900), "blocks": blocks}
+
+
+def failure_notice(source: SourceLike) -> dict:
+    """The one DM to the admin who added a source that keeps failing."""
+    text = (
+        f":warning: The news source {source_name(source)} (source {source.id}) has failed "
+        f"{source.failures} times in a row. Last error: "
+        f"{escape(shorten(source.last_error or 'unknown', 300))}\n"
+        "coopnews keeps trying, less and less often. "
+        f"`/coopnews sources list` shows its state; `/coopnews sources pause {source.id}` "
+        f"or `/coopnews sources remove {source.id}` stops it."
+    )
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def added_message(source: SourceLike, added: int, already_present: int) -> str:
+    what = "item" if added == 1 else "items"
+    text = f"Now following {source_name(source)} as source {source.id}: {added} {what} stored"
+    if already_present:
+        text += f" ({already_present} already present)"
+    return text + (
+        ". Those earlier items are searchable but not announced; "
+        f"new ones will be, checked {every(source.interval_seconds)}."
+    )

@@ -1,0 +1,191 @@
+"""`/coopnews sources [list | add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]`.
+
+Anyone may list; every write checks admin rights on the server. `add` acks at
+once (after a syntax check of the URL), then reads the source within a short
+timeout and answers through the response_url: the source is stored only if
+it reads, so a typo never leaves a broken source behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.blocks.items import notice_message
+from bot.blocks.sources import added_message, every, source_name, sources_list_message
+from bot.blocks.text import escape
+from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
+from sources.fetch import FetchOptions
+from sources.poller import SourceProblem, subscribe, validate_url
+from storage import sources as source_store
+from storage.types import utcnow
+
+# Reading a new source while the admin waits for the answer (after the ack).
+ADD_TIMEOUT = 15.0
+USAGE = "sources [add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]"
+
+
+def fetch_options(call: CommandCall, timeout: float | None = None) -> FetchOptions:
+    options = FetchOptions(allow_private=call.deps.settings.allow_private_sources)
+    return replace(options, timeout=timeout) if timeout else options
+
+
+def show_sources(call: CommandCall) -> None:
+    with call.deps.db.reading() as session:
+        rows = source_store.list_sources(session)
+    call.reply(sources_list_message([(row.source, row.item_count) for row in rows]))
+
+
+def add_source(call: CommandCall) -> None:
+    if call.refuse_unless_admin("add sources"):
+        return
+    if len(call.args) < 2:
+        call.reply(notice_message("Usage: `/coopnews sources add URL [category]`"))
+        return
+    try:
+        url = validate_url(call.args[1])
+    except SourceProblem as exc:
+        call.reply(notice_message(f"Not added: {escape(str(exc))}"))
+        return
+    category = " ".join(call.args[2:]).strip() or None
+    with call.deps.db.reading() as session:
+        existing = source_store.find_by_url(session, url)
+    if existing is not None:
+        call.reply(
+            notice_message(f"{source_name(existing)} is already followed (source {existing.id}).")
+        )
+        return
+    call.reply(notice_message(f"Reading {escape(url)}… I'll answer here in a moment."))
+    try:
+        done = subscribe(
+            call.deps.db,
+            url,
+            fetch_options(call, ADD_TIMEOUT),
+            category=category,
+            created_by=call.user_id,
+        )
+    except SourceProblem as exc:
+        answer = notice_message(f"Not added: {escape(str(exc))}")
+    else:
+        answer = notice_message(added_message(done.source, done.added, done.already_present))
+    call.respond(response_type="ephemeral", replace_original=False, **answer)
+
+
+def _source_id(call: CommandCall, verb: str) -> int | None:
+    raw = call.args[1].lstrip("#") if len(call.args) > 1 else ""
+    if not raw.isdigit():
+        call.reply(
+            notice_message(
+                f"Usage: `/coopnews sources {verb} ID` (the number in `/coopnews sources list`)"
+            )
+        )
+        return None
+    return int(raw)
+
+
+def _not_found(call: CommandCall, source_id: int) -> None:
+    call.reply(notice_message(f"There is no source {source_id}: see `/coopnews sources list`."))
+
+
+def remove_source(call: CommandCall) -> None:
+    if call.refuse_unless_admin("remove sources"):
+        return
+    source_id = _source_id(call, "remove")
+    if source_id is None:
+        return
+    with call.deps.db.transaction() as session:
+        source = source_store.remove_source(session, source_id)
+    if source is None:
+        _not_found(call, source_id)
+        return
+    call.reply(
+        notice_message(
+            f"Stopped following {source_name(source)} (source {source_id}). "
+            "Its items stay searchable."
+        )
+    )
+
+
+def pause_or_resume(call: CommandCall, paused: bool) -> None:
+    verb = "pause" if paused else "resume"
+    if call.refuse_unless_admin(f"{verb} sources"):
+        return
+    source_id = _source_id(call, verb)
+    if source_id is None:
+        return
+    with call.deps.db.transaction() as session:
+        source = source_store.set_paused(session, source_id, paused, utcnow())
+    if source is None:
+        _not_found(call, source_id)
+        return
+    if paused:
+        text = (
+            f"Paused {source_name(source)} (source {source_id}): it is not checked until resumed."
+        )
+    else:
+        text = f"Resumed {source_name(source)} (source {source_id}): it is checked again shortly."
+    call.reply(notice_message(text))
+
+
+def set_interval(call: CommandCall) -> None:
+    if call.refuse_unless_admin("change sources"):
+        return
+    source_id = _source_id(call, "interval")
+    if source_id is None:
+        return
+    raw = call.args[2] if len(call.args) > 2 else ""
+    if not raw.isdigit() or int(raw) * 60 < source_store.MIN_INTERVAL:
+        minimum = source_store.MIN_INTERVAL // 60
+        call.reply(
+            notice_message(
+                f"Usage: `/coopnews sources interval ID MINUTES` (at least {minimum} minutes)"
+            )
+        )
+        return
+    with call.deps.db.transaction() as session:
+        source = source_store.set_interval(session, source_id, int(raw) * 60, utcnow())
+    if source is None:
+        _not_found(call, source_id)
+        return
+    call.reply(
+        notice_message(
+            f"{source_name(source)} (source {source_id}) is now checked "
+            f"{every(source.interval_seconds)}."
+        )
+    )
+
+
+ACTIONS = {
+    "": show_sources,
+    "list": show_sources,
+    "ls": show_sources,
+    "add": add_source,
+    "remove": remove_source,
+    "rm": remove_source,
+    "delete": remove_source,
+    "pause": lambda call: pause_or_resume(call, True),
+    "resume": lambda call: pause_or_resume(call, False),
+    "interval": set_interval,
+}
+
+
+def run_sources(call: CommandCall) -> None:
+    action = call.args[0].lower() if call.args else ""
+    handler = ACTIONS.get(action)
+    if handler is None:
+        call.reply(
+            notice_message(f"I don't know `sources {escape(action)}`. Usage: `/coopnews {USAGE}`")
+        )
+        return
+    handler(call)
+
+
+def register(router: CommandRouter) -> None:
+    router.add(
+        Subcommand(
+            "sources",
+            USAGE,
+            "the feeds coopnews follows, with their health; admins add, remove, pause, resume",
+            run_sources,
+            aliases=("source",),
+        )
+    )

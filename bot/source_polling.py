@@ -1,0 +1,50 @@
+"""The worker's feed polls: every minute, poll the sources that are due.
+
+Each source has its own interval (default 30 minutes) and backoff; this tick
+only decides how soon a due source is noticed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.base import BaseScheduler
+
+from bot.blocks.sources import failure_notice
+from bot.deps import Deps
+from bot.scheduler import job_installer
+from sources.fetch import FetchOptions
+from sources.poller import poll_due
+from storage.models import Source
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+POLL_TICK_SECONDS = 60
+
+
+def poll_sources_once(deps: Deps) -> list:
+    """One pass: poll due sources; DM the admin who added a source failing again and again."""
+
+    def notify(source: Source) -> None:
+        # A user ID as the channel opens the DM with the app.
+        deps.client.chat_postMessage(channel=source.created_by, **failure_notice(source))
+
+    options = FetchOptions(allow_private=deps.settings.allow_private_sources)
+    outcomes = poll_due(deps.db, options, notify)
+    for outcome in outcomes:
+        if outcome.added:
+            log.info("source %s: %s new item(s)", outcome.source_id, outcome.added)
+    return outcomes
+
+
+@job_installer
+def install_source_polls(scheduler: BaseScheduler, deps: Deps) -> None:
+    scheduler.add_job(
+        poll_sources_once,
+        "interval",
+        args=[deps],
+        seconds=POLL_TICK_SECONDS,
+        id="poll-sources",
+        next_run_time=utcnow(),
+    )

@@ -1,0 +1,104 @@
+"""A local HTTP server (a thread on 127.0.0.1) that serves test feeds and records requests."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Served:
+    status: int = 200
+    body: bytes | Iterable[bytes] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # No Content-Length: the body ends when the connection closes (streamed).
+    streamed: bool = False
+    delay: float = 0.0
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+
+
+Route = Callable[[Request], Served]
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> FeedServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def serve(self, path: str, body: bytes | str, content_type: str = "application/rss+xml", **kw):
+        data = body.encode() if isinstance(body, str) else body
+        headers = {"Content-Type": content_type, **kw.pop("headers", {})}
+        self.routes[path] = lambda request: Served(body=data, headers=headers, **kw)
+
+    def requests_to(self, path: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                with server._lock:
+                    server.requests.append(request)
+                route = server.routes.get(self.path)
+                served = route(request) if route else Served(404, b"not found")
+                if served.delay:
+                    time.sleep(served.delay)
+                self.send_response(served.status)
+                for name, value in served.headers.items():
+                    self.send_header(name, value)
+                body = served.body
+                if served.streamed:
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    chunks = [body] if isinstance(body, bytes) else body
+                    try:
+                        for chunk in chunks:
+                            self.wfile.write(chunk)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    self.close_connection = True
+                    return
+                data = body if isinstance(body, bytes) else b"".join(body)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
+
+            def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+                pass
+
+        return Handler

@@ -1,0 +1,247 @@
+"""Feeds -> entries -> drafts: formats, encodings, text cleaning, dates, identity, bombs."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from datetime import UTC, datetime
+
+import pytest
+
+from sources.discover import feed_links
+from sources.documents import read_document
+from sources.feed_items import entry_fingerprints, feed_drafts, normalise_link
+from sources.feeds import FeedRejected, NotAFeed, parse_feed
+from sources.text import html_to_text, shorten
+from tests import feed_samples as samples
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+
+
+def drafts_of(data: str | bytes, url: str | None = None, category: str | None = None):
+    raw = data.encode() if isinstance(data, str) else data
+    return feed_drafts(parse_feed(raw, url), category, NOW)
+
+
+def test_rss2_entries_become_drafts_with_clean_fields():
+    result = drafts_of(samples.simple_rss(3))
+    assert [d.title for d in result.drafts] == ["Story 0", "Story 1", "Story 2"]
+    first = result.drafts[0]
+    assert first.url == "https://coop.example/news/0"
+    assert first.summary == "Text of story 0"
+    assert first.origin == "feed"
+    assert first.published_at == datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+    assert len({d.fingerprint for d in result.drafts}) == 3
+    assert result.skipped == 0 and result.warnings == []
+
+
+def test_rss1_rdf_namespaces_dates_and_subject_tag():
+    feed = parse_feed(samples.RSS1.encode(), "https://rdf.example/index.rdf")
+    assert (feed.kind, feed.version, feed.title) == ("rss", "rss10", "RDF Co-op News")
+    drafts = feed_drafts(feed, None, NOW).drafts
+    assert [d.title for d in drafts] == ["Worker co-ops grow", "Housing co-ops"]
+    # dc:date with an offset, converted to UTC
+    assert drafts[0].published_at == datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    # no source category: the entry's first tag (dc:subject) is its category
+    assert drafts[0].category == "Research"
+    assert drafts[1].category is None
+
+
+def test_atom_xml_base_html_titles_and_xhtml_content():
+    feed = parse_feed(samples.ATOM.encode(), "https://atom.example/feed.xml")
+    assert feed.kind == "atom"
+    first, second = feed.entries
+    # relative link resolved against the feed's xml:base
+    assert first.link == "https://atom.example/blog/posts/credit-unions"
+    # ...and against an entry's own xml:base
+    assert second.link == "https://other.example/y/z.html"
+    # a title of type html: entities decoded once, tags stripped
+    assert first.title == "Credit unions & banks"
+    assert first.summary == "Member-owned finance grows."
+    assert second.summary == "XHTML content"
+    # published wins over updated
+    assert second.published == datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    assert feed_drafts(feed, "Co-op Finance", NOW).drafts[0].category == "Co-op Finance"
+
+
+def test_relative_links_without_xml_base_resolve_against_the_feed_url():
+    xml = samples.rss2([{"title": "Rel", "link": "/news/rel", "guid": "rel-1"}], link="/")
+    feed = parse_feed(xml.encode(), "https://site.example/feeds/all.xml")
+    assert feed.entries[0].link == "https://site.example/news/rel"
+    # a javascript: link is not a link
+    evil = samples.rss2([{"title": "Evil", "link": "javascript:alert(1)", "guid": "e"}])
+    assert parse_feed(evil.encode(), "https://site.example/f").entries[0].link is None
+
+
+def test_cdata_and_entities_become_clean_text():
+    first, second = drafts_of(samples.CDATA_AND_ENTITIES).drafts
+    assert first.title == "Co-ops & friends meet"
+    # tags and scripts gone, entities decoded, whitespace normalised
+    assert first.summary == "Hello world & co\u2011ops \u2014 all welcome"
+    assert "alert" not in first.summary
+    assert second.title == "Café & bar <3"
+    assert second.summary == "R&D & more bold"
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "windows-1252"])
+def test_declared_encodings(encoding):
+    drafts = drafts_of(samples.latin1_feed(encoding)).drafts
+    assert drafts[0].title == "Coopératives agricoles à Genève"
+    assert drafts[0].summary == "Économie sociale et solidaire"
+    if encoding == "windows-1252":
+        assert drafts[1].title == "Smart “quotes” – and € signs"
+
+
+def test_odd_dates_published_else_updated_else_first_seen_and_never_silently():
+    result = drafts_of(samples.ODD_DATES)
+    dates = {d.title: d.published_at for d in result.drafts}
+    assert dates["ISO date"] == datetime(2026, 6, 3, 9, 15, tzinfo=UTC)
+    assert dates["No weekday"] == datetime(2026, 6, 3, 7, 15, tzinfo=UTC)
+    assert dates["Only updated"] == datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    assert dates["No date"] == NOW
+    assert dates["Garbage date"] == NOW
+    # the unreadable date is reported, the missing one is not an error
+    assert result.warnings == [
+        "entry 3: date 'sometime last week' not understood, dated when first seen"
+    ]
+
+
+def test_future_dates_are_not_trusted():
+    xml = samples.rss2([{"title": "Y3K", "guid": "f", "date": "Mon, 01 Jan 2999 00:00:00 GMT"}])
+    result = drafts_of(xml)
+    assert result.drafts[0].published_at == NOW
+    assert "in the future" in result.warnings[0]
+
+
+def test_entry_without_title_takes_first_words_of_summary():
+    long_text = "Cooperatives " + "and mutuals " * 30
+    xml = samples.rss2(
+        [
+            {"link": "https://coop.example/t1", "description": long_text},
+            {"link": "https://coop.example/t2"},
+            {"guid": "empty-entry"},
+        ]
+    )
+    result = drafts_of(xml)
+    first, second = result.drafts
+    assert first.title.startswith("Cooperatives and mutuals")
+    assert first.title.endswith("…") and len(first.title) <= 81
+    assert " ".join(first.title[:-1].split()) in long_text  # cut at a word boundary
+    assert second.title == "https://coop.example/t2"
+    assert result.skipped == 1 and "entry 3" in result.warnings[0]
+
+
+def test_no_guid_uses_link_and_repeated_guid_falls_back_without_dropping():
+    xml = samples.rss2(
+        [
+            {"title": "A", "link": "https://coop.example/a", "guid": "same"},
+            {"title": "B", "link": "https://coop.example/b", "guid": "same"},
+            {"title": "C", "link": "https://coop.example/c"},
+            {"title": "D", "guid": "same", "date": "Mon, 01 Jun 2026 10:00:00 GMT"},
+            {"title": "E", "guid": "unique"},
+        ]
+    )
+    feed = parse_feed(xml.encode())
+    fingerprints = entry_fingerprints(feed)
+    assert len(set(fingerprints)) == 5  # nobody dropped
+    result = feed_drafts(feed, None, NOW)
+    assert [d.title for d in result.drafts] == ["A", "B", "C", "D", "E"]
+    # A, B (shared guid) and C (no guid) are identified by their links
+    by_link = drafts_of(
+        samples.rss2([{"title": "Other title", "link": "http://coop.example/a/"}])
+    ).drafts[0]
+    assert by_link.fingerprint == fingerprints[0]
+
+
+def test_identity_survives_reorder_redate_and_http_to_https():
+    before = parse_feed(samples.simple_rss(5, scheme="http", day=1).encode())
+    after_xml = samples.simple_rss(5, scheme="https", day=9)  # re-dated, https
+    after = parse_feed(after_xml.encode())
+    after.entries.reverse()  # reordered
+    assert sorted(entry_fingerprints(before)) == sorted(entry_fingerprints(after))
+
+
+def test_non_url_guids_are_scoped_to_their_feed():
+    one = samples.rss2([{"title": "X", "guid": "1"}], link="https://one.example/")
+    two = samples.rss2([{"title": "X", "guid": "1"}], link="https://two.example/")
+    assert entry_fingerprints(parse_feed(one.encode())) != entry_fingerprints(
+        parse_feed(two.encode())
+    )
+
+
+def test_normalise_link():
+    assert normalise_link("HTTP://Coop.Example:80/a/b/#top") == normalise_link(
+        "https://coop.example/a/b"
+    )
+    assert normalise_link("https://coop.example/a?p=1") != normalise_link(
+        "https://coop.example/a?p=2"
+    )
+
+
+def test_entity_bomb_is_refused_fast_and_without_memory():
+    tracemalloc.start()
+    started = time.monotonic()
+    with pytest.raises(FeedRejected, match="entities"):
+        parse_feed(samples.BILLION_LAUGHS.encode())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the expanded document would be 10**9 "lol"s (3 GB); refusing costs next to nothing
+    assert peak < 5_000_000
+    assert time.monotonic() - started < 2
+
+
+def test_entity_bomb_in_utf16_is_refused_too():
+    data = samples.BILLION_LAUGHS.replace('<?xml version="1.0"?>', "").encode("utf-16")
+    with pytest.raises(FeedRejected):
+        parse_feed(data)
+
+
+def test_external_entities_are_refused():
+    xxe = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        '<rss version="2.0"><channel><title>&xxe;</title></channel></rss>'
+    )
+    with pytest.raises(FeedRejected):
+        parse_feed(xxe.encode())
+
+
+def test_malformed_feed_keeps_what_parsed_and_reports_the_problem():
+    xml = samples.simple_rss(3).replace("</channel></rss>", "<item><title>broken</ti")
+    feed = parse_feed(xml.encode())
+    assert feed.problem and "malformed" in feed.problem
+    assert [e.title for e in feed.entries][:3] == ["Story 0", "Story 1", "Story 2"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"   ", b"<html><body>hello</body></html>", b"<foo>bar</foo>", b"\x89PNG\r\n\x1a\n\x00"],
+)
+def test_junk_is_not_a_feed(data):
+    with pytest.raises(NotAFeed):
+        read_document(data)
+
+
+def test_html_page_is_recognised_and_its_feed_found():
+    with pytest.raises(NotAFeed) as caught:
+        parse_feed(samples.PAGE_WITH_FEED.encode(), "https://fed.example/about/", "text/html")
+    assert caught.value.is_html
+    links = feed_links(samples.PAGE_WITH_FEED.encode(), "https://fed.example/about/")
+    assert links == [
+        "https://fed.example/feeds/news.xml",
+        "https://fed.example/feeds/comments.atom",
+    ]
+    assert feed_links(samples.PAGE_WITHOUT_FEED.encode(), "https://x.example/") == []
+
+
+def test_ilo_listing_text_is_still_read():
+    text = b"News\n\n  1. News\n\n    Co-ops in Seoul\n\n    10 July 2017\n\n    Summary.\n"
+    document = read_document(text)
+    assert document.kind == "ilo"
+    assert [d.title for d in document.drafts] == ["Co-ops in Seoul"]
+
+
+def test_html_to_text_and_shorten():
+    assert html_to_text("<p>a&nbsp;<b>b</b></p>\n\n<p>c &amp;amp; d</p>") == "a b c & d"
+    assert html_to_text(None) == ""
+    assert shorten("one two three four", 9) == "one two…"
+    assert shorten("short", 9) == "short"
