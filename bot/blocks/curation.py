@@ -82,7 +82,12 @@ def _mrkdwn_section(text: str) -> dict:
 
 
 def category_option(category: str) -> dict:
-    return {"text": _plain(shorten(category, OPTION_TEXT_MAX)), "value": category}
+    return {"text": _plain(clip(category, OPTION_TEXT_MAX)), "value": category}
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ellipsis included (Slack rejects longer plain_text)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def prefill(text: str | None, limit: int) -> str:
@@ -206,7 +211,7 @@ def notice_view(title: str, text: str) -> dict:
     return {
         "type": "modal",
         "callback_id": NOTICE_VIEW,
-        "title": _plain(title[:24]),
+        "title": _plain(clip(title, 24)),
         "close": _plain("Close"),
         "blocks": [_mrkdwn_section(text)],
     }
