@@ -57,11 +57,18 @@ def refuse(client: WebClient, trigger_id: str | None) -> None:
 
 
 def tell_admin(client: WebClient, user_id: str, channel_id: str | None, message: dict) -> None:
-    """Only the admin sees it: ephemeral where they started, else in the app's DM."""
+    """Only the admin sees it: ephemeral where they started, else in the app's DM.
+
+    Best effort: the change is committed by now, and a failed confirmation must
+    not look like a failed save.
+    """
     if channel_id:
         try:
             client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
             return
         except SlackApiError as exc:  # e.g. the bot is not in that channel
             log.info("ephemeral confirmation failed (%s); sending a DM", exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, **message)
+    try:
+        client.chat_postMessage(channel=user_id, **message)
+    except SlackApiError as exc:
+        log.warning("could not confirm to %s: %s", user_id, exc.response.get("error"))
