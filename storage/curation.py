@@ -109,12 +109,13 @@ def add_item(session: Session, fields: ItemFields, user_id: str) -> Item:
         fingerprint=admin_fingerprint(fields),
         created_by=user_id,
     )
+    session.add(item)
     try:
-        # A savepoint: a concurrent add of the same item fails alone, cleanly.
-        with session.begin_nested():
-            session.add(item)
-            session.flush()
+        session.flush()
     except IntegrityError:
+        # A concurrent add of the same item won (unique fingerprint). No savepoint:
+        # pysqlite's SAVEPOINT outside BEGIN would commit early; the caller's
+        # whole transaction rolls back instead.
         raise DuplicateItem(None, "link" if fields.url else "title") from None
     record(session, user_id, ADDED, item)
     return item

@@ -78,7 +78,7 @@ def test_duplicates_include_retracted_items_and_are_not_stored(db):
         assert len(session.scalars(select(AuditEntry)).all()) == 2  # retract + the add
 
 
-def test_a_fingerprint_race_is_a_duplicate_and_the_transaction_survives(db):
+def test_a_fingerprint_collision_is_a_duplicate_and_nothing_is_stored(db):
     with db.transaction() as session:
         edited = curation.add_item(session, fields(url="https://e.org/old"), "UADMIN")
         # Its link is corrected; the fingerprint (identity) stays with the old link.

@@ -4,10 +4,11 @@ recorded by the fake. Admins: UADMIN (workspace admin), UOWNER, UCONFADMIN (COOP
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from storage.models import AuditEntry, Delivery, Item
@@ -435,3 +436,34 @@ def test_views_open_failure_gets_an_apology(slack, fake, db):
     assert slack.command("add", user_id="UADMIN").status_code == 200
     apology = fake.wait_for("response_url")[-1].params
     assert "nothing was changed" in apology["text"]
+
+
+@contextmanager
+def audit_table_missing(db):
+    """The database fails mid-save: the item insert works, the audit insert cannot."""
+    with db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_log RENAME TO audit_log_away"))
+    try:
+        yield
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_log_away RENAME TO audit_log"))
+
+
+def test_a_database_failure_mid_save_keeps_the_modal_open_and_stores_nothing(slack, fake, db):
+    item_id = add_stored(db, "Stable")
+    view = open_add_modal(slack, fake)
+    edit = open_from_menu(slack, fake, "UADMIN", f"edit:{item_id}")
+    delete = open_from_menu(slack, fake, "UADMIN", f"delete:{item_id}")
+    with audit_table_missing(db):
+        body = slack.interaction(submission_of(view, "UADMIN", form_values(title="Half"))).json()
+        assert body["response_action"] == "errors"
+        assert "Nothing was changed" in body["errors"]["title"]
+        edited = slack.interaction(submission_of(edit, "UADMIN", form_values(title="Half")))
+        assert edited.json()["response_action"] == "errors"
+        deleted = slack.interaction(submission_of(delete, "UADMIN", {})).json()
+        assert deleted["response_action"] == "update"
+    # All or nothing: no item without its audit entry.
+    assert item_count(db) == 1
+    assert item(db, item_id).title == "Stable" and item(db, item_id).retracted_at is None
+    assert fake.calls_to("chat.postEphemeral") == []
