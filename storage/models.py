@@ -64,6 +64,8 @@ class Item(Base):
     __table_args__ = (
         Index("ix_items_published", desc("published_at"), desc("id")),
         Index("ix_items_category_published", "category_key", desc("published_at"), desc("id")),
+        # Added by 0003 (curation): duplicate links are refused.
+        Index("ix_items_url", "url", postgresql_using="hash"),
     )
 
 

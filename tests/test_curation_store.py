@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from storage import curation
 from storage.curation import DuplicateItem, ItemFields
+from storage.db import alembic_config, current_revision, make_engine, upgrade
 from storage.models import AuditEntry, Base, Delivery, Item
 from storage.store import ItemDraft, add_items, fingerprint, latest
 
@@ -38,10 +40,33 @@ def test_the_audit_log_model_matches_its_migration(db):
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         indexes = {i["name"] for i in inspect(conn).get_indexes("audit_log")}
+        item_indexes = {i["name"] for i in inspect(conn).get_indexes("items")}
     # Autogenerate cannot compare DESC (expression) indexes: check those by name.
     table_diffs = [d for d in diffs if "audit_log" in repr(d) and "_index" not in d[0]]
     assert table_diffs == []
     assert indexes == {"ix_audit_log_recent", "ix_audit_log_item_id"}
+    assert "ix_items_url" in item_indexes
+
+
+def test_the_migration_downgrades_and_upgrades_again(tmp_path):
+    url = f"sqlite:///{tmp_path / 'round.db'}"
+
+    def tables_and_url_index() -> tuple[bool, bool]:
+        engine = make_engine(url)
+        try:
+            found = inspect(engine)
+            names = {i["name"] for i in found.get_indexes("items")}
+            return "audit_log" in found.get_table_names(), "ix_items_url" in names
+        finally:
+            engine.dispose()
+
+    upgrade(url)
+    assert tables_and_url_index() == (True, True)
+    command.downgrade(alembic_config(url), "0001")
+    assert current_revision(url) == "0001"
+    assert tables_and_url_index() == (False, False)
+    upgrade(url)
+    assert tables_and_url_index() == (True, True)
 
 
 def test_add_item_stamps_the_day_records_the_audit_and_fingerprints_the_link(db):
@@ -125,8 +150,8 @@ def test_retract_hides_once_and_keeps_the_item(db):
 
 
 def test_known_categories_come_from_visible_items_one_spelling_each(db):
-    imported(db, "a", category="News")
-    imported(db, "b", category="news")
+    imported(db, "a", category="news", day=DAY - timedelta(1))
+    imported(db, "b", category="News")  # the newest spelling wins
     imported(db, "c", category="Housing")
     gone = imported(db, "d", category="Secret")
     imported(db, "e", category=None)
@@ -134,8 +159,8 @@ def test_known_categories_come_from_visible_items_one_spelling_each(db):
         curation.retract_item(session, session.get(Item, gone), "U1")
     with db.reading() as session:
         assert curation.known_categories(session) == ["Housing", "News"]
-        # Over the limit: the most used stay.
-        assert curation.known_categories(session, limit=1) == ["News"]
+        # Over the limit: the first by name.
+        assert curation.known_categories(session, limit=1) == ["Housing"]
 
 
 def test_posted_messages_and_digest_items(db):

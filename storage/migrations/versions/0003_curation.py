@@ -1,4 +1,5 @@
-"""audit_log: who added, edited or retracted which item, and when
+"""audit_log: who added, edited or retracted which item, and when;
+an index on items.url for the modal's duplicate check
 
 Revision ID: 0003
 Revises: 0001
@@ -35,9 +36,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_recent", "audit_log", [sa.text("at DESC"), sa.text("id DESC")])
     op.create_index(op.f("ix_audit_log_item_id"), "audit_log", ["item_id"])
+    # A plain CREATE INDEX: no batch recreation of items on SQLite. Hash on
+    # PostgreSQL: equality is all we need and long URLs fit (btree rows cap at ~2.7 kB).
+    op.create_index("ix_items_url", "items", ["url"], postgresql_using="hash")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_items_url", table_name="items")
     op.drop_index(op.f("ix_audit_log_item_id"), table_name="audit_log")
     op.drop_index("ix_audit_log_recent", table_name="audit_log")
     op.drop_table("audit_log")
