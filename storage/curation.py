@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,15 +168,16 @@ def visible_item(session: Session, item_id: int) -> Item | None:
 def known_categories(session: Session, limit: int = MAX_CATEGORIES) -> list[str]:
     """Categories of visible items (their newest spelling), by name, at most `limit`.
 
-    DISTINCT over the category index, then one index seek per category: a
-    GROUP BY over every item costs ~170 ms at 100,000 items on SQLite, this ~10.
+    A loose index scan (a recursive CTE hopping from one category key to the
+    next), then one index seek per category: a GROUP BY over every item costs
+    ~170 ms at 100,000 items, this a few ms, on SQLite and PostgreSQL alike.
     """
-    keys = session.scalars(
-        select(Item.category_key)
-        .where(Item.category_key.is_not(None))
-        .distinct()
-        .order_by(Item.category_key)
-    ).all()
+    keys_cte = select(func.min(Item.category_key).label("key")).cte("keys", recursive=True)
+    following = (
+        select(func.min(Item.category_key)).where(Item.category_key > keys_cte.c.key)
+    ).scalar_subquery()
+    keys_cte = keys_cte.union_all(select(following).where(keys_cte.c.key.is_not(None)))
+    keys = session.scalars(select(keys_cte.c.key).where(keys_cte.c.key.is_not(None))).all()
     found = []
     for key in keys:
         spelling = session.scalar(

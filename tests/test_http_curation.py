@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
@@ -101,7 +102,9 @@ def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
     assert_valid_modal(view)
     assert view["callback_id"] == "coopnews_item_form"
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert blocks["date"]["element"]["initial_date"] == TODAY.isoformat()
+    # Today where the admin is (users.info tz), not in UTC.
+    geneva_today = datetime.now(ZoneInfo("Europe/Geneva")).date()
+    assert blocks["date"]["element"]["initial_date"] == geneva_today.isoformat()
     options = blocks["category"]["element"]["options"]
     assert [o["value"] for o in options] == ["Research"]
 
