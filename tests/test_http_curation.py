@@ -98,13 +98,15 @@ def settle() -> None:
 # -- adding ---------------------------------------------------------------
 def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
     add_stored(db, "Older news", days_ago=2, category="Research")
-    view = open_add_modal(slack, fake)
+    # UTC+14: the admin's today is a day ahead of UTC for most of the UTC day.
+    fake.add_user("UKIRITIMATI", admin=True, tz="Pacific/Kiritimati")
+    view = open_add_modal(slack, fake, user_id="UKIRITIMATI")
     assert_valid_modal(view)
     assert view["callback_id"] == "coopnews_item_form"
     blocks = {b["block_id"]: b for b in view["blocks"]}
     # Today where the admin is (users.info tz), not in UTC.
-    geneva_today = datetime.now(ZoneInfo("Europe/Geneva")).date()
-    assert blocks["date"]["element"]["initial_date"] == geneva_today.isoformat()
+    their_today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    assert blocks["date"]["element"]["initial_date"] == their_today.isoformat()
     options = blocks["category"]["element"]["options"]
     assert [o["value"] for o in options] == ["Research"]
 
@@ -112,10 +114,10 @@ def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
         title="Cooperatives <!channel> & friends",
         link="https://www.ilo.org/coops/new",
         new_category="Housing",
-        date=TODAY.isoformat(),
+        date=their_today.isoformat(),  # may be tomorrow in UTC: allowed
         summary="Line one\nline two",
     )
-    response = slack.interaction(submission_of(view, "UADMIN", values))
+    response = slack.interaction(submission_of(view, "UKIRITIMATI", values))
     assert response.status_code == 200
     assert response.text == ""  # closes the modal
 
@@ -127,19 +129,19 @@ def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
     assert titles_in(latest)[1] == "Older news"
 
     confirmation = fake.wait_for("chat.postEphemeral")[-1].params
-    assert confirmation["channel"] == "CNEWS" and confirmation["user"] == "UADMIN"
+    assert confirmation["channel"] == "CNEWS" and confirmation["user"] == "UKIRITIMATI"
     assert "Cooperatives &lt;!channel&gt; &amp; friends" in confirmation["text"]
 
     with db.reading() as session:
         stored = session.scalars(select(Item).where(Item.origin == "admin")).one()
         assert (stored.created_by, stored.category, stored.summary) == (
-            "UADMIN",
+            "UKIRITIMATI",
             "Housing",
             "Line one\nline two",
         )
-        assert stored.published_at.date() == TODAY
+        assert stored.published_at.date() == their_today
         stored_id = stored.id
-    assert audit_rows(db) == [("UADMIN", "added", stored_id, None)]
+    assert audit_rows(db) == [("UKIRITIMATI", "added", stored_id, None)]
 
 
 def test_existing_category_from_the_select(slack, fake, db):
