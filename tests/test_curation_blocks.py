@@ -104,7 +104,7 @@ def test_edit_form_is_prefilled_with_the_item():
 
 
 def test_edit_form_puts_an_unlisted_category_in_the_free_text_input_and_fits_long_text():
-    item = FakeItem(category="Rare", title="t" * 400, summary="s" * 5000, url=None)
+    item = FakeItem(category="Rare", title="t" * 400, summary="s" * 5000, url="javascript:x")
     view = item_form_view(["News"], TODAY, FormContext(item_id=7), item)
     assert_valid_modal(view)
     blocks = by_block(view)

@@ -16,11 +16,12 @@ from bot.blocks.curation import (
     audit_message,
     delete_confirm_view,
     deleted_message,
+    item_form_view,
     item_menu,
     saved_message,
 )
 from bot.blocks.items import item_list_message
-from bot.curation.form import Submission, validate
+from bot.curation.form import Submission, read_values, validate
 from tests.block_kit import mrkdwn_texts
 
 TODAY = date(2026, 11, 29)
@@ -127,3 +128,31 @@ def test_a_link_is_one_link_to_the_typed_url(title, path):
     links = LINK.findall(text)
     assert len(links) == 1
     assert links[0][0].startswith("https://example.org/")
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=typed, summary=typed, new_category=typed)
+def test_the_edit_modal_shows_exactly_what_was_typed(title, summary, new_category):
+    """Inputs are plain text, not mrkdwn: shown raw, so a correction round-trips unchanged."""
+    fields, _ = validate(
+        Submission(title=title, new_category=new_category, date="2026-11-20", summary=summary),
+        TODAY,
+    )
+    assume(fields is not None)
+    item = TypedItem(fields.title, None, fields.category, fields.summary)
+    view = item_form_view([], TODAY, FormContext(item_id=item.id), item)
+    elements = {b["block_id"]: b["element"] for b in view["blocks"]}
+    again = read_values(
+        {
+            block_id: {element["action_id"]: {"value": element.get("initial_value")}}
+            for block_id, element in elements.items()
+        }
+        | {"date": {"date_picker": {"selected_date": elements["date"]["initial_date"]}}}
+    )
+    refields, errors = validate(again, TODAY)
+    assert errors == {}
+    assert (refields.title, refields.category, refields.summary) == (
+        fields.title,
+        fields.category,
+        fields.summary,
+    )

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
-from bot.blocks.text import escape, shorten
+from bot.blocks.text import escape, safe_url, shorten
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -139,7 +139,7 @@ def item_form_view(
     }
     if item is not None:
         title_input["initial_value"] = prefill(item.title, TITLE_MAX_EDIT)
-        if item.url:
+        if safe_url(item.url):  # Slack may refuse a url_text_input holding a non-URL
             link_input["initial_value"] = item.url
         current = next((o for o in options if o["value"] == item.category), None)
         if current:
