@@ -2,7 +2,7 @@
 an index on items.url for the modal's duplicate check
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from storage.types import UTCDateTime
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
