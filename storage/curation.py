@@ -231,7 +231,7 @@ def posted_messages(session: Session, item_id: int) -> list[PostedMessage]:
 
 
 def digest_items(session: Session, channel_id: str, message_ts: str) -> Sequence[Item]:
-    """The visible items one digest message shows, in the order they were delivered."""
+    """The visible items one digest message shows, in the announcer's order (item id)."""
     stmt = (
         select(Item)
         .join(Delivery, Delivery.item_id == Item.id)
@@ -241,6 +241,6 @@ def digest_items(session: Session, channel_id: str, message_ts: str) -> Sequence
             Delivery.state == "posted",
             Item.retracted_at.is_(None),
         )
-        .order_by(Delivery.id)
+        .order_by(Delivery.item_id)
     )
     return session.scalars(stmt).all()

@@ -208,5 +208,5 @@ def test_posted_messages_and_digest_items(db):
             ("C1", "1.1", True),
             ("C2", "2.1", False),
         ]
-        # Delivery order, retracted items left out.
-        assert [i.title for i in curation.digest_items(session, "C1", "1.1")] == ["B", "A"]
+        # As the announcer orders a digest (by item id), retracted items left out.
+        assert [i.title for i in curation.digest_items(session, "C1", "1.1")] == ["A", "B"]

@@ -472,3 +472,43 @@ def test_a_database_failure_mid_save_keeps_the_modal_open_and_stores_nothing(sla
     assert item_count(db) == 1
     assert item(db, item_id).title == "Stable" and item(db, item_id).retracted_at is None
     assert fake.calls_to("chat.postEphemeral") == []
+
+
+# -- with the real announcer ---------------------------------------------------
+def test_corrections_reach_what_the_announcer_really_posted(slack, fake, db, database_url):
+    from tests.announce_helpers import announcer, subscribe
+
+    subscribe(db, "CRARE", categories=["Rare"])
+    subscribe(db, "CFLOOD")
+    first = add_stored(db, "Frist story", category="Rare", days_ago=1)
+    second = add_stored(db, "Second story", category="News", days_ago=2)
+    # More than one item for a channel in a pass: one digest. CRARE gets one message.
+    announcer(database_url, fake, db, digest_threshold=1).run_pass()
+    (digest,) = fake.posted("CFLOOD")
+    (single,) = fake.posted("CRARE")
+    assert digest["metadata"]["event_type"] == "coopnews_digest"
+    assert single["metadata"]["event_type"] == "coopnews_item"
+
+    edit = open_from_menu(slack, fake, "UADMIN", f"edit:{first}")
+    values = form_values(title="First story", category="Rare", date=_day(db, first))
+    assert slack.interaction(submission_of(edit, "UADMIN", values)).text == ""
+    fake.wait_for("chat.update", count=2)
+    (single,) = fake.posted("CRARE")
+    (digest,) = fake.posted("CFLOOD")
+    assert "First story" in single["blocks"][0]["text"]["text"]
+    assert "First story" in str(digest["blocks"]) and "Second story" in str(digest["blocks"])
+    assert "Frist" not in str(single) + str(digest)
+
+    delete = open_from_menu(slack, fake, "UADMIN", f"delete:{first}")
+    assert slack.interaction(submission_of(delete, "UADMIN", {})).text == ""
+    fake.wait_for("chat.update", count=4)
+    (single,) = fake.posted("CRARE")
+    (digest,) = fake.posted("CFLOOD")
+    assert single["metadata"]["event_type"] == "coopnews_retracted"
+    assert "retracted" in single["text"] and "First story" in single["text"]
+    assert digest["metadata"]["event_payload"] == {"item_ids": [second]}
+    assert "First story" not in str(digest["blocks"])
+
+
+def _day(db, item_id) -> str:
+    return item(db, item_id).published_at.date().isoformat()
