@@ -106,7 +106,9 @@ def item_form_view(
     title_input: dict = {
         "type": "plain_text_input",
         "action_id": ACTION_IDS[TITLE],
-        "max_length": TITLE_MAX if item is None else max(TITLE_MAX, min(len(item.title), 500)),
+        "max_length": TITLE_MAX
+        if item is None
+        else max(TITLE_MAX, min(len(item.title), TITLE_MAX_EDIT)),
         "placeholder": _plain("What happened"),
     }
     link_input: dict = {
