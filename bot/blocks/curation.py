@@ -103,12 +103,14 @@ def item_form_view(
 ) -> dict:
     """The Add / Edit modal; `item` pre-fills it for editing."""
     options = [category_option(c) for c in categories if len(c) <= OPTION_VALUE_MAX]
+    # An imported title may be longer than a new one may be: room to correct it.
+    title_limit = (
+        TITLE_MAX if item is None else min(max(TITLE_MAX, len(item.title)), TITLE_MAX_EDIT)
+    )
     title_input: dict = {
         "type": "plain_text_input",
         "action_id": ACTION_IDS[TITLE],
-        "max_length": TITLE_MAX
-        if item is None
-        else max(TITLE_MAX, min(len(item.title), TITLE_MAX_EDIT)),
+        "max_length": title_limit,
         "placeholder": _plain("What happened"),
     }
     link_input: dict = {
