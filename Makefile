@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latest.py
 	$(BIN)/python bench/announce.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/curation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

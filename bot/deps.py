@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.admins import AdminPolicy, UserDirectory
 from bot.blocks.items import Accessory
+from bot.curation.controls import admin_item_controls
 from bot.settings import Settings
 from storage.db import Database
 
@@ -38,10 +39,12 @@ class Deps:
 def build_deps(settings: Settings, db: Database | None = None) -> Deps:
     client = make_client(settings)
     users = UserDirectory(client)
+    admins = AdminPolicy(users, settings.admins)
     return Deps(
         settings=settings,
         db=db or Database(settings.database_url),
         client=client,
         users=users,
-        admins=AdminPolicy(users, settings.admins),
+        admins=admins,
+        item_controls=admin_item_controls(admins),
     )

@@ -64,6 +64,8 @@ class Item(Base):
     __table_args__ = (
         Index("ix_items_published", desc("published_at"), desc("id")),
         Index("ix_items_category_published", "category_key", desc("published_at"), desc("id")),
+        # Added by 0003 (curation): duplicate links are refused.
+        Index("ix_items_url", "url", postgresql_using="hash"),
     )
 
 
@@ -151,3 +153,23 @@ class Delivery(Base):
         Index("ix_deliveries_channel_ts", "channel_id", "message_ts"),
         Index("ix_deliveries_channel_state", "channel_id", "state", "id"),
     )
+
+
+class AuditEntry(Base):
+    """One curation change by an admin: kept even when the item is retracted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(20))  # added, edited, retracted
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), index=True
+    )
+    # The title when the change was made: readable even if the item changes later.
+    item_title: Mapped[str] = mapped_column(String(500))
+    # A short note of what changed (e.g. "title, link").
+    details: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_log_recent", desc("at"), desc("id")),)

@@ -258,6 +258,24 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _default_chat_update(self, call: Call) -> dict:
+        """Replaces a message chat.postMessage accepted (text, blocks, metadata).
+
+        A message the fake never saw is answered ok, as before this default existed.
+        """
+        channel_id, ts = call.params.get("channel"), call.params.get("ts")
+        with self._post_lock:
+            for message in self.messages.get(channel_id, []):
+                if message["ts"] == ts:
+                    message["text"] = call.params.get("text")
+                    for key in ("blocks", "metadata"):
+                        if call.params.get(key):
+                            message[key] = call.params[key]
+                        else:
+                            message.pop(key, None)
+                    message["edited"] = {"user": "UBOT", "ts": f"{time.time():.6f}"}
+        return {"ok": True, "channel": channel_id, "ts": ts, "text": call.params.get("text")}
+
     def _default_views_open(self, call: Call) -> dict:
         return {"ok": True, "view": {"id": f"V{next(self._ts):08d}"}}
 

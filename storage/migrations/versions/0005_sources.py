@@ -1,7 +1,7 @@
 """sources: first fetch, failure notice and body hash bookkeeping
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 """
 
 import sqlalchemy as sa

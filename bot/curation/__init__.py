@@ -1,0 +1,1 @@
+"""Curation by admins: reading the item modal, and fixing messages already posted."""

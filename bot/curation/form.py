@@ -1,0 +1,129 @@
+"""The item modal's submission: read Slack's view state, validate on the server."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from bot.blocks.curation import (
+    ACTION_IDS,
+    CATEGORY,
+    CATEGORY_MAX,
+    DATE,
+    LINK,
+    NEW_CATEGORY,
+    SUMMARY,
+    SUMMARY_MAX,
+    TITLE,
+    TITLE_MAX,
+)
+from storage.curation import ItemFields
+
+URL_MAX = 2000
+# Dates up to a day ahead of UTC are allowed: it is already tomorrow somewhere.
+FUTURE_SLACK = timedelta(days=1)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The raw values as Slack sent them (any of them may be missing or forged)."""
+
+    title: str | None = None
+    link: str | None = None
+    category: str | None = None
+    new_category: str | None = None
+    date: str | None = None
+    summary: str | None = None
+
+
+def read_values(values: dict) -> Submission:
+    """view.state.values -> Submission; input shapes per element type."""
+
+    def element(block_id: str) -> dict:
+        block = values.get(block_id) if isinstance(values, dict) else None
+        found = block.get(ACTION_IDS[block_id]) if isinstance(block, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    def text(block_id: str, key: str = "value") -> str | None:
+        value = element(block_id).get(key)
+        return value if isinstance(value, str) else None
+
+    selected = element(CATEGORY).get("selected_option")
+    category = selected.get("value") if isinstance(selected, dict) else None
+    return Submission(
+        title=text(TITLE),
+        link=text(LINK),
+        category=category if isinstance(category, str) else None,
+        new_category=text(NEW_CATEGORY),
+        date=text(DATE, "selected_date"),
+        summary=text(SUMMARY),
+    )
+
+
+def one_line(text: str | None) -> str:
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
+def validate(
+    submission: Submission,
+    today: date,
+    title_max: int = TITLE_MAX,
+    summary_max: int = SUMMARY_MAX,
+) -> tuple[ItemFields | None, dict[str, str]]:
+    """(fields, {}) when valid, else (None, {block_id: message}) for inline errors."""
+    errors: dict[str, str] = {}
+
+    title = one_line(submission.title)
+    if not title:
+        errors[TITLE] = "Please give the item a title."
+    elif len(title) > title_max:
+        errors[TITLE] = f"Please keep the title to {title_max} characters (it has {len(title)})."
+
+    url = (submission.link or "").strip() or None
+    if url:
+        problem = link_problem(url)
+        if problem:
+            errors[LINK] = problem
+
+    category = one_line(submission.new_category) or one_line(submission.category) or None
+    if category and len(category) > CATEGORY_MAX:
+        block = NEW_CATEGORY if one_line(submission.new_category) else CATEGORY
+        errors[block] = f"Please keep the category to {CATEGORY_MAX} characters."
+
+    published_on = None
+    try:
+        published_on = date.fromisoformat(submission.date or "")
+    except ValueError:
+        errors[DATE] = "Please pick a date."
+    if published_on and published_on > today + FUTURE_SLACK:
+        errors[DATE] = "That date is in the future: news can be dated at most tomorrow."
+
+    summary = _CONTROL.sub("", submission.summary or "").strip() or None
+    if summary and len(summary) > summary_max:
+        errors[SUMMARY] = f"Please keep the summary to {summary_max} characters."
+
+    if errors:
+        return None, errors
+    assert published_on is not None
+    return ItemFields(title, url, category, published_on, summary), {}
+
+
+def link_problem(url: str) -> str | None:
+    """Why a link cannot be used, or None: only http(s) links to a named host."""
+    if len(url) > URL_MAX:
+        return f"Links can be at most {URL_MAX} characters."
+    if any(c.isspace() for c in url) or _CONTROL.search(url):
+        return "A link cannot contain spaces."
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "That does not look like a web link."
+    if parts.scheme.lower() not in ("http", "https"):
+        return "Please use a web link starting with http:// or https://."
+    if not host:
+        return "That link has no site name (like https://www.ilo.org/…)."
+    return None

@@ -1,0 +1,44 @@
+"""`/coopnews add` (the item modal) and `/coopnews audit` (the last changes): admins only."""
+
+from __future__ import annotations
+
+from bot.blocks.curation import FormContext, audit_message
+from bot.curation.modals import open_item_form
+from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
+from storage import curation
+
+AUDIT_DEFAULT = 15
+AUDIT_MAX = 40  # one section per change; messages hold at most 50 blocks
+
+
+def open_add_form(call: CommandCall) -> None:
+    if call.refuse_unless_admin("add items"):
+        return
+    call.ack()
+    # The channel is carried along so the confirmation appears where the admin typed.
+    context = FormContext(channel_id=call.channel_id or None)
+    open_item_form(call.client, call.deps, call.trigger_id or "", call.user_id, context)
+
+
+def show_audit(call: CommandCall) -> None:
+    if call.refuse_unless_admin("see the audit trail"):
+        return
+    count = AUDIT_DEFAULT
+    if call.args and call.args[0].isdigit():
+        count = max(1, min(int(call.args[0]), AUDIT_MAX))
+    with call.deps.db.reading() as session:
+        entries = curation.recent_changes(session, count)
+    call.reply(audit_message(entries))
+
+
+def register(router: CommandRouter) -> None:
+    router.add(Subcommand("add", "add", "add a news item (opens a form)", open_add_form, True))
+    router.add(
+        Subcommand(
+            "audit",
+            "audit [N]",
+            f"who added, edited or deleted what (last {AUDIT_DEFAULT}, at most {AUDIT_MAX})",
+            show_audit,
+            True,
+        )
+    )

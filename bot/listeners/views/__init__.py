@@ -1,0 +1,15 @@
+"""View submissions (modals): one module per feature, each with `register`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.listeners.views import curation
+
+VIEW_MODULES = [curation]
+
+
+def register(app: App, deps: Deps) -> None:
+    for module in VIEW_MODULES:
+        module.register(app, deps)

@@ -1,0 +1,246 @@
+"""Curation by admins: adding, correcting and retracting items, and the audit trail.
+
+Callers own the session (one transaction per change, audit entry included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntry, Delivery, Item
+from storage.store import category_key, fingerprint, normalise_text
+from storage.types import utcnow
+
+ADDED, EDITED, RETRACTED = "added", "edited", "retracted"
+# A static_select holds at most 100 options.
+MAX_CATEGORIES = 100
+
+
+@dataclass(frozen=True)
+class ItemFields:
+    """What an admin enters for an item, already validated."""
+
+    title: str
+    url: str | None
+    category: str | None
+    published_on: date
+    summary: str | None
+
+
+@dataclass(frozen=True)
+class ExistingItem:
+    """What an admin is told about the item theirs duplicates (no ORM object:
+    the exception outlives the rolled-back session)."""
+
+    id: int
+    title: str
+    published_at: datetime
+    retracted: bool
+
+    @classmethod
+    def of(cls, item: Item) -> ExistingItem:
+        return cls(item.id, item.title, item.published_at, item.retracted_at is not None)
+
+
+class DuplicateItem(Exception):
+    """An item with the same link, or the same title and date, is already stored."""
+
+    def __init__(self, existing: ExistingItem | None, field: str) -> None:
+        super().__init__(field)
+        self.existing = existing
+        self.field = field  # "link" or "title"
+
+
+def admin_fingerprint(fields: ItemFields) -> str:
+    if fields.url:
+        return fingerprint("link", fields.url)
+    return fingerprint("admin", fields.title, fields.published_on.isoformat())
+
+
+def stamp(day: date, now: datetime | None = None) -> datetime:
+    """The chosen day at the current time of day (UTC): newest among that day's items."""
+    now = now or utcnow()
+    return datetime.combine(day, now.astimezone(UTC).time().replace(microsecond=0), tzinfo=UTC)
+
+
+def find_duplicate(
+    session: Session, fields: ItemFields, exclude_id: int | None = None
+) -> DuplicateItem | None:
+    """Same link, or same title on the same day; retracted items count too."""
+    if fields.url:
+        stmt = select(Item).where(Item.url == fields.url)
+        if exclude_id is not None:
+            stmt = stmt.where(Item.id != exclude_id)
+        same_link = session.scalars(stmt.limit(1)).first()
+        if same_link:
+            return DuplicateItem(ExistingItem.of(same_link), "link")
+    start = datetime.combine(fields.published_on, time.min, tzinfo=UTC)
+    stmt = select(Item).where(
+        Item.published_at >= start, Item.published_at < start + timedelta(days=1)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Item.id != exclude_id)
+    wanted = normalise_text(fields.title)
+    for item in session.scalars(stmt):
+        if normalise_text(item.title) == wanted:
+            return DuplicateItem(ExistingItem.of(item), "title")
+    return None
+
+
+def add_item(session: Session, fields: ItemFields, user_id: str) -> Item:
+    """Store a new admin item and its audit entry; raises DuplicateItem."""
+    duplicate = find_duplicate(session, fields)
+    if duplicate:
+        raise duplicate
+    item = Item(
+        title=fields.title,
+        url=fields.url,
+        category=fields.category,
+        category_key=category_key(fields.category),
+        summary=fields.summary,
+        published_at=stamp(fields.published_on),
+        origin="admin",
+        fingerprint=admin_fingerprint(fields),
+        created_by=user_id,
+    )
+    session.add(item)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent add of the same item won (unique fingerprint). No savepoint:
+        # pysqlite's SAVEPOINT outside BEGIN would commit early; the caller's
+        # whole transaction rolls back instead.
+        raise DuplicateItem(None, "link" if fields.url else "title") from None
+    record(session, user_id, ADDED, item)
+    return item
+
+
+def update_item(session: Session, item: Item, fields: ItemFields, user_id: str) -> list[str]:
+    """Correct an item; returns the names of the fields that changed (maybe none).
+
+    The fingerprint stays: it is the item's identity for importers, so a
+    corrected ILO item is not imported again under its old title.
+    """
+    duplicate = find_duplicate(session, fields, exclude_id=item.id)
+    if duplicate:
+        raise duplicate
+    changed = []
+    for name, label, value in (
+        ("title", "title", fields.title),
+        ("url", "link", fields.url),
+        ("category", "category", fields.category),
+        ("summary", "summary", fields.summary),
+    ):
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+            changed.append(label)
+    item.category_key = category_key(item.category)
+    if item.published_at.date() != fields.published_on:
+        item.published_at = stamp(fields.published_on)
+        changed.append("date")
+    if changed:
+        record(session, user_id, EDITED, item, ", ".join(changed))
+        session.flush()
+    return changed
+
+
+def retract_item(session: Session, item: Item, user_id: str) -> bool:
+    """Hide an item everywhere, keeping it for the audit trail; False if already retracted."""
+    if item.retracted_at is not None:
+        return False
+    item.retracted_at = utcnow()
+    record(session, user_id, RETRACTED, item)
+    session.flush()
+    return True
+
+
+def visible_item(session: Session, item_id: int) -> Item | None:
+    item = session.get(Item, item_id)
+    return item if item and item.retracted_at is None else None
+
+
+def known_categories(session: Session, limit: int = MAX_CATEGORIES) -> list[str]:
+    """Categories of visible items (their newest spelling), by name, at most `limit`.
+
+    A loose index scan (a recursive CTE hopping from one category key to the
+    next), then one index seek per category: a GROUP BY over every item costs
+    ~170 ms at 100,000 items, this a few ms, on SQLite and PostgreSQL alike.
+    """
+    keys_cte = select(func.min(Item.category_key).label("key")).cte("keys", recursive=True)
+    following = (
+        select(func.min(Item.category_key)).where(Item.category_key > keys_cte.c.key)
+    ).scalar_subquery()
+    keys_cte = keys_cte.union_all(select(following).where(keys_cte.c.key.is_not(None)))
+    keys = session.scalars(select(keys_cte.c.key).where(keys_cte.c.key.is_not(None))).all()
+    found = []
+    for key in keys:
+        spelling = session.scalar(
+            select(Item.category)
+            .where(Item.category_key == key, Item.retracted_at.is_(None))
+            .order_by(Item.published_at.desc(), Item.id.desc())
+            .limit(1)
+        )
+        if spelling:
+            found.append(spelling)
+            if len(found) == limit:
+                break
+    return sorted(found, key=str.casefold)
+
+
+def record(
+    session: Session, user_id: str, action: str, item: Item, details: str | None = None
+) -> AuditEntry:
+    entry = AuditEntry(
+        user_id=user_id, action=action, item_id=item.id, item_title=item.title, details=details
+    )
+    session.add(entry)
+    return entry
+
+
+def recent_changes(session: Session, n: int = 15) -> Sequence[AuditEntry]:
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(n)
+    return session.scalars(stmt).all()
+
+
+# -- messages already posted (deliveries are written by the announcer) -----
+@dataclass(frozen=True)
+class PostedMessage:
+    channel_id: str
+    message_ts: str
+    digest: bool
+
+
+def posted_messages(session: Session, item_id: int) -> list[PostedMessage]:
+    """The Slack messages that show this item."""
+    stmt = (
+        select(Delivery.channel_id, Delivery.message_ts, Delivery.digest)
+        .where(
+            Delivery.item_id == item_id,
+            Delivery.state == "posted",
+            Delivery.message_ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    )
+    return [PostedMessage(*row) for row in session.execute(stmt)]
+
+
+def digest_items(session: Session, channel_id: str, message_ts: str) -> Sequence[Item]:
+    """The visible items one digest message shows, in the announcer's order (item id)."""
+    stmt = (
+        select(Item)
+        .join(Delivery, Delivery.item_id == Item.id)
+        .where(
+            Delivery.channel_id == channel_id,
+            Delivery.message_ts == message_ts,
+            Delivery.state == "posted",
+            Item.retracted_at.is_(None),
+        )
+        .order_by(Delivery.item_id)
+    )
+    return session.scalars(stmt).all()
