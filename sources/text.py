@@ -32,10 +32,15 @@ def html_to_text(markup: str | None) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary, adding an ellipsis; text is already normalised."""
+    """At most `limit` characters, ellipsis included, cut at a word boundary.
+
+    `text` is already whitespace-normalised.
+    """
     if len(text) <= limit:
         return text
-    cut = text[: limit + 1].rsplit(" ", 1)[0]
-    if len(cut) < limit // 2:  # one very long word: cut it
-        cut = text[:limit]
+    room = limit - 1  # keep a place for the ellipsis
+    cut = text[: room + 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut[:room]
+    if len(cut) < room // 2 or len(cut) > room:  # one very long word: cut inside it
+        cut = text[:room]
     return cut.rstrip(" ,;:.-–—") + "…"

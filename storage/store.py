@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from storage.types import utcnow
 
 MAX_LATEST = 20
 _CHUNK = 2000
+ANALYZE_AFTER = 10_000  # rows added in one go
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
         ids = list(session.connection().scalars(stmt.returning(Item.__table__.c.id), rows))
         result.already_present += len(rows) - len(ids)
         result.added.extend(ids)
+    if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # Without fresh statistics the planner scans the whole table for `latest`
+        # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
+        session.execute(sql("ANALYZE items"))
     return result
 
 

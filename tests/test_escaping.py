@@ -132,3 +132,11 @@ def test_hostile_category_argument_is_escaped(slack, db):
     body = slack.command("latest <!channel>").json()
     assert "<!channel>" not in json.dumps(body)
     assert "&lt;!channel&gt;" in body["text"]
+
+
+@given(st.text(max_size=400), st.integers(min_value=2, max_value=300))
+def test_shorten_never_exceeds_its_limit(text, limit):
+    short = shorten(text, limit)
+    assert len(short) <= limit
+    if len(" ".join(text.split())) <= limit:
+        assert short == " ".join(text.split())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
+from sources.text import shorten as cut_text
+
 MONTHS = [
     "January",
     "February",
@@ -55,16 +57,10 @@ def link(url: str | None, label: str) -> str:
 
 
 def shorten(text: str | None, limit: int = 280) -> str:
-    """Cut text at a word boundary, adding an ellipsis; whitespace normalised."""
+    """At most `limit` characters, cut at a word boundary with an ellipsis; whitespace normalised."""
     if not text:
         return ""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit + 1].rsplit(" ", 1)[0]
-    if len(cut) < limit // 2:  # one very long word: cut it
-        cut = text[:limit]
-    return cut.rstrip(" ,;:.-") + "…"
+    return cut_text(" ".join(text.split()), limit)
 
 
 def format_date(moment: datetime) -> str:
