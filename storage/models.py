@@ -142,3 +142,17 @@ class Delivery(Base):
         Index("ix_deliveries_state_channel", "state", "channel_id"),
         Index("ix_deliveries_channel_ts", "channel_id", "message_ts"),
     )
+
+
+class ProcessedEvent(Base):
+    """A Slack event already handled: Slack's retries of it (same event_id) are skipped.
+
+    The search indexes of migration 0006 (items_fts on SQLite, items_search on
+    PostgreSQL) are derived from items by triggers and have no model: only
+    storage/search.py reads them.
+    """
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,0 +1,118 @@
+"""full-text search over items, processed Slack events
+
+SQLite: an external-content FTS5 table over items(title, summary), kept in
+sync by triggers. PostgreSQL: a side table holding a weighted tsvector
+(title A, summary B) of the unaccented text, GIN-indexed, kept in sync by a
+trigger. Both are derived data: neither appears in storage/models.py, and
+storage/search.py is the only code that reads them.
+
+Revision ID: 0006
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.types import UTCDateTime
+
+revision = "0006"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+SQLITE_UP = [
+    # content= makes FTS5 read the text from items: the index stores no second copy.
+    """CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary,
+        content='items', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts(rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END""",
+    """CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+    END""",
+    """CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+        INSERT INTO items_fts(rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END""",
+    # Items stored before this migration.
+    "INSERT INTO items_fts(items_fts) VALUES ('rebuild')",
+]
+
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS items_fts_update",
+    "DROP TRIGGER IF EXISTS items_fts_delete",
+    "DROP TRIGGER IF EXISTS items_fts_insert",
+    "DROP TABLE IF EXISTS items_fts",
+]
+
+# The same expression builds documents here and queries in storage/search.py.
+POSTGRES_UP = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    # unaccent() is only STABLE (it reads a dictionary); naming the dictionary
+    # makes this wrapper safe to declare IMMUTABLE and use in a trigger/index.
+    """CREATE OR REPLACE FUNCTION coopnews_unaccent(text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+        AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$""",
+    """CREATE TABLE items_search (
+        item_id integer PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        document tsvector NOT NULL
+    )""",
+    "CREATE INDEX ix_items_search_document ON items_search USING gin (document)",
+    """CREATE OR REPLACE FUNCTION coopnews_item_document(title text, summary text)
+        RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT
+            setweight(to_tsvector('simple', coopnews_unaccent(coalesce(title, ''))), 'A')
+            || setweight(to_tsvector('simple', coopnews_unaccent(coalesce(summary, ''))), 'B')
+        $$""",
+    """CREATE OR REPLACE FUNCTION coopnews_items_search_sync() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO items_search(item_id, document)
+            VALUES (NEW.id, coopnews_item_document(NEW.title, NEW.summary))
+            ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document;
+            RETURN NULL;
+        END $$""",
+    """CREATE TRIGGER items_search_insert AFTER INSERT ON items
+        FOR EACH ROW EXECUTE FUNCTION coopnews_items_search_sync()""",
+    """CREATE TRIGGER items_search_update AFTER UPDATE OF title, summary ON items
+        FOR EACH ROW EXECUTE FUNCTION coopnews_items_search_sync()""",
+    """INSERT INTO items_search(item_id, document)
+        SELECT id, coopnews_item_document(title, summary) FROM items""",
+]
+
+POSTGRES_DOWN = [
+    "DROP TRIGGER IF EXISTS items_search_update ON items",
+    "DROP TRIGGER IF EXISTS items_search_insert ON items",
+    "DROP FUNCTION IF EXISTS coopnews_items_search_sync()",
+    "DROP TABLE IF EXISTS items_search",
+    "DROP FUNCTION IF EXISTS coopnews_item_document(text, text)",
+    "DROP FUNCTION IF EXISTS coopnews_unaccent(text)",
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "processed_events",
+        sa.Column("event_id", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_processed_events")),
+    )
+    op.create_index(
+        op.f("ix_processed_events_created_at"), "processed_events", ["created_at"]
+    )
+    dialect = op.get_bind().dialect.name
+    for statement in SQLITE_UP if dialect == "sqlite" else POSTGRES_UP:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for statement in SQLITE_DOWN if dialect == "sqlite" else POSTGRES_DOWN:
+        op.execute(statement)
+    op.drop_index(op.f("ix_processed_events_created_at"), table_name="processed_events")
+    op.drop_table("processed_events")
