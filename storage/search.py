@@ -53,11 +53,9 @@ def parse_query(text: str) -> SearchQuery:
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     phrases: list[tuple[str, ...]] = []
     for quoted in _QUOTED.findall(text):
-        words = tuple(w.casefold() for w in _WORD.findall(quoted))
-        if len(words) > 1:
-            phrases.append(words)
-        elif words:  # a quoted single word is just a word, matched exactly
-            phrases.append(words)
+        phrase = tuple(w.casefold() for w in _WORD.findall(quoted))
+        if phrase:  # a quoted single word is a one-word phrase: exact, no prefix match
+            phrases.append(phrase)
     rest = _QUOTED.sub(" ", text)
     words: list[str] = []
     for word in _WORD.findall(rest):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners import commands, errors
+from bot.listeners import actions, commands, errors, events
 
 
 def register_listeners(app: App, deps: Deps) -> None:
     errors.register(app)
+    events.register(app, deps)
     commands.register(app, deps)
+    actions.register(app, deps)

@@ -102,9 +102,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_processed_events")),
     )
-    op.create_index(
-        op.f("ix_processed_events_created_at"), "processed_events", ["created_at"]
-    )
+    op.create_index(op.f("ix_processed_events_created_at"), "processed_events", ["created_at"])
     dialect = op.get_bind().dialect.name
     for statement in SQLITE_UP if dialect == "sqlite" else POSTGRES_UP:
         op.execute(statement)
