@@ -27,8 +27,10 @@ def claim_event(session: Session, event_id: str) -> bool:
         insert(ProcessedEvent)
         .values(event_id=event_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["event_id"])
+        # RETURNING, not rowcount: rowcount is not reliable for this on every driver.
+        .returning(ProcessedEvent.event_id)
     )
-    return session.execute(stmt).rowcount == 1
+    return session.execute(stmt).scalar() is not None
 
 
 def prune_events(session: Session, keep: timedelta = KEEP_EVENT_IDS) -> int:
