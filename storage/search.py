@@ -28,9 +28,10 @@ from storage.models import Item
 # Enough for any real query, and keeps a "More" button's value small.
 MAX_QUERY_CHARS = 300
 MAX_WORDS = 12
-# Words at least this long also match as prefixes ("cooperative" finds
-# "cooperatives"); shorter ones would expand to too many index terms.
-PREFIX_MIN_CHARS = 4
+# Words at least this long also match their plural or singular: a final "s"
+# added or removed ("cooperative" finds "cooperatives" and back). Prefix
+# queries would do more, but cost a merge of every matching term per query.
+PLURAL_MIN_CHARS = 4
 
 _WORD = re.compile(r"[^\W_]+")
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -68,12 +69,23 @@ def parse_query(text: str) -> SearchQuery:
     return SearchQuery(tuple(words[: max(0, budget)]), tuple(p for p in phrases if p))
 
 
+def variants(word: str) -> tuple[str, ...]:
+    """The word, and its plural or singular by a final "s" when long enough."""
+    if len(word) < PLURAL_MIN_CHARS:
+        return (word,)
+    if word.endswith("s") and not word.endswith("ss"):
+        return (word, word[:-1])
+    return (word, word + "s")
+
+
 # -- SQLite FTS5 -------------------------------------------------------------
 def fts5_expression(query: SearchQuery) -> str:
     """An FTS5 MATCH expression; every word is a double-quoted string."""
     parts = []
     for word in query.words:
-        parts.append(f'"{word}"*' if len(word) >= PREFIX_MIN_CHARS else f'"{word}"')
+        forms = variants(word)
+        quoted = " OR ".join(f'"{form}"' for form in forms)
+        parts.append(f"({quoted})" if len(forms) > 1 else quoted)
     for phrase in query.phrases:
         parts.append('"' + " ".join(phrase) + '"')
     return " AND ".join(parts)
@@ -81,65 +93,47 @@ def fts5_expression(query: SearchQuery) -> str:
 
 _fts = table("items_fts", column("rowid"))
 _fts_match = literal_column("items_fts").op("MATCH")
+# The FTS5 rowid is published_at (whole seconds) * 2**30 + item id (migration 0006).
+_ID_BITS = 30
 
-# A group of matches at least this big is read newest first along the date
-# index, checking each item against FTS5 by rowid, and stops after one page;
-# a smaller group is fetched whole from FTS5 and sorted. Either way a page
-# costs about the same on 10,000 or 1,000,000 items, for rare or common words.
-DENSE_MATCHES = 2000
+
+def item_id_of(key: int) -> int:
+    return key % (1 << _ID_BITS)
 
 
 def _sqlite_ids(session: Session, query: SearchQuery, limit: int, offset: int) -> list[int]:
-    """Up to limit + 1 ids from `offset`: title matches first, then summary-only matches."""
+    """Up to limit + 1 ids from `offset`: title matches first, then summary-only matches.
+
+    Each group is read newest first straight from FTS5 (rowid order) and the
+    read stops after the page: no sorting of all matches, however many.
+    Retracted items are not in the index.
+    """
     expression = fts5_expression(query)
     in_title = f"title : ({expression})"
-    groups = (in_title, f"({expression}) NOT ({in_title})")
     ids: list[int] = []
     skip = offset
-    for group in groups:
+    for group in (in_title, f"({expression}) NOT ({in_title})"):
         take = limit + 1 - len(ids)
         if take <= 0:
             break
-        found = _sqlite_group(session, group, skip, take)
-        ids.extend(found)
-        if found or skip == 0:
-            skip = 0
-        else:  # this whole group lies before the page: skip past it
-            skip -= _visible_count(session, group)
-            skip = max(skip, 0)
-    return ids
-
-
-def _capped_count(session: Session, expression: str, cap: int) -> int:
-    hits = select(_fts.c.rowid).where(_fts_match(expression)).limit(cap).subquery()
-    return session.scalar(select(func.count()).select_from(hits))
-
-
-def _visible_count(session: Session, expression: str) -> int:
-    hits = select(_fts.c.rowid).where(_fts_match(expression))
-    stmt = select(func.count()).where(Item.id.in_(hits), Item.retracted_at.is_(None))
-    return session.scalar(stmt.select_from(Item))
-
-
-def _sqlite_group(session: Session, expression: str, skip: int, take: int) -> list[int]:
-    dense = _capped_count(session, expression, DENSE_MATCHES) >= DENSE_MATCHES
-    if dense:
-        matches = (
-            select(_fts.c.rowid)
-            .where(_fts_match(expression), _fts.c.rowid == Item.id)
-            .correlate(Item)
-            .exists()
+        keys = list(
+            session.scalars(
+                select(_fts.c.rowid)
+                .where(_fts_match(group))
+                .order_by(_fts.c.rowid.desc())
+                .offset(skip)
+                .limit(take)
+            )
         )
-    else:
-        matches = Item.id.in_(select(_fts.c.rowid).where(_fts_match(expression)))
-    stmt = (
-        select(Item.id)
-        .where(matches, Item.retracted_at.is_(None))
-        .order_by(Item.published_at.desc(), Item.id.desc())
-        .offset(skip)
-        .limit(take)
-    )
-    return list(session.scalars(stmt))
+        ids.extend(item_id_of(key) for key in keys)
+        if keys or skip == 0:
+            skip = 0
+        else:  # the whole group lies before this page: skip past it
+            count = select(func.count()).select_from(
+                select(_fts.c.rowid).where(_fts_match(group)).subquery()
+            )
+            skip = max(0, skip - session.scalar(count))
+    return ids
 
 
 # -- PostgreSQL --------------------------------------------------------------
@@ -147,8 +141,8 @@ def tsquery_text(query: SearchQuery, weight: str = "") -> str:
     """A to_tsquery() text; `weight` "A" restricts it to the title."""
     parts = []
     for word in query.words:
-        prefix = "*" if len(word) >= PREFIX_MIN_CHARS else ""
-        parts.append(f"'{word}':{prefix}{weight}" if prefix or weight else f"'{word}'")
+        forms = [f"'{form}':{weight}" if weight else f"'{form}'" for form in variants(word)]
+        parts.append(f"({' | '.join(forms)})" if len(forms) > 1 else forms[0])
     for phrase in query.phrases:
         lexemes = [f"'{w}':{weight}" if weight else f"'{w}'" for w in phrase]
         parts.append("(" + " <-> ".join(lexemes) + ")")
@@ -209,7 +203,8 @@ def search(session: Session, query: SearchQuery, limit: int = 10, offset: int = 
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         ids = _sqlite_ids(session, query, limit, offset)
-        found = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
+        visible = select(Item).where(Item.id.in_(ids), Item.retracted_at.is_(None))
+        found = {item.id: item for item in session.scalars(visible)}
         rows = [found[i] for i in ids if i in found]
     elif dialect == "postgresql":
         query = _unaccented(session, query)

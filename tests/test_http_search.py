@@ -116,11 +116,19 @@ def test_words_must_all_match_and_quoted_phrases_match_as_phrases(slack, db):
     assert titles_in(search(slack, "\u201csocial economy\u201d")) == ["Social economy week"]
 
 
-def test_longer_words_match_as_prefixes(slack, db):
-    make_items(db, [("Cooperatives in Kenya", 1, "News", None, None)])
-    assert titles_in(search(slack, "cooperative")) == ["Cooperatives in Kenya"]
+def test_words_find_their_plural_and_singular(slack, db):
+    make_items(
+        db,
+        [
+            ("Cooperatives in Kenya", 1, "News", None, None),
+            ("A cooperative bank", 2, "News", None, None),
+        ],
+    )
+    both = ["Cooperatives in Kenya", "A cooperative bank"]
+    assert titles_in(search(slack, "cooperative")) == both
+    assert titles_in(search(slack, "COOPERATIVES")) == both
     # ...but a quoted word is matched exactly.
-    assert titles_in(search(slack, '"cooperative"')) == []
+    assert titles_in(search(slack, '"cooperative"')) == ["A cooperative bank"]
 
 
 def test_no_hits_gives_a_clear_answer_with_a_hint(slack, db):

@@ -30,13 +30,22 @@ def test_repeated_words_count_once_and_length_is_bounded():
 
 def test_fts5_expression_quotes_every_word():
     query = parse_query('near OR coop "social economy"')
-    assert fts5_expression(query) == '"near"* AND "or" AND "coop"* AND "social economy"'
+    assert fts5_expression(query) == (
+        '("near" OR "nears") AND "or" AND ("coop" OR "coops") AND "social economy"'
+    )
+
+
+def test_variants_add_or_drop_a_final_s():
+    assert search.variants("cooperative") == ("cooperative", "cooperatives")
+    assert search.variants("cooperatives") == ("cooperatives", "cooperative")
+    assert search.variants("business") == ("business", "businesss")
+    assert search.variants("ilo") == ("ilo",)
 
 
 def test_tsquery_text_with_weights():
     query = parse_query('coop "a b"')
-    assert tsquery_text(query) == "'coop':* & ('a' <-> 'b')"
-    assert tsquery_text(query, weight="A") == "'coop':*A & ('a':A <-> 'b':A)"
+    assert tsquery_text(query) == "('coop' | 'coops') & ('a' <-> 'b')"
+    assert tsquery_text(query, weight="A") == "('coop':A | 'coops':A) & ('a':A <-> 'b':A)"
 
 
 @given(st.text())
@@ -46,7 +55,8 @@ def test_any_text_gives_only_quoted_plain_words(text):
         assert word and re.fullmatch(r"[^\W_]+", word)
     expression = fts5_expression(query)
     # Outside the quoted strings only our own operators remain.
-    assert re.sub(r'"[^"]*"', "", expression).replace("AND", "").replace("*", "").strip() == ""
+    outside = re.sub(r'"[^"]*"', "", expression)
+    assert re.sub(r"AND|OR|[() ]", "", outside) == ""
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

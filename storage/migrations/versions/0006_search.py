@@ -1,7 +1,7 @@
 """full-text search over items, processed Slack events
 
-SQLite: an external-content FTS5 table over items(title, summary), kept in
-sync by triggers. PostgreSQL: a side table holding a weighted tsvector
+SQLite: a contentless FTS5 table over items(title, summary) keyed by
+recency, kept in sync by triggers. PostgreSQL: a side table holding a weighted tsvector
 (title A, summary B) of the unaccented text, GIN-indexed, kept in sync by a
 trigger. Both are derived data: neither appears in storage/models.py, and
 storage/search.py is the only code that reads them.
@@ -20,27 +20,35 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+# The FTS5 rowid is a recency key, not the item id: published_at in whole
+# seconds, times 2**30, plus the id (ids stay below 2**30). FTS5 walks a
+# match's rowids in order, so `ORDER BY rowid DESC LIMIT n` reads the n newest
+# matches and stops: a page costs the same on a thousand or a million items.
+# The table is contentless (the text stays in items) and holds only visible
+# items: retracting an item takes it out of the index.
+KEY_NEW = "(CAST(strftime('%s', new.published_at) AS INTEGER) * 1073741824 + new.id)"
+KEY_OLD = "(CAST(strftime('%s', old.published_at) AS INTEGER) * 1073741824 + old.id)"
+ADD_NEW = f"""INSERT INTO items_fts(rowid, title, summary)
+        SELECT {KEY_NEW}, new.title, new.summary WHERE new.retracted_at IS NULL;"""
+# Contentless FTS5 forgets a row when given the exact values it indexed.
+REMOVE_OLD = f"""INSERT INTO items_fts(items_fts, rowid, title, summary)
+        SELECT 'delete', {KEY_OLD}, old.title, old.summary WHERE old.retracted_at IS NULL;"""
+
 SQLITE_UP = [
-    # content= makes FTS5 read the text from items: the index stores no second copy.
     """CREATE VIRTUAL TABLE items_fts USING fts5(
         title, summary,
-        content='items', content_rowid='id',
+        content='',
         tokenize='unicode61 remove_diacritics 2'
     )""",
-    """CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
-        INSERT INTO items_fts(rowid, title, summary) VALUES (new.id, new.title, new.summary);
-    END""",
-    """CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
-        INSERT INTO items_fts(items_fts, rowid, title, summary)
-        VALUES ('delete', old.id, old.title, old.summary);
-    END""",
-    """CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items BEGIN
-        INSERT INTO items_fts(items_fts, rowid, title, summary)
-        VALUES ('delete', old.id, old.title, old.summary);
-        INSERT INTO items_fts(rowid, title, summary) VALUES (new.id, new.title, new.summary);
-    END""",
+    f"CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN {ADD_NEW} END",
+    f"CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN {REMOVE_OLD} END",
+    f"""CREATE TRIGGER items_fts_update
+        AFTER UPDATE OF title, summary, published_at, retracted_at ON items
+        BEGIN {REMOVE_OLD} {ADD_NEW} END""",
     # Items stored before this migration.
-    "INSERT INTO items_fts(items_fts) VALUES ('rebuild')",
+    """INSERT INTO items_fts(rowid, title, summary)
+        SELECT CAST(strftime('%s', published_at) AS INTEGER) * 1073741824 + id, title, summary
+        FROM items WHERE retracted_at IS NULL""",
 ]
 
 SQLITE_DOWN = [
