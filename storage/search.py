@@ -17,10 +17,10 @@ newest first within each group.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, select, table
+from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
 from sqlalchemy.orm import Session
 
 from storage.models import Item
@@ -78,6 +78,14 @@ def variants(word: str) -> tuple[str, ...]:
     return (word, word + "s")
 
 
+@dataclass(frozen=True)
+class Group:
+    """One ranking group of matches: a page of ids newest first, and its size."""
+
+    page: Callable[[Session, int, int], list[int]]
+    count: Callable[[Session], int]
+
+
 # -- SQLite FTS5 -------------------------------------------------------------
 def fts5_expression(query: SearchQuery) -> str:
     """An FTS5 MATCH expression; every word is a double-quoted string."""
@@ -101,39 +109,29 @@ def item_id_of(key: int) -> int:
     return key % (1 << _ID_BITS)
 
 
-def _sqlite_ids(session: Session, query: SearchQuery, limit: int, offset: int) -> list[int]:
-    """Up to limit + 1 ids from `offset`: title matches first, then summary-only matches.
+def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """Title matches, then summary-only matches, each read newest first from FTS5.
 
-    Each group is read newest first straight from FTS5 (rowid order) and the
-    read stops after the page: no sorting of all matches, however many.
-    Retracted items are not in the index.
+    FTS5 returns a match's rowids (recency keys) in order, so a page stops
+    after `take` rows: no sorting of all matches, however many. Retracted
+    items are not in the index.
     """
     expression = fts5_expression(query)
     in_title = f"title : ({expression})"
-    ids: list[int] = []
-    skip = offset
-    for group in (in_title, f"({expression}) NOT ({in_title})"):
-        take = limit + 1 - len(ids)
-        if take <= 0:
-            break
-        keys = list(
-            session.scalars(
-                select(_fts.c.rowid)
-                .where(_fts_match(group))
-                .order_by(_fts.c.rowid.desc())
-                .offset(skip)
-                .limit(take)
-            )
-        )
-        ids.extend(item_id_of(key) for key in keys)
-        if keys or skip == 0:
-            skip = 0
-        else:  # the whole group lies before this page: skip past it
-            count = select(func.count()).select_from(
-                select(_fts.c.rowid).where(_fts_match(group)).subquery()
-            )
-            skip = max(0, skip - session.scalar(count))
-    return ids
+
+    def group(condition: str) -> Group:
+        hits = select(_fts.c.rowid).where(_fts_match(condition))
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            keys = hits.order_by(_fts.c.rowid.desc()).offset(skip).limit(take)
+            return [item_id_of(key) for key in session.scalars(keys)]
+
+        def count(session: Session) -> int:
+            return session.scalar(select(func.count()).select_from(hits.subquery()))
+
+        return Group(page, count)
+
+    return group(in_title), group(f"({expression}) NOT ({in_title})")
 
 
 # -- PostgreSQL --------------------------------------------------------------
@@ -178,14 +176,33 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     return SearchQuery(tuple(words), tuple(phrases))
 
 
-def _postgres_search(query: SearchQuery) -> tuple[Select, ColumnElement[bool]]:
+def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """Title matches (weight A), then the rest, each newest first.
+
+    Two queries ordered like ix_items_published let the planner walk that
+    index and stop after a page when a word is common.
+    """
     matches = _search.c.document.op("@@")
-    stmt = (
-        select(Item)
-        .join(_search, _search.c.item_id == Item.id)
-        .where(matches(_tsquery(tsquery_text(query))))
-    )
-    return stmt, matches(_tsquery(tsquery_text(query, weight="A")))
+    anywhere = matches(_tsquery(tsquery_text(query)))
+    in_title = matches(_tsquery(tsquery_text(query, weight="A")))
+
+    def group(condition: ColumnElement[bool]) -> Group:
+        hits = (
+            select(Item.id)
+            .join(_search, _search.c.item_id == Item.id)
+            .where(condition, Item.retracted_at.is_(None))
+        )
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            ordered = hits.order_by(Item.published_at.desc(), Item.id.desc())
+            return list(session.scalars(ordered.offset(skip).limit(take)))
+
+        def count(session: Session) -> int:
+            return session.scalar(select(func.count()).select_from(hits.subquery()))
+
+        return Group(page, count)
+
+    return group(in_title), group(and_(anywhere, not_(in_title)))
 
 
 # -- the operations ------------------------------------------------------------
@@ -196,31 +213,33 @@ class SearchPage:
 
 
 def search(session: Session, query: SearchQuery, limit: int = 10, offset: int = 0) -> SearchPage:
-    """Visible items matching `query`, title matches first, then newest first."""
+    """Visible items matching `query`: title matches first, then newest first."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and query:
+        query = _unaccented(session, query)
     if not query:
         return SearchPage([], False)
-    offset = max(0, offset)
-    dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        ids = _sqlite_ids(session, query, limit, offset)
-        visible = select(Item).where(Item.id.in_(ids), Item.retracted_at.is_(None))
-        found = {item.id: item for item in session.scalars(visible)}
-        rows = [found[i] for i in ids if i in found]
+        groups = _sqlite_groups(query)
     elif dialect == "postgresql":
-        query = _unaccented(session, query)
-        if not query:
-            return SearchPage([], False)
-        stmt, in_title = _postgres_search(query)
-        stmt = (
-            stmt.where(Item.retracted_at.is_(None))
-            .order_by(in_title.desc(), Item.published_at.desc(), Item.id.desc())
-            .offset(offset)
-            .limit(limit + 1)
-        )
-        rows = session.scalars(stmt).all()
+        groups = _postgres_groups(query)
     else:
         raise RuntimeError(f"unsupported database: {dialect}")
-    return SearchPage(rows[:limit], len(rows) > limit)
+    ids: list[int] = []
+    skip = max(0, offset)
+    for group in groups:
+        take = limit + 1 - len(ids)
+        if take <= 0:
+            break
+        found = group.page(session, skip, take)
+        ids.extend(found)
+        # Past this group now: the next one starts at 0, or later if the
+        # page begins beyond this whole group.
+        skip = 0 if found or not skip else max(0, skip - group.count(session))
+    visible = select(Item).where(Item.id.in_(ids), Item.retracted_at.is_(None))
+    found_items = {item.id: item for item in session.scalars(visible)}
+    rows = [found_items[i] for i in ids if i in found_items]
+    return SearchPage(rows[:limit], len(ids) > limit)
 
 
 @dataclass(frozen=True)
