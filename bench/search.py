@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -245,6 +246,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=400, help="per command and size")
     parser.add_argument("--database-url", help="default: a new SQLite file in a temp dir")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
@@ -290,7 +292,10 @@ def main() -> None:
         bare.stop()
         fake.stop()
         db.dispose()
-    print(f"data in {work} (delete it when done)")
+    if args.keep:
+        print(f"data kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ each word or quoted phrase is quoted again in the engine's own syntax. So
 `NEAR`, `*`, `-`, `:` or a stray quote are just words or nothing, never
 operators, and no input can make the query fail to parse.
 
-Order: items whose title matches every word come first, then the rest;
-newest first within each group.
+Words of four letters or more also find their plural or singular (a final
+"s"). Order: items whose title matches every word come first, then the
+rest; newest first within each group. Each group is read newest first
+straight from the index and the read stops after one page (on SQLite the
+FTS5 rowid is a recency key, see migration 0006), so a page costs about the
+same on a thousand or a million items.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def parse_query(text: str) -> SearchQuery:
     phrases: list[tuple[str, ...]] = []
     for quoted in _QUOTED.findall(text):
         phrase = tuple(w.casefold() for w in _WORD.findall(quoted))
-        if phrase:  # a quoted single word is a one-word phrase: exact, no prefix match
+        if phrase:  # a quoted single word is a one-word phrase: exact, no plural
             phrases.append(phrase)
     rest = _QUOTED.sub(" ", text)
     words: list[str] = []
@@ -63,10 +67,15 @@ def parse_query(text: str) -> SearchQuery:
         word = word.casefold()
         if word not in words:
             words.append(word)
+    # At most MAX_WORDS words in all, phrases first (they were typed deliberately).
     budget = MAX_WORDS
-    phrases = [p[:budget] for p in phrases][:budget]
-    budget -= sum(len(p) for p in phrases)
-    return SearchQuery(tuple(words[: max(0, budget)]), tuple(p for p in phrases if p))
+    kept: list[tuple[str, ...]] = []
+    for phrase in phrases:
+        if budget <= 0:
+            break
+        kept.append(phrase[:budget])
+        budget -= len(kept[-1])
+    return SearchQuery(tuple(words[: max(0, budget)]), tuple(kept))
 
 
 def variants(word: str) -> tuple[str, ...]:

@@ -26,6 +26,8 @@ def test_repeated_words_count_once_and_length_is_bounded():
     query = parse_query(" ".join(f"w{i}" for i in range(100)))
     assert len(query.words) == search.MAX_WORDS
     assert parse_query("x" * 10_000).words == ("x" * search.MAX_QUERY_CHARS,)
+    many = parse_query(" ".join(f'"a{i} b{i} c{i}"' for i in range(10)) + " extra")
+    assert sum(len(p) for p in many.phrases) == search.MAX_WORDS and many.words == ()
 
 
 def test_fts5_expression_quotes_every_word():
