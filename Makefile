@@ -39,6 +39,7 @@ test: lint test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python bench/latest.py
+	$(BIN)/python bench/announce.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

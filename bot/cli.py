@@ -24,6 +24,8 @@ def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every start at INFO; only its problems matter here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -96,6 +98,21 @@ def worker() -> None:
         build_scheduler(deps, blocking=True).start()
     except (KeyboardInterrupt, SystemExit):
         log.info("worker stopped")
+
+
+@main.command()
+def announce() -> None:
+    """One announcement pass, then exit (cron-safe beside a worker)."""
+    from bot.announce_job import subscribe_configured_channel
+    from bot.announcer import Announcer
+    from bot.deps import build_deps
+
+    settings = settings_or_exit(require_slack=True, http=False)
+    db = open_database(settings)
+    deps = build_deps(settings, db)
+    subscribe_configured_channel(deps)
+    report = Announcer(deps).run_pass()
+    click.echo(report.line())
 
 
 @main.command("import")

@@ -49,3 +49,4 @@ def build_scheduler(deps: Deps, blocking: bool) -> BaseScheduler:
 def _load_job_modules() -> None:
     """Import the modules whose @job_installer functions make up the schedule."""
     # Features append their job modules here.
+    import bot.announce_job  # noqa: F401 - announcement passes

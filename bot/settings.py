@@ -25,6 +25,8 @@ class Settings:
     channel: str | None = None
     announce_interval: int = 60
     claim_timeout: int = 300
+    # More new items than this for one channel in one pass: one digest instead (0 = off).
+    digest_threshold: int = 5
     port: int = 3000
 
     @property
@@ -81,5 +83,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         channel=env.get("COOPNEWS_CHANNEL", "").strip() or None,
         announce_interval=_int(env, "COOPNEWS_ANNOUNCE_INTERVAL", 60),
         claim_timeout=_int(env, "COOPNEWS_CLAIM_TIMEOUT", 300),
+        digest_threshold=_int(env, "COOPNEWS_DIGEST_THRESHOLD", 5, minimum=0),
         port=_int(env, "PORT", 3000),
     )

@@ -74,6 +74,10 @@ class ParsedListing:
 
 def parse_date(text: str) -> date | None:
     """A listing date like "06 July 2017"; None when it is not one (never guess)."""
+    text = text.strip()
+    # Cheap rejection first: a date line is short and ends with the year.
+    if len(text) > 40 or not text[-4:].isdigit():
+        return None
     text = " ".join(text.split())
     if match := _DAY_MONTH_YEAR.match(text):
         day, month, year = match.group(1), match.group(2), match.group(3)
@@ -147,6 +151,8 @@ def _split_entries(lines: list[str]) -> list[tuple[int, list[str]]]:
 
 def _split_block(lines: list[str]) -> list[str]:
     """Join a wrapped block into one field, but keep dates and credits on their own."""
+    if len(lines) == 1:
+        return lines[:]
     out: list[str] = []
     current: list[str] = []
     for line in lines:
@@ -164,7 +170,11 @@ def _split_block(lines: list[str]) -> list[str]:
 
 def _entry_from_fields(position: int, fields: list[str]) -> ListingEntry | str:
     fields = [" ".join(f.split()) for f in fields if not is_credit(f)]
-    date_index = next((i for i, f in enumerate(fields) if parse_date(f)), None)
+    date_index, published = None, None
+    for index, text in enumerate(fields):
+        if published := parse_date(text):
+            date_index = index
+            break
     if date_index is None:
         return "incomplete (no date), skipped"
     head, tail = fields[:date_index], fields[date_index + 1 :]
@@ -176,7 +186,7 @@ def _entry_from_fields(position: int, fields: list[str]) -> ListingEntry | str:
     return ListingEntry(
         position=position,
         title=title,
-        published=parse_date(fields[date_index]),
+        published=published,
         category=category,
         summary=summary,
     )

@@ -111,6 +111,8 @@ class Subscription(Base):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     problem: Mapped[str | None] = mapped_column(Text)
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Daily/weekly digests: when the next one is due (UTC); None for instant mode.
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Delivery(Base):
@@ -141,6 +143,7 @@ class Delivery(Base):
         UniqueConstraint("item_id", "channel_id"),
         Index("ix_deliveries_state_channel", "state", "channel_id"),
         Index("ix_deliveries_channel_ts", "channel_id", "message_ts"),
+        Index("ix_deliveries_channel_state", "channel_id", "state", "id"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,9 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Item
+from storage.types import utcnow
 
 MAX_LATEST = 20
-_CHUNK = 500
+_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,16 @@ def category_key(category: str | None) -> str | None:
     return category.strip().casefold() if category and category.strip() else None
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def normalise_text(text: str) -> str:
     """Case-, accent-, punctuation- and whitespace-insensitive form used for identity."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = (c for c in decomposed if not unicodedata.combining(c))
-    return " ".join("".join(c if c.isalnum() else " " for c in kept).split())
+    text = text.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _NOT_WORD.sub(" ", text).strip()
 
 
 def fingerprint(*parts: str | None) -> str:
@@ -56,9 +63,9 @@ def fingerprint(*parts: str | None) -> str:
 def _insert_for(session: Session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(Item)
+        return postgresql.insert(Item.__table__)
     if dialect == "sqlite":
-        return sqlite.insert(Item)
+        return sqlite.insert(Item.__table__)
     raise RuntimeError(f"unsupported database: {dialect}")
 
 
@@ -83,19 +90,23 @@ def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
                 select(Item.fingerprint).where(Item.fingerprint.in_([d.fingerprint for d in chunk]))
             )
         )
-        rows = [_row(d) for d in chunk if d.fingerprint not in existing]
+        now = utcnow()  # one transaction, one creation time
+        rows = [_row(d, now) for d in chunk if d.fingerprint not in existing]
         result.already_present += len(chunk) - len(rows)
         if not rows:
             continue
         stmt = _insert_for(session).on_conflict_do_nothing(index_elements=["fingerprint"])
-        ids = list(session.scalars(stmt.returning(Item.id), rows))
+        # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
+        ids = list(session.connection().scalars(stmt.returning(Item.__table__.c.id), rows))
         result.already_present += len(rows) - len(ids)
         result.added.extend(ids)
     return result
 
 
-def _row(draft: ItemDraft) -> dict:
+def _row(draft: ItemDraft, now: datetime) -> dict:
     return {
+        "created_at": now,
+        "updated_at": now,
         "title": draft.title,
         "url": draft.url,
         "category": draft.category,

@@ -2,32 +2,49 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
+
+# SQLAlchemy's own SQLite DATETIME text format, so values sort and compare as text.
+_SQLITE_FORMAT_SEP = " "
 
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware datetime, stored as UTC.
 
-    SQLite has no timezone-aware type and hands back naive values; this
-    normalises both directions so Python code only ever sees aware UTC.
+    PostgreSQL stores `timestamptz`. SQLite has no datetime type: values are
+    stored as UTC text in SQLAlchemy's usual format ("2017-07-10 00:00:00.000000"),
+    formatted here directly because the generic path is a measurable share of
+    a bulk import.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTCDateTime column")
-        value = value.astimezone(UTC)
-        # SQLite stores text; drop the offset so strings sort chronologically.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(DateTime(timezone=True))
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | str | None:
         if value is None:
             return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"UTCDateTime needs a datetime, got {type(value).__name__}")
+        offset = value.utcoffset()
+        if offset is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        if offset:
+            value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).isoformat(_SQLITE_FORMAT_SEP, "microseconds")
+        return value
+
+    def process_result_value(self, value, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)

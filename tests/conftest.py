@@ -80,7 +80,7 @@ def session_fake():
 
 
 def standard_users(fake: FakeSlack) -> None:
-    fake.add_user("UADMIN", admin=True, tz="Europe/Geneva")
+    fake.add_user("UADMIN", admin=True, tz="Europe/Zurich")
     fake.add_user("UOWNER", owner=True)
     fake.add_user("UMEMBER")
     fake.add_user("UMEMBER2")

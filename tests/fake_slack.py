@@ -35,6 +35,8 @@ class Reply:
 
 
 Handler = Callable[[Call], "dict | Reply"]
+# Reply(..., status=DROP_CONNECTION): close the connection without answering.
+DROP_CONNECTION = 0
 
 
 class FakeSlack:
@@ -43,6 +45,15 @@ class FakeSlack:
         self.users: dict[str, dict] = {}
         self.handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        # Channels the test described (others answer as public channels the bot is in).
+        self.channels: dict[str, dict] = {}
+        # Messages chat.postMessage accepted, per channel, oldest first (with metadata).
+        self.messages: dict[str, list[dict]] = {}
+        # Opt-in: at most one accepted post per channel per this many seconds, else 429.
+        self.channel_interval: float | None = None
+        self.rate_limited = 0
+        self._last_post: dict[str, float] = {}
+        self._post_lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -74,6 +85,12 @@ class FakeSlack:
             self.calls.clear()
             self.users.clear()
             self.handlers.clear()
+        with self._post_lock:
+            self.channels.clear()
+            self.messages.clear()
+            self.channel_interval = None
+            self.rate_limited = 0
+            self._last_post.clear()
 
     # -- test helpers ----------------------------------------------------
     def add_user(
@@ -86,6 +103,39 @@ class FakeSlack:
             "is_owner": owner,
             "tz": tz,
         }
+
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        private: bool = False,
+        member: bool = True,
+        archived: bool = False,
+        exists: bool = True,
+    ) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": channel_id.lower(),
+            "is_channel": not private,
+            "is_private": private,
+            "is_member": member,
+            "is_archived": archived,
+            "exists": exists,
+        }
+
+    def limit_channels(self, interval: float = 1.0) -> None:
+        """Answer 429 (Retry-After: 1) to posts closer than `interval` in one channel."""
+        self.channel_interval = interval
+
+    def posted(self, channel_id: str) -> list[dict]:
+        """The messages accepted in a channel, oldest first."""
+        with self._post_lock:
+            return list(self.messages.get(channel_id, []))
+
+    def default_answer(self, call: Call) -> dict | Reply:
+        """What the fake answers when no test handler is set (for wrapping handlers)."""
+        handler = getattr(self, "_default_" + call.method.replace(".", "_"), None)
+        return handler(call) if handler else {"ok": True}
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -127,13 +177,85 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
-    def _default_chat_postMessage(self, call: Call) -> dict:
-        ts = f"{int(time.time())}.{next(self._ts):06d}"
+    def _default_chat_postMessage(self, call: Call) -> dict | Reply:
+        channel_id = call.params.get("channel")
+        known = self.channels.get(channel_id)
+        if known is not None:
+            if not known["exists"]:
+                return {"ok": False, "error": "channel_not_found"}
+            if known["is_archived"]:
+                return {"ok": False, "error": "is_archived"}
+            if not known["is_member"]:
+                return {"ok": False, "error": "not_in_channel"}
+        with self._post_lock:
+            now = time.monotonic()
+            last = self._last_post.get(channel_id)
+            if self.channel_interval and last is not None and now - last < self.channel_interval:
+                self.rate_limited += 1
+                return Reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"})
+            self._last_post[channel_id] = now
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            message = {
+                "type": "message",
+                "ts": ts,
+                "text": call.params.get("text"),
+                "bot_id": "BBOT",
+            }
+            if call.params.get("blocks"):
+                message["blocks"] = call.params["blocks"]
+            if call.params.get("metadata"):
+                message["metadata"] = call.params["metadata"]
+            self.messages.setdefault(channel_id, []).append(message)
         return {
             "ok": True,
-            "channel": call.params.get("channel"),
+            "channel": channel_id,
             "ts": ts,
             "message": {"text": call.params.get("text"), "ts": ts},
+        }
+
+    def _default_conversations_info(self, call: Call) -> dict:
+        channel_id = call.params.get("channel", "")
+        known = self.channels.get(channel_id)
+        if known is None:
+            return {
+                "ok": True,
+                "channel": {"id": channel_id, "is_channel": True, "is_member": True},
+            }
+        # A private channel the bot is not in is invisible to it.
+        if not known["exists"] or (known["is_private"] and not known["is_member"]):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {k: v for k, v in known.items() if k != "exists"}}
+
+    def _default_conversations_join(self, call: Call) -> dict:
+        channel_id = call.params.get("channel", "")
+        known = self.channels.get(channel_id)
+        if known is not None:
+            if not known["exists"] or known["is_private"]:
+                return {"ok": False, "error": "channel_not_found"}
+            if known["is_archived"]:
+                return {"ok": False, "error": "is_archived"}
+            known["is_member"] = True
+        return {"ok": True, "channel": {"id": channel_id, "is_member": True}}
+
+    def _default_conversations_history(self, call: Call) -> dict:
+        """Newest first; `oldest`, `limit`, `cursor`; metadata only with include_all_metadata."""
+        params = call.params
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = [
+            m for m in reversed(self.posted(params.get("channel", ""))) if float(m["ts"]) > oldest
+        ]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = messages[start : start + limit]
+        if not with_metadata:
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(messages)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _default_views_open(self, call: Call) -> dict:
@@ -175,6 +297,10 @@ class FakeSlack:
                 self._send(reply)
 
             def _send(self, reply: Reply) -> None:
+                if reply.status == DROP_CONNECTION:
+                    # A connection lost mid-call: no status line, no body.
+                    self.close_connection = True
+                    return
                 body = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.commands import categories, help, latest, search
+from bot.listeners.commands import categories, help, latest, search, subscriptions
 from bot.listeners.commands.router import CommandRouter
 
 # Each module registers its subcommands; order here is the order in `help`.
-SUBCOMMAND_MODULES = [latest, search, categories, help]
+SUBCOMMAND_MODULES = [latest, search, categories, subscriptions, help]
 
 
 def register(app: App, deps: Deps) -> CommandRouter:

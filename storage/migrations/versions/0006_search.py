@@ -7,7 +7,7 @@ trigger. Both are derived data: neither appears in storage/models.py, and
 storage/search.py is the only code that reads them.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0004 (0001 when the issue began; re-chained after merging main)
 """
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from alembic import op
 from storage.types import UTCDateTime
 
 revision = "0006"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

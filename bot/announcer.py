@@ -1,0 +1,383 @@
+"""The announcer: one pass = plan deliveries, claim them per channel, post, record.
+
+Channels are handled in parallel threads; within a channel, messages are
+paced to one per second (Slack's chat.postMessage limit per channel). A
+post is recorded in its own transaction right after Slack accepts it; what
+happens between those two moments (a kill, a dropped connection) is
+settled by the next claim of the row, which reads the channel's history
+before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.client import HTTPException
+
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.announce import (
+    DIGEST_EVENT,
+    DIGEST_MAX_ITEMS,
+    ITEM_EVENT,
+    announcement_message,
+    digest_message,
+)
+from bot.blocks.subscriptions import describe_problem, paused_notice
+from bot.deps import Deps
+from bot.digest_schedule import from_stored, next_run
+from storage import deliveries
+from storage.deliveries import INSTANT, Claim
+from storage.models import Subscription
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Slack: "1 message per second per channel, short bursts allowed", counted
+# from each answer (see ChannelPacer.done), with a hair of margin.
+PACE_SECONDS = 1.005
+MAX_PARALLEL_CHANNELS = 32
+HISTORY_PAGE = 200
+HISTORY_MAX_PAGES = 25
+# The channel is gone for us: pause the subscription, tell its admin, move on.
+CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
+# Slack will never accept this message: retrying it cannot help.
+MESSAGE_REJECTED = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "too_many_attachments",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "metadata_too_large",
+}
+# The part of a claim's lifetime kept free of posting (see _channel).
+CLAIM_SAFETY = 0.2
+# Slack will not let us read or post until an admin fixes the app: say so in the list.
+NEEDS_ADMIN = {
+    "missing_scope",
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
+# The connection dropped or timed out: Slack may or may not have the message.
+NETWORK_ERRORS = (OSError, HTTPException)
+
+
+class ChannelPacer:
+    """At most one message per `interval` seconds per channel, shared by all threads."""
+
+    def __init__(
+        self,
+        interval: float = PACE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel_id: str) -> None:
+        """Sleep until the channel's next slot; reserve it (under the lock, sleep outside)."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next.get(channel_id, now))
+            self._next[channel_id] = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+    def done(self, channel_id: str) -> None:
+        """Count the interval from Slack's answer: a slow request cannot bunch two posts."""
+        with self._lock:
+            now = self._clock()
+            self._next[channel_id] = max(self._next.get(channel_id, now), now + self.interval)
+
+
+# One per process: passes that follow each other keep the channel's pace.
+PACER = ChannelPacer()
+
+
+@dataclass
+class PassReport:
+    messages: int = 0
+    items: int = 0
+    recovered: int = 0  # found already posted in the history after an expired claim
+    released: int = 0  # given back for a later pass (5xx, dropped connection, 429s)
+    failed: int = 0
+    skipped: int = 0
+    paused: list[str] = field(default_factory=list)
+
+    def add(self, other: PassReport) -> None:
+        self.messages += other.messages
+        self.items += other.items
+        self.recovered += other.recovered
+        self.released += other.released
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.paused += other.paused
+
+    def line(self) -> str:
+        text = (
+            f"announced {self.items} item(s) in {self.messages} message(s); "
+            f"{self.recovered} found already posted, {self.released} left for a later pass, "
+            f"{self.failed} refused by Slack, {self.skipped} skipped"
+        )
+        if self.paused:
+            text += f"; paused: {', '.join(self.paused)}"
+        return text
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message to post and the claimed rows it settles."""
+
+    claims: list[Claim]
+    message: dict
+    digest: bool
+
+
+def slack_error(exc: SlackApiError) -> str:
+    response = exc.response
+    return response.get("error") or f"http_{getattr(response, 'status_code', 'error')}"
+
+
+class Announcer:
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        pacer: ChannelPacer = PACER,
+        max_parallel: int = MAX_PARALLEL_CHANNELS,
+    ) -> None:
+        self.deps = deps
+        self.db = deps.db
+        self.client = deps.client
+        self.settings = deps.settings
+        self.pacer = pacer
+        self.max_parallel = max_parallel
+
+    # -- one pass ------------------------------------------------------------
+    def run_pass(self) -> PassReport:
+        now = utcnow()
+        with self.db.transaction() as session:
+            deliveries.plan_deliveries(session, now)
+            skipped = deliveries.skip_unannounceable(session)
+        with self.db.reading() as session:
+            channels = list(deliveries.channels_with_work(session, now))
+            idle_digests = list(deliveries.due_digests_without_work(session, now))
+        for sub in idle_digests:
+            self._advance_digest(sub, now)
+        report = PassReport(skipped=skipped)
+        if channels:
+            workers = max(1, min(self.max_parallel, len(channels)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="announce") as pool:
+                for result in pool.map(self._channel_safely, channels):
+                    report.add(result)
+        return report
+
+    def _channel_safely(self, sub: Subscription) -> PassReport:
+        # One channel's trouble (even a database hiccup) must not stop the others.
+        try:
+            return self._channel(sub)
+        except Exception:
+            log.exception(
+                "announcing to %s failed; its claims expire and are retried", sub.channel_id
+            )
+            return PassReport()
+
+    # -- one channel -----------------------------------------------------------
+    def _claim_limit(self, sub: Subscription) -> int:
+        # Posting paced at ~1/s must finish well inside the claim's lifetime.
+        messages = max(1, self.settings.claim_timeout // 2)
+        digests = sub.mode != INSTANT or self.settings.digest_threshold > 0
+        return messages * DIGEST_MAX_ITEMS if digests else messages
+
+    def _channel(self, sub: Subscription) -> PassReport:
+        channel = sub.channel_id
+        token = uuid.uuid4().hex
+        report = PassReport()
+        # Stop posting well before the claim expires: after that another pass may
+        # take the rows over, and both posting would show an item twice.
+        timeout = self.settings.claim_timeout
+        post_until = time.monotonic() + timeout - max(1.0, timeout * CLAIM_SAFETY)
+        with self.db.transaction() as session:
+            claims = deliveries.claim_deliveries(
+                session,
+                channel,
+                token,
+                timeout_seconds=self.settings.claim_timeout,
+                limit=self._claim_limit(sub),
+            )
+        if not claims:
+            return report
+        uncertain = [c for c in claims if c.uncertain]
+        if uncertain:
+            try:
+                found = self._find_posted(channel, uncertain)
+            except SlackApiError as exc:
+                return self._stop_channel(sub, token, claims, slack_error(exc), report)
+            except NETWORK_ERRORS as exc:
+                return self._stop_channel(sub, token, claims, f"network: {exc}", report)
+            report.recovered += self._record_found(channel, uncertain, found)
+            claims = [c for c in claims if c.item_id not in found]
+        with self.db.reading() as session:
+            items = deliveries.announceable_items(session, [c.item_id for c in claims])
+        gone = [c.delivery_id for c in claims if c.item_id not in items]
+        if gone:
+            with self.db.transaction() as session:
+                report.skipped += deliveries.skip(session, gone, token, "item retracted")
+        claims = [c for c in claims if c.item_id in items]
+        plan = self._plan_messages(sub, claims, items)
+        for index, planned in enumerate(plan):
+            ids = [c.delivery_id for c in planned.claims]
+            if time.monotonic() > post_until:
+                rest = [c for p in plan[index:] for c in p.claims]
+                return self._stop_channel(sub, token, rest, "claim about to expire", report)
+            try:
+                self.pacer.wait(channel)
+                try:
+                    response = self.client.chat_postMessage(channel=channel, **planned.message)
+                finally:
+                    self.pacer.done(channel)
+            except SlackApiError as exc:
+                error = slack_error(exc)
+                if error in MESSAGE_REJECTED:
+                    log.error("Slack refused a message for %s: %s", channel, error)
+                    with self.db.transaction() as session:
+                        report.failed += deliveries.give_up(session, ids, token, error)
+                    continue
+                rest = [c for p in plan[index:] for c in p.claims]
+                return self._stop_channel(sub, token, rest, error, report)
+            except NETWORK_ERRORS as exc:
+                rest = [c for p in plan[index:] for c in p.claims]
+                return self._stop_channel(sub, token, rest, f"network: {exc}", report)
+            with self.db.transaction() as session:
+                deliveries.record_posted(
+                    session, ids, channel, response["ts"], digest=planned.digest
+                )
+            report.messages += 1
+            report.items += len(ids)
+        if sub.mode != INSTANT and sub.next_digest_at is not None:
+            self._advance_digest(sub, utcnow())
+        return report
+
+    def _plan_messages(
+        self, sub: Subscription, claims: Sequence[Claim], items: dict
+    ) -> list[Planned]:
+        threshold = self.settings.digest_threshold
+        as_digest = sub.mode != INSTANT or (threshold > 0 and len(claims) > threshold)
+        if not as_digest:
+            return [Planned([c], announcement_message(items[c.item_id]), False) for c in claims]
+        plan = []
+        for start in range(0, len(claims), DIGEST_MAX_ITEMS):
+            chunk = list(claims[start : start + DIGEST_MAX_ITEMS])
+            message = digest_message([items[c.item_id] for c in chunk])
+            plan.append(Planned(chunk, message, True))
+        return plan
+
+    def _stop_channel(
+        self, sub: Subscription, token: str, claims: Sequence[Claim], error: str, report: PassReport
+    ) -> PassReport:
+        """Give this channel's remaining claims back; pause the subscription if the channel is gone."""
+        ids = [c.delivery_id for c in claims]
+        with self.db.transaction() as session:
+            report.released += deliveries.release(session, ids, token, error)
+            paused = None
+            if error in CHANNEL_GONE:
+                problem = f"{describe_problem(error)} ({error})"
+                paused = deliveries.pause_subscription(session, sub.channel_id, problem)
+            elif error in NEEDS_ADMIN:
+                problem = f"Slack refuses the app ({error}): check its scopes and token"
+                deliveries.note_problem(session, sub.channel_id, problem)
+        if paused is not None:
+            report.paused.append(sub.channel_id)
+            self._tell_admin(paused, error)
+        else:
+            log.warning("announcing to %s stopped for this pass: %s", sub.channel_id, error)
+        return report
+
+    def _tell_admin(self, sub: Subscription, error: str) -> None:
+        log.warning("subscription of %s paused: %s", sub.channel_id, error)
+        if not sub.created_by:
+            return
+        try:
+            self.client.chat_postMessage(
+                channel=sub.created_by, **paused_notice(sub.channel_id, error)
+            )
+        except (SlackApiError, *NETWORK_ERRORS):
+            log.warning("could not tell %s that %s was paused", sub.created_by, sub.channel_id)
+
+    # -- after an expired claim ------------------------------------------------
+    def _find_posted(self, channel: str, claims: Sequence[Claim]) -> dict[int, tuple[str, bool]]:
+        """Messages already in the channel that show these items: item id -> (ts, digest)."""
+        wanted = {c.item_id for c in claims}
+        since = min(c.created_at for c in claims) - timedelta(minutes=1)
+        found: dict[int, tuple[str, bool]] = {}
+        cursor = None
+        for _ in range(HISTORY_MAX_PAGES):
+            response = self.client.conversations_history(
+                channel=channel,
+                include_all_metadata=True,
+                oldest=f"{since.timestamp():.6f}",
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in response.get("messages") or []:
+                for item_id, digest in _items_shown(message):
+                    if item_id in wanted and item_id not in found:
+                        found[item_id] = (message["ts"], digest)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or len(found) == len(wanted):
+                break
+        return found
+
+    def _record_found(
+        self, channel: str, claims: Sequence[Claim], found: dict[int, tuple[str, bool]]
+    ) -> int:
+        by_message: dict[tuple[str, bool], list[int]] = {}
+        for claim in claims:
+            if claim.item_id in found:
+                by_message.setdefault(found[claim.item_id], []).append(claim.delivery_id)
+        recorded = 0
+        with self.db.transaction() as session:
+            for (ts, digest), ids in by_message.items():
+                recorded += deliveries.record_posted(session, ids, channel, ts, digest=digest)
+        if recorded:
+            log.info(
+                "%s: %d item(s) were already posted; recorded, not reposted", channel, recorded
+            )
+        return recorded
+
+    def _advance_digest(self, sub: Subscription, now: datetime) -> None:
+        if sub.next_digest_at is None or not sub.schedule:
+            return
+        schedule = from_stored(sub.mode, sub.schedule)
+        following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
+        with self.db.transaction() as session:
+            deliveries.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
+
+
+def _items_shown(message: dict) -> list[tuple[int, bool]]:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") == ITEM_EVENT and "item_id" in payload:
+        return [(int(payload["item_id"]), False)]
+    if metadata.get("event_type") == DIGEST_EVENT:
+        return [(int(i), True) for i in payload.get("item_ids") or []]
+    return []
+
+
+def run_pass(deps: Deps) -> PassReport:
+    return Announcer(deps).run_pass()

@@ -1,0 +1,134 @@
+"""Messages about subscriptions: confirmations, the list, a paused channel's notice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.blocks.items import notice_message
+from bot.blocks.text import escape
+
+PROBLEMS = {
+    "channel_not_found": "the channel no longer exists, or I can no longer see it",
+    "not_in_channel": "I am no longer a member of the channel",
+    "is_archived": "the channel was archived",
+    "channel_is_archived": "the channel was archived",
+}
+
+
+class SubscriptionLike(Protocol):
+    channel_id: str
+    categories: str | None
+    mode: str
+    schedule: str | None
+    timezone: str | None
+    paused_at: datetime | None
+    problem: str | None
+    last_posted_at: datetime | None
+
+
+def describe_problem(error: str | None) -> str:
+    return PROBLEMS.get(error or "", error or "unknown problem")
+
+
+def categories_text(categories: Sequence[str]) -> str:
+    if not categories:
+        return "all categories"
+    return ", ".join(f"“{escape(c)}”" for c in categories)
+
+
+def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
+    if mode == "instant" or not schedule:
+        return "as they arrive"
+    at = schedule if mode == "daily" else schedule.replace(" ", " at ", 1)
+    when = f"daily at {at}" if mode == "daily" else f"weekly, {at.capitalize()}"
+    return f"in a digest {when} ({escape(timezone or 'UTC')})"
+
+
+def slack_date(moment: datetime | None) -> str:
+    """A date every reader sees in their own timezone."""
+    if moment is None:
+        return "never"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def subscribed_message(
+    channel_id: str,
+    categories: Sequence[str],
+    mode: str,
+    schedule: str | None,
+    timezone: str | None,
+    *,
+    created: bool,
+    resumed: bool,
+    joined: bool,
+    unknown_categories: Sequence[str] = (),
+) -> dict:
+    verb = "will now announce" if created or resumed else "now announces"
+    lines = [
+        f"coopnews {verb} new items in <#{channel_id}>: "
+        f"{categories_text(categories)}, {mode_text(mode, schedule, timezone)}."
+    ]
+    if joined:
+        lines.append("I joined the channel to post here.")
+    if resumed:
+        lines.append("The subscription was paused; it starts afresh from now.")
+    if unknown_categories:
+        lines.append(
+            f"No items have the category {categories_text(unknown_categories)} yet; "
+            "I will announce them when some arrive."
+        )
+    lines.append("Only items added from now on are announced. `/coopnews unsubscribe` stops it.")
+    return notice_message("\n".join(lines))
+
+
+def unsubscribed_message(channel_id: str, existed: bool) -> dict:
+    if not existed:
+        return notice_message(f"<#{channel_id}> was not subscribed: nothing to stop.")
+    return notice_message(f"coopnews no longer announces new items in <#{channel_id}>.")
+
+
+def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
+    if not subscriptions:
+        return notice_message(
+            "No channel gets announcements yet. Run `/coopnews subscribe` in a channel."
+        )
+    count = len(subscriptions)
+    blocks: list[dict] = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*Announcements go to {count} channel{'s' if count != 1 else ''}*",
+            },
+        }
+    ]
+    for sub in subscriptions:
+        categories = [c for c in (sub.categories or "").split("\n") if c]
+        text = (
+            f"<#{sub.channel_id}>: {categories_text(categories)}, "
+            f"{mode_text(sub.mode, sub.schedule, sub.timezone)}\n"
+            f"Last posted: {slack_date(sub.last_posted_at)}"
+        )
+        if sub.paused_at is not None:
+            text += (
+                f"\n:warning: Paused since {slack_date(sub.paused_at)}: "
+                f"{escape(describe_problem(sub.problem))}. Fix it, then run "
+                "`/coopnews subscribe` in the channel again."
+            )
+        elif sub.problem:
+            text += f"\n:warning: {escape(describe_problem(sub.problem))}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
+
+
+def paused_notice(channel_id: str, error: str) -> dict:
+    """The DM to the admin who subscribed a channel that failed for good."""
+    text = (
+        f"I stopped announcing coopnews items in <#{channel_id}>: {describe_problem(error)}. "
+        "Nothing more will be posted there. When the channel works again, invite me "
+        "(`/invite @coopnews`) and run `/coopnews subscribe` in it."
+    )
+    return notice_message(text)
