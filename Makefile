@@ -40,6 +40,7 @@ test: lint test-sqlite test-postgres
 bench: $(STAMP)
 	$(BIN)/python bench/latest.py
 	$(BIN)/python bench/announce.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -19,33 +19,19 @@ import argparse
 import os
 import random
 import shutil
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
+from harness import FakeSlack, start_bare, start_web, summary, time_commands
 from sqlalchemy import insert
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from storage import search
+from storage.db import Database, upgrade
+from storage.models import Item
+from storage.store import category_key
 
-from storage.db import Database, upgrade  # noqa: E402
-from storage.models import Item  # noqa: E402
-from storage.store import category_key  # noqa: E402
-from tests.conftest import (  # noqa: E402
-    SIGNING_SECRET,
-    RunningProcess,
-    app_environment,
-    free_port,
-    procfile_command,
-    wait_healthy,
-)
-from tests.fake_slack import FakeSlack  # noqa: E402
-from tests.slack_requests import SlackSender  # noqa: E402
-
-BARE_COMMAND = "gunicorn --config python:bot.gunicorn_conf 'bench.bare_app:create_wsgi()'"
 BATCH = 50_000
 POOL = 50_000
 
@@ -189,56 +175,26 @@ def fill(db: Database, generator: Generator, have: int, want: int) -> None:
     print(f"  filled {added:,} items in {seconds:.1f}s ({added / seconds:,.0f} rows/s, indexed)")
 
 
-def measure(sender: SlackSender, texts: list[str], rounds: int) -> list[float]:
-    """Milliseconds per signed request, sequential, each answer checked."""
-    for text in texts:  # warm up connections and caches
-        sender.command(text).raise_for_status()
-    timings = []
-    for number in range(rounds):
-        text = texts[number % len(texts)]
-        started = time.perf_counter()
-        response = sender.command(text)
-        timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{text!r}: HTTP {response.status_code}: {response.text[:200]}")
-    return timings
+def store_times(db: Database, texts: list[str], rounds: int) -> list[float]:
+    """Milliseconds per storage.search.search call in this process: our own cost,
+    without HTTP, signature checks or Bolt's wait for ack() (it polls every 10 ms)."""
+    samples = []
+    with db.reading() as session:
+        for number in range(rounds):
+            query = search.parse_query(texts[number % len(texts)])
+            started = time.perf_counter()
+            search.search(session, query)
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def start(command: str, env: dict, log_dir: Path, name: str) -> RunningProcess:
-    port = free_port()
-    process = RunningProcess(command, dict(env, PORT=str(port)), log_dir / f"{name}.log")
-    process.url = f"http://127.0.0.1:{port}"
-    wait_healthy_or_bare(process)
-    return process
-
-
-def wait_healthy_or_bare(process: RunningProcess, timeout: float = 60) -> None:
-    if "bare_app" not in " ".join(process.proc.args):
-        wait_healthy(process.url, process, timeout)
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.post(process.url + "/slack/events", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise SystemExit(f"the bare app did not start:\n{process.log()}")
-
-
-def row(name: str, timings: list[float], bare: list[float] | None) -> str:
-    p50, p99 = percentile(timings, 50), percentile(timings, 99)
-    line = f"  {name:<34} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
+def line(name: str, samples: list[float], bare: list[float] | None = None) -> str:
+    p50, p99 = summary(samples)
+    text = f"  {name:<44} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
     if bare:
-        line += (
-            f"   x{p50 / percentile(bare, 50):4.1f} p50   x{p99 / percentile(bare, 99):4.1f} p99"
-        )
-    return line
+        bare_p50, bare_p99 = summary(bare)
+        text += f"   ratio p50 {p50 / bare_p50:4.2f}  p99 {p99 / bare_p99:4.2f}"
+    return text
 
 
 def main() -> None:
@@ -249,53 +205,49 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="coopnews-bench-search-"))
     url = args.database_url or f"sqlite:///{work / 'bench.db'}"
     upgrade(url)
     db = Database(url)
     fake = FakeSlack().start()
-    env = app_environment(url, fake)
-    env.pop("WEB_CONCURRENCY")  # the Procfile's defaults, as in production
+    fake.add_user("UMEMBER")
     generator = Generator()
-    print(f"database: {db.engine.url.get_backend_name()}; {os.cpu_count()} CPUs")
-    print(f"web: {procfile_command('web')}")
-    print(f"{args.requests} sequential signed requests per line\n")
-    bare = start(BARE_COMMAND, env, work, "bare")
+    searches = [f"search {text}" for text in SEARCHES]
+    latests = [f"latest 10 {category}" for category in CATEGORIES[:8]]
+    rounds = args.requests // 4
+    print(f"{db.engine.url.get_backend_name()}, {os.cpu_count()} CPUs; sequential signed requests")
+    have = 0
     try:
-        have = 0
         for size in args.sizes:
-            print(f"{size:,} items")
+            print(f"\n{size:,} items")
             fill(db, generator, have, size)
             have = size
-            web = start(procfile_command("web"), env, work, f"web-{size}")
+            web = start_web(url, fake, work)
+            bare = start_bare(url, fake, work)
             try:
-                bare_sender = SlackSender(bare.url, SIGNING_SECRET, fake.response_url())
-                sender = SlackSender(web.url, SIGNING_SECRET, fake.response_url())
-                bare_timings = measure(bare_sender, ["search housing"], args.requests)
-                per_query = {
-                    text: measure(sender, [f"search {text}"], args.requests // len(SEARCHES))
-                    for text in SEARCHES
-                }
-                search_timings = [ms for timings in per_query.values() for ms in timings]
-                latest_timings = measure(
-                    sender, [f"latest 10 {c}" for c in CATEGORIES[:8]], args.requests
-                )
+                bare_ms, search_ms, latest_ms = [], [], []
+                # Interleaved rounds, so drift in machine load hits all alike.
+                for _ in range(4):
+                    bare_ms += time_commands(bare.url, fake, ["latest"], rounds)
+                    search_ms += time_commands(web.url, fake, searches, rounds)
+                    latest_ms += time_commands(web.url, fake, latests, rounds)
+                per_query = {text: time_commands(web.url, fake, [text], 50) for text in searches}
             finally:
                 web.stop()
-            print(row("bare Bolt app (ack only)", bare_timings, None))
-            print(row("/coopnews search (8 queries)", search_timings, bare_timings))
-            print(row("/coopnews latest 10 <category>", latest_timings, bare_timings))
-            for text, timings in per_query.items():
-                print(row(f"    search {text}", timings, None))
-            print()
+                bare.stop()
+            print(line("bare Bolt app (ack only)", bare_ms))
+            print(line("/coopnews search (8 queries)", search_ms, bare_ms))
+            print(line("/coopnews latest 10 <category>", latest_ms, bare_ms))
+            for text, samples in per_query.items():
+                print(line(f"  /coopnews {text}", samples))
+            print(line("storage.search.search in-process", store_times(db, SEARCHES, 400)))
     finally:
-        bare.stop()
         fake.stop()
         db.dispose()
-    if args.keep:
-        print(f"data kept in {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"data kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
