@@ -1,7 +1,7 @@
 """Full-text search over items, and the category list.
 
-The indexes are built by migration 0006: FTS5 (`items_fts`) on SQLite, a
-weighted tsvector of unaccented text (`items_search`) on PostgreSQL. Both
+The indexes are built by migration 0006: FTS5 (`items_fts`) on SQLite,
+tsvectors of unaccented text (`items_search`) on PostgreSQL. Both
 fold case and accents, so "Agtas" finds "Agtaş".
 
 User text never reaches the search syntax as typed: it is cut into words
@@ -144,19 +144,18 @@ def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
 
 
 # -- PostgreSQL --------------------------------------------------------------
-def tsquery_text(query: SearchQuery, weight: str = "") -> str:
-    """A to_tsquery() text; `weight` "A" restricts it to the title."""
+def tsquery_text(query: SearchQuery) -> str:
+    """A to_tsquery() text; every lexeme single-quoted (plain words only)."""
     parts = []
     for word in query.words:
-        forms = [f"'{form}':{weight}" if weight else f"'{form}'" for form in variants(word)]
+        forms = [f"'{form}'" for form in variants(word)]
         parts.append(f"({' | '.join(forms)})" if len(forms) > 1 else forms[0])
     for phrase in query.phrases:
-        lexemes = [f"'{w}':{weight}" if weight else f"'{w}'" for w in phrase]
-        parts.append("(" + " <-> ".join(lexemes) + ")")
+        parts.append("(" + " <-> ".join(f"'{w}'" for w in phrase) + ")")
     return " & ".join(parts)
 
 
-_search = table("items_search", column("item_id"), column("document"))
+_search = table("items_search", column("item_id"), column("title_document"), column("document"))
 
 
 def _tsquery(text: str):
@@ -185,29 +184,43 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     return SearchQuery(tuple(words), tuple(phrases))
 
 
-def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
-    """Title matches (weight A), then the rest, each newest first.
+# PostgreSQL: a group with fewer matches than this is fetched whole through
+# the GIN index and sorted; a bigger one is read along the date index
+# (ix_items_published), checking each item, and stops after one page.
+# Either way a page is cheap: few matches to sort, or many matches near the top.
+DENSE_MATCHES = 2000
 
-    Two queries ordered like ix_items_published let the planner walk that
-    index and stop after a page when a word is common.
-    """
-    matches = _search.c.document.op("@@")
-    anywhere = matches(_tsquery(tsquery_text(query)))
-    in_title = matches(_tsquery(tsquery_text(query, weight="A")))
+
+def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """Title matches, then the rest, each newest first."""
+    tsquery = _tsquery(tsquery_text(query))
+    anywhere = _search.c.document.op("@@")(tsquery)
+    in_title = _search.c.title_document.op("@@")(tsquery)
 
     def group(condition: ColumnElement[bool]) -> Group:
-        hits = (
-            select(Item.id)
-            .join(_search, _search.c.item_id == Item.id)
-            .where(condition, Item.retracted_at.is_(None))
-        )
+        hits = select(_search.c.item_id).where(condition)
 
         def page(session: Session, skip: int, take: int) -> list[int]:
-            ordered = hits.order_by(Item.published_at.desc(), Item.id.desc())
-            return list(session.scalars(ordered.offset(skip).limit(take)))
+            capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
+            if session.scalar(capped) < DENSE_MATCHES:
+                # MATERIALIZED: the planner must not turn a rare word into a walk
+                # of the whole date index looking for it.
+                source = hits.cte("matched").prefix_with("MATERIALIZED")
+            else:
+                source = hits.subquery("matched")
+            stmt = (
+                select(Item.id)
+                .join(source, source.c.item_id == Item.id)
+                .where(Item.retracted_at.is_(None))
+                .order_by(Item.published_at.desc(), Item.id.desc())
+                .offset(skip)
+                .limit(take)
+            )
+            return list(session.scalars(stmt))
 
         def count(session: Session) -> int:
-            return session.scalar(select(func.count()).select_from(hits.subquery()))
+            visible = select(func.count()).where(Item.id.in_(hits), Item.retracted_at.is_(None))
+            return session.scalar(visible.select_from(Item))
 
         return Group(page, count)
 

@@ -44,10 +44,9 @@ def test_variants_add_or_drop_a_final_s():
     assert search.variants("ilo") == ("ilo",)
 
 
-def test_tsquery_text_with_weights():
+def test_tsquery_text():
     query = parse_query('coop "a b"')
     assert tsquery_text(query) == "('coop' | 'coops') & ('a' <-> 'b')"
-    assert tsquery_text(query, weight="A") == "('coop':A | 'coops':A) & ('a':A <-> 'b':A)"
 
 
 @given(st.text())

@@ -1,9 +1,9 @@
 """full-text search over items, processed Slack events
 
 SQLite: a contentless FTS5 table over items(title, summary) keyed by
-recency, kept in sync by triggers. PostgreSQL: a side table holding a weighted tsvector
-(title A, summary B) of the unaccented text, GIN-indexed, kept in sync by a
-trigger. Both are derived data: neither appears in storage/models.py, and
+recency, kept in sync by triggers. PostgreSQL: a side table holding
+tsvectors of the unaccented title and of title + summary, GIN-indexed, kept
+in sync by a trigger. Both are derived data: neither appears in storage/models.py, and
 storage/search.py is the only code that reads them.
 
 Revision ID: 0006
@@ -66,31 +66,40 @@ POSTGRES_UP = [
     """CREATE OR REPLACE FUNCTION coopnews_unaccent(text) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
         AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$""",
+    # Two documents: the title alone, and title + summary. Title matches rank
+    # first, and a separate indexed title document keeps that test exact in
+    # the GIN index (weights would need a recheck of every row).
     """CREATE TABLE items_search (
         item_id integer PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        title_document tsvector NOT NULL,
         document tsvector NOT NULL
     )""",
+    "CREATE INDEX ix_items_search_title_document ON items_search USING gin (title_document)",
     "CREATE INDEX ix_items_search_document ON items_search USING gin (document)",
-    """CREATE OR REPLACE FUNCTION coopnews_item_document(title text, summary text)
-        RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
-        AS $$ SELECT
-            setweight(to_tsvector('simple', coopnews_unaccent(coalesce(title, ''))), 'A')
-            || setweight(to_tsvector('simple', coopnews_unaccent(coalesce(summary, ''))), 'B')
-        $$""",
+    """CREATE OR REPLACE FUNCTION coopnews_search_document(body text) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT to_tsvector('simple', coopnews_unaccent(coalesce(body, ''))) $$""",
     """CREATE OR REPLACE FUNCTION coopnews_items_search_sync() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            INSERT INTO items_search(item_id, document)
-            VALUES (NEW.id, coopnews_item_document(NEW.title, NEW.summary))
-            ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document;
+            INSERT INTO items_search(item_id, title_document, document)
+            VALUES (
+                NEW.id,
+                coopnews_search_document(NEW.title),
+                coopnews_search_document(NEW.title || ' ' || coalesce(NEW.summary, ''))
+            )
+            ON CONFLICT (item_id) DO UPDATE SET
+                title_document = EXCLUDED.title_document, document = EXCLUDED.document;
             RETURN NULL;
         END $$""",
     """CREATE TRIGGER items_search_insert AFTER INSERT ON items
         FOR EACH ROW EXECUTE FUNCTION coopnews_items_search_sync()""",
     """CREATE TRIGGER items_search_update AFTER UPDATE OF title, summary ON items
         FOR EACH ROW EXECUTE FUNCTION coopnews_items_search_sync()""",
-    """INSERT INTO items_search(item_id, document)
-        SELECT id, coopnews_item_document(title, summary) FROM items""",
+    """INSERT INTO items_search(item_id, title_document, document)
+        SELECT id, coopnews_search_document(title),
+               coopnews_search_document(title || ' ' || coalesce(summary, ''))
+        FROM items""",
 ]
 
 POSTGRES_DOWN = [
@@ -98,7 +107,7 @@ POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS items_search_insert ON items",
     "DROP FUNCTION IF EXISTS coopnews_items_search_sync()",
     "DROP TABLE IF EXISTS items_search",
-    "DROP FUNCTION IF EXISTS coopnews_item_document(text, text)",
+    "DROP FUNCTION IF EXISTS coopnews_search_document(text)",
     "DROP FUNCTION IF EXISTS coopnews_unaccent(text)",
 ]
 
