@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/announce.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/curation.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -173,3 +173,17 @@ class AuditEntry(Base):
     details: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_audit_log_recent", desc("at"), desc("id")),)
+
+
+class ProcessedEvent(Base):
+    """A Slack event already handled: Slack's retries of it (same event_id) are skipped.
+
+    The search indexes of migration 0006 (items_fts on SQLite, items_search on
+    PostgreSQL) are derived from items by triggers and have no model: only
+    storage/search.py reads them.
+    """
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -20,6 +20,7 @@ class ItemLike(Protocol):
 
 
 SUMMARY_LIMIT = 280
+DIVIDED_LIST_MAX = 12
 
 # Extra controls for an item (e.g. an admin's Edit/Delete menu), or None.
 Accessory = Callable[[ItemLike], dict | None]
@@ -58,16 +59,22 @@ def item_list_message(
 ) -> dict:
     """A message listing items under a heading; `heading` is our own trusted mrkdwn."""
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    # Slack allows 50 blocks in a message: long lists go without dividers.
+    dividers = len(items) <= DIVIDED_LIST_MAX
     for item in items:
-        blocks.append({"type": "divider"})
+        if dividers:
+            blocks.append({"type": "divider"})
         blocks.extend(item_blocks(item, accessory))
     blocks.extend(footer or [])
     titles = "; ".join(item_fallback(i) for i in items)
     return {"text": shorten(f"{_plain(heading)}: {titles}", 2900), "blocks": blocks}
 
 
-def latest_heading(count: int, category: str | None) -> str:
+def latest_heading(count: int, category: str | None, offset: int = 0) -> str:
     what = "item" if count == 1 else "items"
+    if offset:  # a later page, reached with "More"
+        where = f" in {escape(category)}" if category else ""
+        return f"*Items {offset + 1}–{offset + count}{where}, newest first*"
     if category:
         return f"*The {count} newest {what} in {escape(category)}*"
     return f"*The {count} newest {what}*"

@@ -5,11 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.commands import curation, help, latest, sources, subscriptions
+from bot.listeners.commands import (
+    categories,
+    curation,
+    help,
+    latest,
+    search,
+    sources,
+    subscriptions,
+)
 from bot.listeners.commands.router import CommandRouter
 
 # Each module registers its subcommands; order here is the order in `help`.
-SUBCOMMAND_MODULES = [latest, curation, subscriptions, sources, help]
+SUBCOMMAND_MODULES = [latest, search, categories, curation, subscriptions, sources, help]
 
 
 def register(app: App, deps: Deps) -> CommandRouter:

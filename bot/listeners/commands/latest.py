@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks.items import item_list_message, latest_heading, notice_message
+from bot.blocks.paging import PageRequest, more_footer, range_text
 from bot.blocks.text import escape
+from bot.deps import Deps
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from storage import store
 
@@ -36,16 +38,11 @@ def parse_latest(args: list[str]) -> LatestQuery:
 
 def show_latest(call: CommandCall) -> None:
     query = parse_latest(call.args)
-    with call.deps.db.reading() as session:
-        items = store.latest(session, query.count, query.category)
-        if not items:
+    message = latest_page(call.deps, call.user_id, query.count, query.category)
+    if message is None:
+        with call.deps.db.reading() as session:
             call.reply(empty_answer(session, query.category))
-            return
-    message = item_list_message(
-        items,
-        latest_heading(len(items), query.category),
-        accessory=call.deps.item_controls(call.user_id),
-    )
+        return
     if query.capped:
         message["blocks"].append(
             {
@@ -56,6 +53,27 @@ def show_latest(call: CommandCall) -> None:
             }
         )
     call.reply(message)
+
+
+def latest_page(
+    deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
+) -> dict | None:
+    """One page of `latest`, ending with "More" when older items remain; None if empty."""
+    with deps.db.reading() as session:
+        items = store.latest(session, count, category, offset)
+        older = items and store.latest(session, 1, category, offset + len(items))
+    if not items:
+        return None
+    footer = []
+    if older:
+        page = PageRequest("latest", offset + len(items), count=count, category=category)
+        footer = more_footer(page, f"Items {range_text(offset, len(items))}")
+    return item_list_message(
+        items,
+        latest_heading(len(items), category, offset),
+        accessory=deps.item_controls(user_id),
+        footer=footer,
+    )
 
 
 def empty_answer(session, category: str | None) -> dict:

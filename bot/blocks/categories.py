@@ -1,0 +1,51 @@
+"""`/coopnews categories`: each category with its number of items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.blocks.items import notice_message
+from bot.blocks.text import escape
+
+# Keep the message well inside Slack's 3,000 characters per section.
+MAX_LISTED = 60
+LINES_PER_SECTION = 20
+
+
+class Counted(Protocol):
+    name: str
+    count: int
+
+
+def category_lines(counts: Sequence[Counted], limit: int = MAX_LISTED) -> list[str]:
+    lines = [f"• {escape(c.name)}: {c.count}" for c in counts[:limit]]
+    if len(counts) > limit:
+        lines.append(f"…and {len(counts) - limit} more")
+    return lines
+
+
+def categories_message(counts: Sequence[Counted], uncategorised: int = 0) -> dict:
+    if not counts and not uncategorised:
+        return notice_message("No news yet, so no categories either.")
+    heading = f"*{len(counts)} {'category' if len(counts) == 1 else 'categories'}*"
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    lines = category_lines(counts)
+    if uncategorised:
+        lines.append(f"• _no category_: {uncategorised}")
+    for start in range(0, len(lines), LINES_PER_SECTION):
+        text = "\n".join(lines[start : start + LINES_PER_SECTION])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "`/coopnews latest [N] category` shows a category's newest items.",
+                }
+            ],
+        }
+    )
+    plain = ", ".join(f"{escape(c.name)} ({c.count})" for c in counts[:MAX_LISTED])
+    return {"text": f"Categories: {plain}"[:2900], "blocks": blocks}

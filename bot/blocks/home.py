@@ -1,0 +1,152 @@
+"""The App Home tab: newest items, categories, subscribed channels; admins see more."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.blocks.categories import Counted, category_lines
+from bot.blocks.items import ItemLike, item_blocks
+from bot.blocks.text import escape, format_date, link, shorten
+
+ADD_ITEM_ACTION = "open_add_item"
+HOME_CATEGORIES = 15
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class SubscriptionLike(Protocol):
+    channel_id: str
+    categories: str | None
+    mode: str
+    paused_at: datetime | None
+    problem: str | None
+    last_posted_at: datetime | None
+
+
+class SourceLike(Protocol):
+    url: str
+    title: str | None
+    paused_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    failures: int
+    items: int
+
+
+@dataclass
+class HomeContent:
+    items: Sequence[ItemLike]
+    categories: Sequence[Counted]
+    subscriptions: Sequence[SubscriptionLike]
+    more_subscriptions: int = 0
+    # Only for admins; members' views are built without them.
+    sources: Sequence[SourceLike] = field(default_factory=list)
+    more_sources: int = 0
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def channel_mention(channel_id: str) -> str:
+    # Only a well-formed ID becomes a mention; anything else is shown as text.
+    return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id) else escape(channel_id)
+
+
+def subscription_line(sub: SubscriptionLike) -> str:
+    keys = [c for c in (sub.categories or "").split("\n") if c.strip()]
+    what = ", ".join(escape(c) for c in keys) if keys else "all categories"
+    line = f"• {channel_mention(sub.channel_id)}: {what}, {escape(sub.mode)}"
+    if sub.paused_at:
+        line += " · _paused_"
+    if sub.problem:
+        line += f" · :warning: {escape(shorten(sub.problem, 120))}"
+    return line
+
+
+def source_line(source: SourceLike) -> str:
+    name = link(source.url, source.title or source.url)
+    if source.paused_at:
+        state = ":double_vertical_bar: paused"
+    elif source.failures:
+        state = f":warning: {source.failures} failed polls"
+    else:
+        state = ":white_check_mark: ok"
+    line = f"• {name}: {state} · {source.items} items"
+    if source.last_success_at:
+        line += f" · last fetched {format_date(source.last_success_at)}"
+    if source.last_error and (source.failures or source.paused_at):
+        line += f"\n    _{escape(shorten(source.last_error, 150))}_"
+    return line
+
+
+def home_view(content: HomeContent, is_admin: bool) -> dict:
+    blocks: list[dict] = [_header("coopnews")]
+    blocks.append(
+        _context(
+            "News about cooperatives and the social and solidarity economy. "
+            "Search with `/coopnews search WORDS`; `/coopnews help` lists everything."
+        )
+    )
+    if is_admin:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "home-admin",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ADD_ITEM_ACTION,
+                        "text": {"type": "plain_text", "text": "Add item"},
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    blocks.append(_header("Newest"))
+    if content.items:
+        for item in content.items:
+            blocks.extend(item_blocks(item))
+    else:
+        blocks.append(_section("No news yet."))
+    blocks.append({"type": "divider"})
+    blocks.append(_header("Categories"))
+    if content.categories:
+        lines = category_lines(content.categories, HOME_CATEGORIES)
+        blocks.append(_section("\n".join(lines)))
+        blocks.append(_context("`/coopnews latest [N] category` shows a category's newest items."))
+    else:
+        blocks.append(_section("No categories yet."))
+    blocks.append({"type": "divider"})
+    blocks.append(_header("Channels"))
+    if content.subscriptions:
+        lines = [subscription_line(s) for s in content.subscriptions]
+        if content.more_subscriptions:
+            lines.append(f"…and {content.more_subscriptions} more")
+        blocks.append(_section("\n".join(lines)))
+    else:
+        blocks.append(_section("No channel gets news announced yet."))
+    if is_admin:
+        blocks.append({"type": "divider"})
+        blocks.append(_header("Sources"))
+        if content.sources:
+            lines = [source_line(s) for s in content.sources]
+            if content.more_sources:
+                lines.append(f"…and {content.more_sources} more")
+            # Several sections: each holds at most 3,000 characters.
+            for start in range(0, len(lines), 5):
+                blocks.append(_section("\n".join(lines[start : start + 5])))
+        else:
+            blocks.append(_section("No sources yet."))
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,38 @@
+"""App Home: publish the user's Home tab each time they open it."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.blocks.home import HomeContent, home_view
+from bot.deps import Deps
+from storage import home, search, store
+
+HOME_ITEMS = 5
+
+
+def load_home(deps: Deps, is_admin: bool) -> HomeContent:
+    with deps.db.reading() as session:
+        subscriptions = home.subscriptions(session)
+        content = HomeContent(
+            items=store.latest(session, HOME_ITEMS),
+            categories=search.categories(session),
+            subscriptions=subscriptions,
+            more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
+        )
+        if is_admin:
+            content.sources = home.sources_health(session)
+            content.more_sources = max(0, home.count_sources(session) - len(content.sources))
+    return content
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def publish_home(event: dict, client: WebClient) -> None:
+        if event.get("tab", "home") != "home":  # the Messages tab opens this event too
+            return
+        user_id = event["user"]
+        is_admin = deps.admins.is_admin(user_id)
+        view = home_view(load_home(deps, is_admin), is_admin)
+        client.views_publish(user_id=user_id, view=view)

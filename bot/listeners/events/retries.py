@@ -1,0 +1,36 @@
+"""Each Slack event is handled once, however many times Slack delivers it.
+
+Slack redelivers an event (same event_id, X-Slack-Retry-Num header) when it
+thinks we were slow. The event id is claimed in the database before any
+listener runs, so a redelivery to any web worker or process is acked and
+dropped. A failed claim (database down) raises: Slack gets an error and
+retries later, when the claim can succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App, BoltResponse
+
+from bot.deps import Deps
+from storage.events import claim_event, prune_events
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.middleware
+    def handle_each_event_once(body: dict, next: Callable[[], None]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not event_id:
+            return next()
+        with deps.db.transaction() as session:
+            first = claim_event(session, str(event_id)[:100])
+            if first:
+                prune_events(session)
+        if not first:
+            log.info("event %s already handled; dropping this redelivery", event_id)
+            return BoltResponse(status=200, body="")
+        return next()

@@ -1,0 +1,290 @@
+"""Full-text search over items, and the category list.
+
+The indexes are built by migration 0006: FTS5 (`items_fts`) on SQLite,
+tsvectors of unaccented text (`items_search`) on PostgreSQL. Both
+fold case and accents, so "Agtas" finds "Agtaş".
+
+User text never reaches the search syntax as typed: it is cut into words
+(letters and digits; everything else separates, as both tokenizers do), and
+each word or quoted phrase is quoted again in the engine's own syntax. So
+`NEAR`, `*`, `-`, `:` or a stray quote are just words or nothing, never
+operators, and no input can make the query fail to parse.
+
+Words of four letters or more also find their plural or singular (a final
+"s"). Order: items whose title matches every word come first, then the
+rest; newest first within each group. Each group is read newest first
+straight from the index and the read stops after one page (on SQLite the
+FTS5 rowid is a recency key, see migration 0006), so a page costs about the
+same on a thousand or a million items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
+from sqlalchemy.orm import Session
+
+from storage.models import Item
+
+# Enough for any real query, and keeps a "More" button's value small.
+MAX_QUERY_CHARS = 300
+MAX_WORDS = 12
+# Words at least this long also match their plural or singular: a final "s"
+# added or removed ("cooperative" finds "cooperatives" and back). Prefix
+# queries would do more, but cost a merge of every matching term per query.
+PLURAL_MIN_CHARS = 4
+
+_WORD = re.compile(r"[^\W_]+")
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for: single words (AND-ed) and phrases (word sequences)."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
+
+
+def parse_query(text: str) -> SearchQuery:
+    """Words and "quoted phrases" from what the user typed; never fails."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
+    phrases: list[tuple[str, ...]] = []
+    for quoted in _QUOTED.findall(text):
+        phrase = tuple(w.casefold() for w in _WORD.findall(quoted))
+        if phrase:  # a quoted single word is a one-word phrase: exact, no plural
+            phrases.append(phrase)
+    rest = _QUOTED.sub(" ", text)
+    words: list[str] = []
+    for word in _WORD.findall(rest):
+        word = word.casefold()
+        if word not in words:
+            words.append(word)
+    # At most MAX_WORDS words in all, phrases first (they were typed deliberately).
+    budget = MAX_WORDS
+    kept: list[tuple[str, ...]] = []
+    for phrase in phrases:
+        if budget <= 0:
+            break
+        kept.append(phrase[:budget])
+        budget -= len(kept[-1])
+    return SearchQuery(tuple(words[: max(0, budget)]), tuple(kept))
+
+
+def variants(word: str) -> tuple[str, ...]:
+    """The word, and its plural or singular by a final "s" when long enough."""
+    if len(word) < PLURAL_MIN_CHARS:
+        return (word,)
+    if word.endswith("s") and not word.endswith("ss"):
+        return (word, word[:-1])
+    return (word, word + "s")
+
+
+@dataclass(frozen=True)
+class Group:
+    """One ranking group of matches: a page of ids newest first, and its size."""
+
+    page: Callable[[Session, int, int], list[int]]
+    count: Callable[[Session], int]
+
+
+# -- SQLite FTS5 -------------------------------------------------------------
+def fts5_expression(query: SearchQuery) -> str:
+    """An FTS5 MATCH expression; every word is a double-quoted string."""
+    parts = []
+    for word in query.words:
+        forms = variants(word)
+        quoted = " OR ".join(f'"{form}"' for form in forms)
+        parts.append(f"({quoted})" if len(forms) > 1 else quoted)
+    for phrase in query.phrases:
+        parts.append('"' + " ".join(phrase) + '"')
+    return " AND ".join(parts)
+
+
+_fts = table("items_fts", column("rowid"))
+_fts_match = literal_column("items_fts").op("MATCH")
+# The FTS5 rowid is published_at (whole seconds) * 2**30 + item id (migration 0006).
+_ID_BITS = 30
+
+
+def item_id_of(key: int) -> int:
+    return key % (1 << _ID_BITS)
+
+
+def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """Title matches, then summary-only matches, each read newest first from FTS5.
+
+    FTS5 returns a match's rowids (recency keys) in order, so a page stops
+    after `take` rows: no sorting of all matches, however many. Retracted
+    items are not in the index.
+    """
+    expression = fts5_expression(query)
+    in_title = f"title : ({expression})"
+
+    def group(condition: str) -> Group:
+        hits = select(_fts.c.rowid).where(_fts_match(condition))
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            keys = hits.order_by(_fts.c.rowid.desc()).offset(skip).limit(take)
+            return [item_id_of(key) for key in session.scalars(keys)]
+
+        def count(session: Session) -> int:
+            return session.scalar(select(func.count()).select_from(hits.subquery()))
+
+        return Group(page, count)
+
+    return group(in_title), group(f"({expression}) NOT ({in_title})")
+
+
+# -- PostgreSQL --------------------------------------------------------------
+def tsquery_text(query: SearchQuery) -> str:
+    """A to_tsquery() text; every lexeme single-quoted (plain words only)."""
+    parts = []
+    for word in query.words:
+        forms = [f"'{form}'" for form in variants(word)]
+        parts.append(f"({' | '.join(forms)})" if len(forms) > 1 else forms[0])
+    for phrase in query.phrases:
+        parts.append("(" + " <-> ".join(f"'{w}'" for w in phrase) + ")")
+    return " & ".join(parts)
+
+
+_search = table("items_search", column("item_id"), column("title_document"), column("document"))
+
+
+def _tsquery(text: str):
+    # Same folding as the documents (migration 0006): 'simple' config, unaccented.
+    return func.to_tsquery(literal_column("'simple'::regconfig"), func.coopnews_unaccent(text))
+
+
+def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
+    """The query as PostgreSQL's unaccent folds it, cut into words again.
+
+    unaccent can turn a letter into punctuation (e.g. a modifier letter into
+    an apostrophe) or into two words; re-cutting keeps every lexeme plain.
+    """
+    texts = list(query.words) + [" ".join(p) for p in query.phrases]
+    folded = session.execute(select(*[func.coopnews_unaccent(t) for t in texts])).one()
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    for original, text in zip(texts, folded, strict=True):
+        parts = tuple(w.casefold() for w in _WORD.findall(text or ""))
+        if not parts:
+            continue
+        if original in query.words and len(parts) == 1:
+            words.append(parts[0])
+        else:
+            phrases.append(parts)
+    return SearchQuery(tuple(words), tuple(phrases))
+
+
+# PostgreSQL: a group with fewer matches than this is fetched whole through
+# the GIN index and sorted; a bigger one is read along the date index
+# (ix_items_published), checking each item, and stops after one page.
+# Either way a page is cheap: few matches to sort, or many matches near the top.
+DENSE_MATCHES = 2000
+
+
+def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """Title matches, then the rest, each newest first."""
+    tsquery = _tsquery(tsquery_text(query))
+    anywhere = _search.c.document.op("@@")(tsquery)
+    in_title = _search.c.title_document.op("@@")(tsquery)
+
+    def group(condition: ColumnElement[bool]) -> Group:
+        hits = select(_search.c.item_id).where(condition)
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
+            if session.scalar(capped) < DENSE_MATCHES:
+                # MATERIALIZED: the planner must not turn a rare word into a walk
+                # of the whole date index looking for it.
+                source = hits.cte("matched").prefix_with("MATERIALIZED")
+            else:
+                source = hits.subquery("matched")
+            stmt = (
+                select(Item.id)
+                .join(source, source.c.item_id == Item.id)
+                .where(Item.retracted_at.is_(None))
+                .order_by(Item.published_at.desc(), Item.id.desc())
+                .offset(skip)
+                .limit(take)
+            )
+            return list(session.scalars(stmt))
+
+        def count(session: Session) -> int:
+            visible = select(func.count()).where(Item.id.in_(hits), Item.retracted_at.is_(None))
+            return session.scalar(visible.select_from(Item))
+
+        return Group(page, count)
+
+    return group(in_title), group(and_(anywhere, not_(in_title)))
+
+
+# -- the operations ------------------------------------------------------------
+@dataclass
+class SearchPage:
+    items: Sequence[Item]
+    has_more: bool
+
+
+def search(session: Session, query: SearchQuery, limit: int = 10, offset: int = 0) -> SearchPage:
+    """Visible items matching `query`: title matches first, then newest first."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and query:
+        query = _unaccented(session, query)
+    if not query:
+        return SearchPage([], False)
+    if dialect == "sqlite":
+        groups = _sqlite_groups(query)
+    elif dialect == "postgresql":
+        groups = _postgres_groups(query)
+    else:
+        raise RuntimeError(f"unsupported database: {dialect}")
+    ids: list[int] = []
+    skip = max(0, offset)
+    for group in groups:
+        take = limit + 1 - len(ids)
+        if take <= 0:
+            break
+        found = group.page(session, skip, take)
+        ids.extend(found)
+        # Past this group now: the next one starts at 0, or later if the
+        # page begins beyond this whole group.
+        skip = 0 if found or not skip else max(0, skip - group.count(session))
+    visible = select(Item).where(Item.id.in_(ids), Item.retracted_at.is_(None))
+    found_items = {item.id: item for item in session.scalars(visible)}
+    rows = [found_items[i] for i in ids if i in found_items]
+    return SearchPage(rows[:limit], len(ids) > limit)
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    name: str
+    count: int
+
+
+def categories(session: Session) -> list[CategoryCount]:
+    """Categories of visible items with their counts, largest first.
+
+    Categories differing only in case are one (they filter as one in `latest`).
+    """
+    count = func.count().label("n")
+    stmt = (
+        select(func.max(Item.category), count)
+        .where(Item.retracted_at.is_(None), Item.category_key.is_not(None))
+        .group_by(Item.category_key)
+        .order_by(count.desc(), Item.category_key)
+    )
+    return [CategoryCount(name, n) for name, n in session.execute(stmt)]
+
+
+def uncategorised_count(session: Session) -> int:
+    stmt = select(func.count()).where(Item.retracted_at.is_(None), Item.category_key.is_(None))
+    return session.scalar(stmt.select_from(Item))

@@ -1,0 +1,150 @@
+"""App Home and Slack's event retries, end to end: signed events to the Procfile's web process."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+
+from storage.models import Item, ProcessedEvent, Source, Subscription
+from tests.test_http_latest import make_items
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def home_opened(user_id: str) -> dict:
+    return {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": f"{time.time():.6f}",
+    }
+
+
+def open_home(slack, fake, user_id: str, event_id: str) -> dict:
+    before = len(fake.calls_to("views.publish"))
+    response = slack.event(home_opened(user_id), event_id=event_id)
+    assert response.status_code == 200
+    call = fake.wait_for("views.publish", before + 1)[-1]
+    assert call.params["user_id"] == user_id
+    view = call.params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def texts(view: dict) -> str:
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+def action_ids(view: dict) -> list[str]:
+    return [
+        element.get("action_id")
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def headers(view: dict) -> list[str]:
+    return [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+
+
+def populate(db) -> None:
+    ids = make_items(
+        db,
+        [
+            ("Newest story", 0, "News", "About <!channel>", None),
+            ("Second story", 1, "COOP Champions", None, None),
+            ("Third story", 2, "News", None, None),
+        ],
+    )
+    with db.transaction() as session:
+        healthy = Source(url="https://good.example/feed", title="Good feed", interval_seconds=1800)
+        broken = Source(
+            url="https://bad.example/feed",
+            title="Broken feed",
+            interval_seconds=1800,
+            failures=4,
+            last_error="HTTP 500 <@UADMIN>",
+        )
+        session.add_all([healthy, broken])
+        session.flush()
+        session.execute(update(Item).where(Item.id.in_(ids[:2])).values(source_id=healthy.id))
+        session.add_all(
+            [
+                Subscription(channel_id="CNEWS", after_item_id=0, mode="instant"),
+                Subscription(
+                    channel_id="CDIGEST",
+                    categories="coop champions",
+                    after_item_id=0,
+                    mode="weekly",
+                    paused_at=NOW,
+                ),
+            ]
+        )
+
+
+def test_member_home_shows_items_categories_channels_and_no_admin_controls(slack, db, fake):
+    populate(db)
+    view = open_home(slack, fake, "UMEMBER", "EvMember1")
+    assert view["type"] == "home"
+    body = texts(view)
+    assert headers(view) == ["coopnews", "Newest", "Categories", "Channels"]
+    assert body.index("Newest story") < body.index("Second story") < body.index("Third story")
+    assert "• News: 2" in body and "• COOP Champions: 1" in body
+    assert "<#CNEWS>: all categories, instant" in body
+    assert "<#CDIGEST>: coop champions, weekly · _paused_" in body
+    # No admin controls, no sources' health.
+    assert "open_add_item" not in action_ids(view)
+    assert "Broken feed" not in body and "Sources" not in headers(view)
+    # Item text is escaped: it cannot ping the channel.
+    assert "<!channel>" not in body and "&lt;!channel&gt;" in body
+
+
+def test_admin_home_adds_the_add_item_button_and_sources_health(slack, db, fake):
+    populate(db)
+    view = open_home(slack, fake, "UADMIN", "EvAdmin1")
+    assert "open_add_item" in action_ids(view)
+    assert headers(view)[-1] == "Sources"
+    body = texts(view)
+    assert "<https://bad.example/feed|Broken feed>: :warning: 4 failed polls · 0 items" in body
+    assert "HTTP 500 &lt;@UADMIN&gt;" in body
+    assert "<https://good.example/feed|Good feed>: :white_check_mark: ok · 2 items" in body
+
+
+def test_configured_admin_is_an_admin_too(slack, db, fake):
+    view = open_home(slack, fake, "UCONFADMIN", "EvConf1")
+    assert "open_add_item" in action_ids(view)
+    assert "No news yet." in texts(view)
+
+
+def test_messages_tab_publishes_nothing(slack, db, fake):
+    event = home_opened("UMEMBER") | {"tab": "messages"}
+    assert slack.event(event, event_id="EvMessagesTab").status_code == 200
+    time.sleep(0.5)
+    assert fake.calls_to("views.publish") == []
+
+
+def test_a_retried_event_publishes_once(slack, db, fake):
+    open_home(slack, fake, "UMEMBER", "EvRetry1")
+    for retry in (1, 2):
+        response = slack.event(home_opened("UMEMBER"), event_id="EvRetry1", retry_num=retry)
+        assert response.status_code == 200
+    time.sleep(0.5)
+    assert len(fake.calls_to("views.publish")) == 1
+    # A new event (another id) is not mistaken for a retry.
+    open_home(slack, fake, "UMEMBER", "EvRetry2")
+    assert len(fake.calls_to("views.publish")) == 2
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
+
+
+def test_a_forged_event_is_refused_and_not_recorded(slack, db, fake):
+    response = slack.event(home_opened("UADMIN"), event_id="EvForged", secret="wrong")
+    assert response.status_code == 401
+    time.sleep(0.3)
+    assert fake.calls_to("views.publish") == []
+    with db.reading() as session:
+        assert session.get(ProcessedEvent, "EvForged") is None

@@ -1,0 +1,287 @@
+"""`/coopnews search`, `categories` and the "More" button, end to end over signed HTTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import delete, update
+
+from bot.listeners.errors import APOLOGY
+from storage.models import Item
+from tests.test_http_latest import make_items, seven_items, titles_in
+
+BASE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def more_value(body: dict) -> str | None:
+    for block in body["blocks"]:
+        if block["type"] == "actions":
+            for element in block["elements"]:
+                if element.get("action_id") == "coopnews_more":
+                    return element["value"]
+    return None
+
+
+def click_more(slack, fake, value: str, user_id: str = "UMEMBER") -> dict:
+    """Click "More" as Slack sends it; returns what the app posted to the response_url."""
+    before = len(fake.calls_to("response_url"))
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": "T0001"},
+        "api_app_id": "A0001",
+        "token": "legacy-unused",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": "CNEWS",
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1337.42.trigger",
+        "team": {"id": "T0001", "domain": "coop"},
+        "channel": {"id": "CNEWS", "name": "news"},
+        "response_url": slack.response_url,
+        "actions": [
+            {
+                "action_id": "coopnews_more",
+                "block_id": "coopnews-more",
+                "value": value,
+                "type": "button",
+                "action_ts": "1700000001.000200",
+            }
+        ],
+    }
+    assert slack.interaction(payload).status_code == 200
+    return fake.wait_for("response_url", before + 1)[-1].params
+
+
+def search(slack, text: str) -> dict:
+    response = slack.command(f"search {text}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    return body
+
+
+# -- search ---------------------------------------------------------------------
+def test_search_is_case_and_accent_insensitive(slack, db):
+    make_items(
+        db,
+        [
+            ("Agtaş cooperative opens a bakery", 3, "News", None, None),
+            ("Unrelated", 2, "News", "Nothing to see", None),
+            ("Économie sociale en Suisse", 1, "News", None, None),
+        ],
+    )
+    assert titles_in(search(slack, "agtas")) == ["Agtaş cooperative opens a bakery"]
+    assert titles_in(search(slack, "AGTAŞ")) == ["Agtaş cooperative opens a bakery"]
+    assert titles_in(search(slack, "ECONOMIE")) == ["Économie sociale en Suisse"]
+    heading = search(slack, "agtas")["blocks"][0]["text"]["text"]
+    assert heading == "*Results for “agtas”*"
+
+
+def test_title_matches_rank_above_summary_matches_then_newest(slack, db):
+    make_items(
+        db,
+        [
+            ("Housing co-ops grow", 30, "News", None, None),
+            ("Bank news", 0, "News", "A report on housing in Geneva", None),
+            ("New housing law", 10, "News", "Parliament votes", None),
+            ("Weather", 1, "News", "Rain", None),
+        ],
+    )
+    assert titles_in(search(slack, "housing")) == [
+        "New housing law",
+        "Housing co-ops grow",
+        "Bank news",
+    ]
+
+
+def test_words_must_all_match_and_quoted_phrases_match_as_phrases(slack, db):
+    make_items(
+        db,
+        [
+            ("Social economy week", 1, "News", None, None),
+            ("Economy of the social kind", 2, "News", None, None),
+            ("Social clubs", 3, "News", None, None),
+        ],
+    )
+    assert titles_in(search(slack, "social economy")) == [
+        "Social economy week",
+        "Economy of the social kind",
+    ]
+    assert titles_in(search(slack, '"social economy"')) == ["Social economy week"]
+    # Slack's smart quotes work too.
+    assert titles_in(search(slack, "\u201csocial economy\u201d")) == ["Social economy week"]
+
+
+def test_words_find_their_plural_and_singular(slack, db):
+    make_items(
+        db,
+        [
+            ("Cooperatives in Kenya", 1, "News", None, None),
+            ("A cooperative bank", 2, "News", None, None),
+        ],
+    )
+    both = ["Cooperatives in Kenya", "A cooperative bank"]
+    assert titles_in(search(slack, "cooperative")) == both
+    assert titles_in(search(slack, "COOPERATIVES")) == both
+    # ...but a quoted word is matched exactly.
+    assert titles_in(search(slack, '"cooperative"')) == ["A cooperative bank"]
+
+
+def test_no_hits_gives_a_clear_answer_with_a_hint(slack, db):
+    seven_items(db)
+    body = search(slack, "gardening")
+    assert titles_in(body) == []
+    assert "No news matches “gardening”" in body["text"]
+    assert "/coopnews latest" in body["text"]
+    phrase = search(slack, '"summary story"')
+    assert "without the quotes" in phrase["text"]
+
+
+def test_an_empty_search_explains_how_to_search(slack, db):
+    for text in ("", "  ", '"" * -'):
+        body = slack.command(f"search {text}").json()
+        assert "Tell me what to look for" in body["text"]
+
+
+def test_retracted_items_never_appear(slack, db):
+    ids = make_items(
+        db,
+        [
+            ("Housing news kept", 1, "News", None, None),
+            ("Housing news gone", 2, "News", None, None),
+        ],
+    )
+    with db.transaction() as session:
+        session.execute(update(Item).where(Item.id == ids[1]).values(retracted_at=BASE))
+    assert titles_in(search(slack, "housing")) == ["Housing news kept"]
+
+
+def test_the_index_follows_edits_and_deletes(slack, db):
+    ids = make_items(db, [("Old title", 1, "News", "old words", None)])
+    with db.transaction() as session:
+        item = session.get(Item, ids[0])
+        item.title = "Fresh title"
+        item.summary = "new words"
+    assert titles_in(search(slack, "fresh")) == ["Fresh title"]
+    assert titles_in(search(slack, "new words")) == ["Fresh title"]
+    assert titles_in(search(slack, "old")) == []
+    with db.transaction() as session:
+        session.execute(delete(Item).where(Item.id == ids[0]))
+    assert titles_in(search(slack, "fresh")) == []
+
+
+HOSTILE = [
+    "NEAR(housing coop, 2)",
+    "housing OR bank NOT weather",
+    "title:housing",
+    "{title summary}: housing",
+    "housing*",
+    "* ^ - + : ( ) \" '",
+    '"unbalanced quote',
+    "-housing",
+    "housing' OR '1'='1",
+    "'; DROP TABLE items; --",
+    "\\ \\\\ % _",
+    "ʽhousingʼ ˈhousingˈ",  # PostgreSQL's unaccent maps these letters to apostrophes
+    "housing " * 400,
+    "x" * 5000,
+    "<!channel> <@UADMIN> *bold*",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_queries_never_fail(slack, db, fake, text):
+    make_items(db, [("Housing co-ops grow", 1, "News", "bank", None)])
+    response = slack.command(f"search {text}")
+    assert response.status_code == 200
+    body = response.json()
+    assert APOLOGY not in json.dumps(body)
+    assert fake.calls_to("response_url") == []  # no apology sent afterwards either
+    # What the user typed is echoed escaped: it cannot ping anyone.
+    assert "<!channel>" not in json.dumps(body) and "<@UADMIN>" not in json.dumps(body)
+
+
+def test_search_words_from_the_hostile_list_still_find(slack, db):
+    make_items(db, [("Housing co-ops grow", 1, "News", "bank", None)])
+    # Operators are not operators: the words left around them are searched.
+    for text in ("housing*", "-housing", "(housing)", '"housing', "housing' --", "^housing"):
+        assert titles_in(search(slack, text)) == ["Housing co-ops grow"], text
+
+
+# -- paging -----------------------------------------------------------------------
+def test_more_pages_through_search_results_in_place(slack, db, fake):
+    make_items(db, [(f"Coop story {i}", i, "News", None, None) for i in range(25)])
+    first = search(slack, "coop story")
+    assert titles_in(first) == [f"Coop story {i}" for i in range(10)]
+    value = more_value(first)
+    assert value and len(value) < 2000
+    second = click_more(slack, fake, value)
+    assert second["replace_original"] is True
+    assert titles_in(second) == [f"Coop story {i}" for i in range(10, 20)]
+    assert "(11–20)" in second["blocks"][0]["text"]["text"]
+    third = click_more(slack, fake, more_value(second))
+    assert titles_in(third) == [f"Coop story {i}" for i in range(20, 25)]
+    assert more_value(third) is None
+
+
+def test_more_pages_through_latest_with_category(slack, db, fake):
+    seven_items(db)  # Story 1, 3, 5 are "News"
+    first = slack.command("latest 2 news").json()
+    assert titles_in(first) == ["Story 1", "Story 3"]
+    second = click_more(slack, fake, more_value(first))
+    assert second["replace_original"] is True
+    assert titles_in(second) == ["Story 5"]
+    assert second["blocks"][0]["text"]["text"] == "*Items 3–3 in news, newest first*"
+    assert more_value(second) is None
+
+
+def test_more_without_more_items_has_no_button(slack, db):
+    seven_items(db)
+    assert more_value(slack.command("latest 7").json()) is None
+    assert more_value(slack.command("latest 6").json()) is not None
+
+
+def test_a_forged_more_value_changes_nothing(slack, db, fake):
+    seven_items(db)
+    for value in ("not json", '{"k":"drop tables","o":1}', '{"k":"latest","o":-5,"n":3}', ""):
+        answer = click_more(slack, fake, value)
+        assert answer["replace_original"] is False
+        assert "nothing more" in answer["text"]
+
+
+# -- categories ---------------------------------------------------------------------
+def test_categories_with_counts(slack, db):
+    ids = make_items(
+        db,
+        [
+            ("A", 1, "News", None, None),
+            ("B", 2, "news", None, None),
+            ("C", 3, "COOP Champions", None, None),
+            ("D", 4, "Retracted only", None, None),
+            ("E", 5, None, None, None),
+            ("F", 6, "News", None, None),
+        ],
+    )
+    with db.transaction() as session:
+        session.execute(update(Item).where(Item.id == ids[3]).values(retracted_at=BASE))
+    body = slack.command("categories").json()
+    assert body["response_type"] == "ephemeral"
+    text = "\n".join(b["text"]["text"] for b in body["blocks"] if b["type"] == "section")
+    assert "*2 categories*" in text
+    lines = [line for line in text.split("\n") if line.startswith("•")]
+    assert lines[0] in ("• News: 3", "• news: 3")
+    assert lines[1:] == ["• COOP Champions: 1", "• _no category_: 1"]
+    assert "Retracted" not in text
+
+
+def test_categories_on_an_empty_store(slack, db):
+    assert "No news yet" in slack.command("categories").json()["text"]
+
+
+def test_help_lists_search_and_categories(slack, db):
+    joined = json.dumps(slack.command("help").json())
+    assert "/coopnews search WORDS" in joined and "/coopnews categories" in joined
