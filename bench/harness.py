@@ -30,7 +30,11 @@ def start_web(database_url: str, fake: FakeSlack, log_dir: Path) -> RunningProce
     env = app_environment(database_url, fake, PORT=str(port))
     proc = RunningProcess(procfile_command("web"), env, log_dir / "web.log")
     proc.url = f"http://127.0.0.1:{port}"
-    wait_healthy(proc.url, proc, timeout=120)
+    try:
+        wait_healthy(proc.url, proc, timeout=120)
+    except BaseException:
+        proc.stop()  # never leave a server behind
+        raise
     return proc
 
 
@@ -49,6 +53,7 @@ def start_bare(database_url: str, fake: FakeSlack, log_dir: Path) -> RunningProc
                 return proc
         except Exception:
             time.sleep(0.1)
+    proc.stop()
     raise RuntimeError(proc.log())
 
 

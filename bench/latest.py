@@ -62,9 +62,10 @@ def main() -> None:
 
     fake = FakeSlack().start()
     fake.add_user("UMEMBER")
-    web = start_web(url, fake, workdir)
-    bare = start_bare(url, fake, workdir)
+    web = bare = None
     try:
+        web = start_web(url, fake, workdir)
+        bare = start_bare(url, fake, workdir)
         texts = ["latest", "latest 10", "latest 5 news", "latest 20", "latest Decent work"]
         # Interleave rounds so drift in machine load hits both alike.
         app_samples, bare_samples = [], []
@@ -72,8 +73,9 @@ def main() -> None:
             app_samples += time_commands(web.url, fake, texts, args.requests // 4)
             bare_samples += time_commands(bare.url, fake, ["latest"], args.requests // 4)
     finally:
-        web.stop()
-        bare.stop()
+        for proc in (web, bare):
+            if proc is not None:
+                proc.stop()
         fake.stop()
     app_p50, app_p99 = summary(app_samples)
     bare_p50, bare_p99 = summary(bare_samples)

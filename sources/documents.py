@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,7 +41,13 @@ class Loaded:
 
 
 def listing_drafts(parsed: ilo.ParsedListing, category: str | None = None) -> list[ItemDraft]:
-    return [
+    return list(iter_listing_drafts(parsed, category))
+
+
+def iter_listing_drafts(
+    parsed: ilo.ParsedListing, category: str | None = None
+) -> Iterator[ItemDraft]:
+    return (
         ItemDraft(
             title=entry.title,
             published_at=ilo.published_datetime(entry.published),
@@ -51,7 +58,7 @@ def listing_drafts(parsed: ilo.ParsedListing, category: str | None = None) -> li
             summary=entry.summary,
         )
         for entry in parsed.entries
-    ]
+    )
 
 
 def is_markup(data: bytes) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 _ENTRY_START = re.compile(r"^\s*(\d{1,6})\.(?:\s+(.*\S))?\s*$")
 _MONTHS = {
@@ -46,6 +47,7 @@ _MONTHS = {
 }
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
 _MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_CREDIT_FIRST = frozenset("©(cCpP")
 _CREDIT = re.compile(r"^\s*(©|\(c\)\s|copyright\b|photo\s*(credit)?\s*:)", re.IGNORECASE)
 
 
@@ -53,7 +55,7 @@ class NotAListing(ValueError):
     """The text is not an ILO news listing."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ListingEntry:
     position: int
     title: str
@@ -78,7 +80,11 @@ def parse_date(text: str) -> date | None:
     # Cheap rejection first: a date line is short and ends with the year.
     if len(text) > 40 or not text[-4:].isdigit():
         return None
-    text = " ".join(text.split())
+    return _parse_date_text(" ".join(text.split()))
+
+
+@lru_cache(maxsize=4096)  # a listing repeats its dates: many items a day
+def _parse_date_text(text: str) -> date | None:
     if match := _DAY_MONTH_YEAR.match(text):
         day, month, year = match.group(1), match.group(2), match.group(3)
     elif match := _MONTH_DAY_YEAR.match(text):
@@ -95,7 +101,11 @@ def parse_date(text: str) -> date | None:
 
 
 def is_credit(text: str) -> bool:
-    return bool(_CREDIT.match(text))
+    return text.lstrip()[:1] in _CREDIT_FIRST and bool(_CREDIT.match(text))
+
+
+def _one_spaced(text: str) -> str:
+    return " ".join(text.split()) if "  " in text or "\t" in text else text
 
 
 def parse_listing(text: str) -> ParsedListing:
@@ -105,7 +115,7 @@ def parse_listing(text: str) -> ParsedListing:
     """
     if "\x00" in text:
         raise NotAListing("this is a binary file, not an ILO news listing")
-    raw_entries = _split_entries(text.splitlines())
+    raw_entries = _split_entries(text)
     parsed = ParsedListing()
     for position, fields in raw_entries:
         entry_or_problem = _entry_from_fields(position, fields)
@@ -121,38 +131,47 @@ def parse_listing(text: str) -> ParsedListing:
     return parsed
 
 
-def _split_entries(lines: list[str]) -> list[tuple[int, list[str]]]:
-    """Group lines into (position, fields); a field is a blank-line separated block."""
+def _split_entries(text: str) -> list[tuple[int, list[str]]]:
+    """Group the text into (position, fields); a field is a blank-line separated block."""
     entries: list[tuple[int, list[str]]] = []
     fields: list[str] | None = None
-    block: list[str] = []
-
-    def close_block() -> None:
-        if fields is not None and block:
-            fields.extend(_split_block(block))
-        block.clear()
-
-    for line in lines:
-        start = _ENTRY_START.match(line)
-        # Position numbers count up by one; "2030." inside a summary is not an entry.
-        if start and (not entries or int(start.group(1)) == entries[-1][0] + 1):
-            close_block()
-            fields = []
-            entries.append((int(start.group(1)), fields))
-            if start.group(2):
-                block.append(start.group(2))
-        elif not line.strip():
-            close_block()
-        elif fields is not None:
-            block.append(line.strip())
-    close_block()
+    # Work block by block (one regex split), not line by line: a big page is
+    # mostly one-line blocks, and this is the importer's hot loop.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for block in text.split("\n\n"):
+        pending: list[str] = []
+        for line in block.split("\n") if "\n" in block else (block,):
+            line = line.strip()
+            if not line:  # a line of spaces also ends a block
+                if fields is not None and pending:
+                    _add_fields(fields, pending)
+                pending = []
+                continue
+            start = _ENTRY_START.match(line) if line[0].isdigit() else None
+            # Position numbers count up by one; "2030." inside a summary is not an entry.
+            if start and (not entries or int(start.group(1)) == entries[-1][0] + 1):
+                if fields is not None and pending:
+                    _add_fields(fields, pending)
+                pending = [start.group(2)] if start.group(2) else []
+                fields = []
+                entries.append((int(start.group(1)), fields))
+            elif fields is not None:
+                pending.append(line)
+        if fields is not None and pending:
+            _add_fields(fields, pending)
     return entries
+
+
+def _add_fields(fields: list[str], lines: list[str]) -> None:
+    if len(lines) == 1:  # the common case, kept cheap
+        fields.append(lines[0])
+    else:
+        fields.extend(_split_block(lines))
 
 
 def _split_block(lines: list[str]) -> list[str]:
     """Join a wrapped block into one field, but keep dates and credits on their own."""
-    if len(lines) == 1:
-        return lines[:]
     out: list[str] = []
     current: list[str] = []
     for line in lines:
@@ -169,7 +188,7 @@ def _split_block(lines: list[str]) -> list[str]:
 
 
 def _entry_from_fields(position: int, fields: list[str]) -> ListingEntry | str:
-    fields = [" ".join(f.split()) for f in fields if not is_credit(f)]
+    fields = [_one_spaced(f) for f in fields if not is_credit(f)]
     date_index, published = None, None
     for index, text in enumerate(fields):
         if published := parse_date(text):

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sources import ilo
-from sources.documents import Document, UnreadableSource, is_markup, listing_drafts, load_url
+from sources.documents import (
+    Document,
+    UnreadableSource,
+    is_markup,
+    iter_listing_drafts,
+    listing_drafts,
+    load_url,
+)
 from sources.documents import read_document as read_document_bytes
 from sources.feeds import FeedRejected, NotAFeed
 from sources.fetch import FetchError, FetchOptions
@@ -55,7 +62,7 @@ def import_listing_text(db: Database, text: str) -> ImportSummary:
     except ilo.NotAListing as exc:
         raise ImportFailed(str(exc)) from exc
     with db.transaction() as session:
-        result = add_items(session, listing_drafts(parsed))
+        result = add_items(session, iter_listing_drafts(parsed))
     for warning in parsed.warnings:
         log.warning("%s", warning)
     return ImportSummary(

@@ -42,6 +42,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 64 MB page cache: bulk imports touch many index pages (items, FTS).
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

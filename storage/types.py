@@ -20,6 +20,9 @@ class UTCDateTime(TypeDecorator):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+    # Bulk imports bind the same few instants over and over (one creation time
+    # per batch, a few publication days): remember recent SQLite texts.
+    _sqlite_texts: dict[datetime, str] = {}
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
@@ -29,6 +32,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | str | None:
         if value is None:
             return None
+        if dialect.name == "sqlite" and (known := self._sqlite_texts.get(value)) is not None:
+            return known
         if not isinstance(value, datetime):
             raise TypeError(f"UTCDateTime needs a datetime, got {type(value).__name__}")
         offset = value.utcoffset()
@@ -37,7 +42,11 @@ class UTCDateTime(TypeDecorator):
         if offset:
             value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(_SQLITE_FORMAT_SEP, "microseconds")
+            text = value.replace(tzinfo=None).isoformat(_SQLITE_FORMAT_SEP, "microseconds")
+            if len(self._sqlite_texts) > 4096:
+                self._sqlite_texts.clear()
+            self._sqlite_texts[value] = text
+            return text
         return value
 
     def process_result_value(self, value, dialect) -> datetime | None:

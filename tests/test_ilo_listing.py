@@ -116,3 +116,9 @@ def test_not_a_listing(text):
 )
 def test_parse_date_never_guesses(text, expected):
     assert parse_date(text) == expected
+
+
+def test_blank_lines_with_spaces_and_crlf_still_separate_fields():
+    text = "  1. News\r\n   \r\n    A title\r\n \t \r\n    10 July 2017\r\n\r\n    Summary.\r\n"
+    entry = parse_listing(text).entries[0]
+    assert (entry.category, entry.title, entry.summary) == ("News", "A title", "Summary.")
