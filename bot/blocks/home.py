@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.categories import Counted, category_lines
+from bot.blocks.curation import OPEN_ADD_ITEM
 from bot.blocks.items import ItemLike, item_blocks
 from bot.blocks.text import escape, format_date, link, shorten
 
-ADD_ITEM_ACTION = "open_add_item"
 HOME_CATEGORIES = 15
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -107,7 +107,7 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": ADD_ITEM_ACTION,
+                        "action_id": OPEN_ADD_ITEM,
                         "text": {"type": "plain_text", "text": "Add item"},
                         "style": "primary",
                     }
