@@ -11,17 +11,15 @@ Prints figures; asserts nothing. What matters:
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-from harness import SIGNING_SECRET, FakeSlack, start_web, summary
+from harness import SIGNING_SECRET, FakeSlack, fresh_database, start_web, summary
 from latest import listing
 from sqlalchemy import text
 
 from sources.importer import import_listing_text
-from storage.db import Database, upgrade
+from storage.db import Database
 from storage.models import Delivery
 from tests.curation_payloads import form_values, submission_of
 from tests.slack_requests import SlackSender
@@ -43,9 +41,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(url)
+    url, workdir = fresh_database(args.database_url)
     db = Database(url)
     import_listing_text(db, listing(args.items))
     if db.engine.dialect.name == "postgresql":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +22,25 @@ from tests.conftest import (  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.slack_requests import SlackSender  # noqa: E402
 
-__all__ = ["FakeSlack", "start_web", "start_bare", "time_commands", "percentile", "summary"]
+__all__ = [
+    "fresh_database",
+    "FakeSlack",
+    "start_web",
+    "start_bare",
+    "time_commands",
+    "percentile",
+    "summary",
+]
+
+
+def fresh_database(database_url: str | None) -> tuple[str, Path]:
+    """A migrated database (default: a new SQLite file) and a scratch folder for logs."""
+    from storage.db import upgrade
+
+    workdir = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
+    url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(url)
+    return url, workdir
 
 
 def start_web(database_url: str, fake: FakeSlack, log_dir: Path) -> RunningProcess:

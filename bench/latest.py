@@ -9,15 +9,13 @@ Prints figures; asserts nothing. Goals: p50 ratio <= 1.5, p99 < 100 ms, import >
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-from harness import FakeSlack, start_bare, start_web, summary, time_commands
+from harness import FakeSlack, fresh_database, start_bare, start_web, summary, time_commands
 
 from sources.importer import import_listing_text
-from storage.db import Database, upgrade
+from storage.db import Database
 
 CATEGORIES = ["News", "COOP Champions", "Article", "Decent work", "Spotlight Interviews"]
 
@@ -45,9 +43,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(url)
+    url, workdir = fresh_database(args.database_url)
     db = Database(url)
 
     text = listing(args.items)

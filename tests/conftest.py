@@ -168,20 +168,23 @@ def wait_healthy(url: str, proc: RunningProcess, timeout: float = 30) -> None:
     raise AssertionError(f"the web process did not become healthy:\n{proc.log()}")
 
 
-@pytest.fixture(scope="session")
-def web_process(database_url, session_fake, tmp_path_factory):
-    """The Procfile's web process (gunicorn), against the fake Web API."""
+def running_web(database_url: str, fake: FakeSlack, log_dir: Path, **extra_env: str):
+    """Start the Procfile's web process (gunicorn) against the fake Web API; yield it."""
     port = free_port()
-    env = app_environment(database_url, session_fake, PORT=str(port))
-    log_path = tmp_path_factory.mktemp("web") / "web.log"
-    proc = RunningProcess(procfile_command("web"), env, log_path)
-    url = f"http://127.0.0.1:{port}"
+    env = app_environment(database_url, fake, PORT=str(port), **extra_env)
+    proc = RunningProcess(procfile_command("web"), env, log_dir / "web.log")
+    proc.url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc)
-        proc.url = url
+        wait_healthy(proc.url, proc)
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def web_process(database_url, session_fake, tmp_path_factory):
+    """The Procfile's web process (gunicorn), against the fake Web API."""
+    yield from running_web(database_url, session_fake, tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture
@@ -209,19 +212,8 @@ def shell_quote(command: list[str]) -> str:
 @pytest.fixture(scope="session")
 def web_process_private_sources(database_url, session_fake, tmp_path_factory):
     """The Procfile's web process allowed to read sources on 127.0.0.1 (test feed servers)."""
-    port = free_port()
-    env = app_environment(
-        database_url, session_fake, PORT=str(port), COOPNEWS_ALLOW_PRIVATE_SOURCES="1"
-    )
-    log_path = tmp_path_factory.mktemp("web-private") / "web.log"
-    proc = RunningProcess(procfile_command("web"), env, log_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        proc.url = url
-        yield proc
-    finally:
-        proc.stop()
+    log_dir = tmp_path_factory.mktemp("web-private")
+    yield from running_web(database_url, session_fake, log_dir, COOPNEWS_ALLOW_PRIVATE_SOURCES="1")
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
+
+from tests.local_server import LocalServer
 
 
 @dataclass
@@ -39,7 +41,7 @@ Handler = Callable[[Call], "dict | Reply"]
 DROP_CONNECTION = 0
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, dict] = {}
@@ -55,23 +57,7 @@ class FakeSlack:
         self._last_post: dict[str, float] = {}
         self._post_lock = threading.Lock()
         self._ts = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # -- lifecycle -------------------------------------------------------
-    def start(self) -> FakeSlack:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        self._listen()
 
     @property
     def api_url(self) -> str:

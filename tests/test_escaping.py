@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from bot.blocks.items import item_list_message, latest_heading
 from bot.blocks.text import escape, link, safe_url, shorten
+from tests.block_kit import mrkdwn_texts
 from tests.test_http_latest import make_items
 
 HOSTILE = [
@@ -36,24 +37,6 @@ class FakeItem:
     published_at: datetime = datetime(2026, 1, 2, tzinfo=UTC)
 
 
-def all_mrkdwn(message: dict) -> list[str]:
-    """Every string in the message that Slack would render as mrkdwn."""
-    found = [message["text"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message["blocks"])
-    return found
-
-
 # After escaping, the only `<...>` allowed is our own link, `<http(s)://...|label>`.
 CONTROL = re.compile(r"<(?!https?://[^|<>\s]+\|)")
 # `&` only as the start of one of the three entities Slack decodes.
@@ -61,7 +44,7 @@ BARE_AMP = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
 def assert_safe(message: dict, raw_texts: list[str]) -> None:
-    for text in all_mrkdwn(message):
+    for text in mrkdwn_texts(message):
         assert not CONTROL.search(text), text
         assert not BARE_AMP.search(text), text
         for raw in raw_texts:
