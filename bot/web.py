@@ -46,7 +46,7 @@ def build_web(settings: Settings) -> WebApp:
 
 def create_wsgi() -> WebApp:
     """gunicorn's factory: settings from the environment, migrations, the app."""
-    from bot.cli import configure_logging, load_environment
+    from bot.cli.common import configure_logging, load_environment
 
     load_environment()
     configure_logging()

@@ -1,0 +1,155 @@
+"""The `coopnews` command line (click): serving, importing, the store, the database."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from bot.cli.common import (
+    configure_logging,
+    fail,
+    load_environment,
+    open_database,
+    settings_or_exit,
+)
+from bot.cli.sources import sources
+
+SAMPLE_LISTING = Path(__file__).resolve().parents[2] / "data" / "ilo-coop-news-2017.txt"
+log = logging.getLogger("coopnews")
+
+
+@click.group()
+def main() -> None:
+    """coopnews: news about cooperatives, in Slack."""
+    load_environment()
+    configure_logging()
+
+
+@main.command()
+def run() -> None:
+    """The whole bot in one process: Socket Mode or HTTP, plus the scheduler."""
+    from bot.serve import run_all
+
+    settings = settings_or_exit(require_slack=True)
+    db = open_database(settings)
+    seed_if_empty(db)
+    run_all(settings, db)
+
+
+@main.command()
+def web() -> None:
+    """HTTP only, under gunicorn, on $PORT."""
+    from bot.serve import run_gunicorn
+
+    settings = settings_or_exit(require_slack=True, http=True)
+    open_database(settings).dispose()
+    run_gunicorn(settings)
+
+
+@main.command()
+def worker() -> None:
+    """The scheduler only: announcement passes, feed polls, digests."""
+    from bot.deps import build_deps
+    from bot.scheduler import build_scheduler
+
+    settings = settings_or_exit(require_slack=True, http=False)
+    db = open_database(settings)
+    deps = build_deps(settings, db)
+    log.info("worker started")
+    try:
+        build_scheduler(deps, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("worker stopped")
+
+
+@main.command()
+def announce() -> None:
+    """One announcement pass, then exit (cron-safe beside a worker)."""
+    from bot.announce_job import subscribe_configured_channel
+    from bot.announcer import Announcer
+    from bot.deps import build_deps
+
+    settings = settings_or_exit(require_slack=True, http=False)
+    db = open_database(settings)
+    deps = build_deps(settings, db)
+    subscribe_configured_channel(deps)
+    report = Announcer(deps).run_pass()
+    click.echo(report.line())
+
+
+@main.command("import")
+@click.argument("source")
+def import_command(source: str) -> None:
+    """Import a file or URL: ILO listing text, RSS, Atom; idempotent."""
+    from sources.fetch import FetchOptions
+    from sources.importer import ImportFailed, import_source
+
+    settings = settings_or_exit()
+    db = open_database(settings)
+    try:
+        options = FetchOptions(allow_private=settings.allow_private_sources)
+        summary = import_source(db, source, options)
+    except ImportFailed as exc:
+        fail(f"nothing imported: {exc}", code=1)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(summary.line())
+
+
+@main.command()
+@click.option("-n", "count", type=click.IntRange(1), default=5, show_default=True)
+@click.option("--category", "-c", default=None, help="only this category (any case)")
+def latest(count: int, category: str | None) -> None:
+    """Print the newest items."""
+    from bot.blocks.text import format_date, shorten
+    from storage import store
+
+    settings = settings_or_exit()
+    db = open_database(settings)
+    with db.reading() as session:
+        items = store.latest(session, count, category)
+    if not items:
+        click.echo("No items" + (f" in category {category!r}." if category else " yet."))
+        return
+    for item in items:
+        meta = format_date(item.published_at) + (f" · {item.category}" if item.category else "")
+        click.echo(f"{meta}\n  {item.title}")
+        if item.url:
+            click.echo(f"  {item.url}")
+        if item.summary:
+            click.echo(f"  {shorten(item.summary, 200)}")
+        click.echo()
+
+
+main.add_command(sources)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply migrations."""
+    settings = settings_or_exit()
+    open_database(settings).dispose()
+    click.echo("database is up to date")
+
+
+def seed_if_empty(db) -> None:
+    """First start: give people something to see."""
+    from sources.importer import import_listing_text
+    from storage import store
+
+    with db.reading() as session:
+        empty = store.count_items(session) == 0
+    if empty and SAMPLE_LISTING.exists():
+        summary = import_listing_text(db, SAMPLE_LISTING.read_text(encoding="utf-8"))
+        log.info("empty store: imported the bundled sample listing (%s)", summary.line())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""What every `coopnews` command needs: environment, logging, settings, the database."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from dotenv import find_dotenv, load_dotenv
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def load_environment() -> None:
+    # Real environment variables win over .env (twelve-factor; Heroku sets them).
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Alembic narrates every start at INFO; only its problems matter here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"coopnews: {message}", err=True)
+    sys.exit(code)
+
+
+def settings_or_exit(require_slack: bool = False, http: bool = True) -> Settings:
+    try:
+        settings = load_settings()
+        if require_slack:
+            settings.require_slack(http=http)
+        return settings
+    except SettingsError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def open_database(settings: Settings):
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import Database, upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except OperationalError as exc:
+        fail(f"cannot reach the database at DATABASE_URL: {exc.orig}")
+    return Database(settings.database_url)

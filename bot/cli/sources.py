@@ -1,0 +1,155 @@
+"""`coopnews sources ...`: the feeds and listings the worker follows."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.common import fail, open_database, settings_or_exit
+
+
+@click.group()
+def sources() -> None:
+    """Feeds and listings the worker follows."""
+
+
+def _source_line(source, item_count: int) -> str:
+    from bot.blocks.sources import every, format_moment
+
+    state = "paused" if source.paused_at else every(source.interval_seconds)
+    lines = [
+        f"{source.id}. {source.title or source.url}  [{source.kind or 'feed'}, {state}, "
+        f"{item_count} items{', ' + source.category if source.category else ''}]",
+        f"   {source.url}" + (f" -> {source.feed_url}" if source.feed_url != source.url else ""),
+        f"   last success: {format_moment(source.last_success_at)}",
+    ]
+    if source.last_error:
+        lines.append(f"   last error ({source.failures} in a row): {source.last_error}")
+    return "\n".join(lines)
+
+
+@sources.command("list")
+def sources_list() -> None:
+    """Every source with its health."""
+    from storage import sources as source_store
+
+    settings = settings_or_exit()
+    db = open_database(settings)
+    with db.reading() as session:
+        rows = source_store.list_sources(session)
+    if not rows:
+        click.echo("No sources yet: `coopnews sources add URL [category]` follows one.")
+    for row in rows:
+        click.echo(_source_line(row.source, row.item_count))
+
+
+@sources.command("add")
+@click.argument("url")
+@click.argument("category", nargs=-1)
+@click.option(
+    "--every",
+    "minutes",
+    type=click.IntRange(5),
+    default=30,
+    show_default=True,
+    help="minutes between polls",
+)
+def sources_add(url: str, category: tuple[str, ...], minutes: int) -> None:
+    """Follow a feed (or a page that links to one); its current entries are not announced."""
+    from bot.blocks.sources import every
+    from sources.fetch import FetchOptions
+    from sources.poller import SourceProblem, subscribe
+
+    settings = settings_or_exit()
+    db = open_database(settings)
+    try:
+        done = subscribe(
+            db,
+            url,
+            FetchOptions(allow_private=settings.allow_private_sources),
+            category=" ".join(category).strip() or None,
+            interval_seconds=minutes * 60,
+        )
+    except SourceProblem as exc:
+        fail(f"not added: {exc}", code=1)
+    source = done.source
+    click.echo(
+        f"source {source.id}: {source.title or source.url} ({source.kind}), "
+        f"checked {every(source.interval_seconds)}"
+    )
+    click.echo(
+        f"added {done.added}, already present {done.already_present}, skipped {done.skipped} "
+        "(not announced: backfill)"
+    )
+
+
+def _change_source(source_id: int, change) -> None:
+    settings = settings_or_exit()
+    db = open_database(settings)
+    with db.transaction() as session:
+        source = change(session, source_id)
+        label = f"{source.id}. {source.title or source.url}" if source else None
+    if label is None:
+        fail(f"there is no source {source_id} (see `coopnews sources list`)", code=1)
+    return label
+
+
+@sources.command("remove")
+@click.argument("source_id", type=int)
+def sources_remove(source_id: int) -> None:
+    """Stop following a source (its items stay)."""
+    from storage import sources as source_store
+
+    label = _change_source(source_id, source_store.remove_source)
+    click.echo(f"removed {label}")
+
+
+@sources.command("pause")
+@click.argument("source_id", type=int)
+def sources_pause(source_id: int) -> None:
+    """Stop polling a source until resumed."""
+    from storage import sources as source_store
+    from storage.types import utcnow
+
+    label = _change_source(source_id, lambda s, i: source_store.set_paused(s, i, True, utcnow()))
+    click.echo(f"paused {label}")
+
+
+@sources.command("resume")
+@click.argument("source_id", type=int)
+def sources_resume(source_id: int) -> None:
+    """Poll a paused source again."""
+    from storage import sources as source_store
+    from storage.types import utcnow
+
+    label = _change_source(source_id, lambda s, i: source_store.set_paused(s, i, False, utcnow()))
+    click.echo(f"resumed {label}")
+
+
+@sources.command("interval")
+@click.argument("source_id", type=int)
+@click.argument("minutes", type=click.IntRange(5))
+def sources_interval(source_id: int, minutes: int) -> None:
+    """Set how often a source is polled (minutes, at least 5)."""
+    from storage import sources as source_store
+    from storage.types import utcnow
+
+    label = _change_source(
+        source_id, lambda s, i: source_store.set_interval(s, i, minutes * 60, utcnow())
+    )
+    click.echo(f"{label}: polled every {minutes} min")
+
+
+@sources.command("poll")
+def sources_poll() -> None:
+    """Poll the sources that are due now, once (what the worker does every minute)."""
+    from sources.fetch import FetchOptions
+    from sources.poller import poll_due
+
+    settings = settings_or_exit()
+    db = open_database(settings)
+    outcomes = poll_due(db, FetchOptions(allow_private=settings.allow_private_sources))
+    for outcome in outcomes:
+        detail = outcome.error or f"added {outcome.added}"
+        click.echo(f"source {outcome.source_id}: {outcome.status}, {detail}")
+    if not outcomes:
+        click.echo("no source is due")
