@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml
 	touch $@
 
 .env:
-	cp .env.example .env
+	@cp .env.example .env
 	@echo "created .env from .env.example: fill in your Slack tokens (README, 'Create the Slack app')"
 
 run: $(STAMP) .env
-	$(BIN)/coopnews run
+	@$(BIN)/coopnews run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
