@@ -235,7 +235,7 @@ def test_more_pages_through_latest_with_category(slack, db, fake):
     second = click_more(slack, fake, more_value(first))
     assert second["replace_original"] is True
     assert titles_in(second) == ["Story 5"]
-    assert second["blocks"][0]["text"]["text"] == "*Items 3–3 in news, newest first*"
+    assert second["blocks"][0]["text"]["text"] == "*Items 3–3 in News, newest first*"
     assert more_value(second) is None
 
 

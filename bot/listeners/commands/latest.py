@@ -68,9 +68,11 @@ def latest_page(
     if older:
         page = PageRequest("latest", offset + len(items), count=count, category=category)
         footer = more_footer(page, f"Items {range_text(offset, len(items))}")
+    # Name the category as the items spell it ("COOP Champions"), not as typed.
+    shown_category = (items[0].category or category) if category else None
     return item_list_message(
         items,
-        latest_heading(len(items), category, offset),
+        latest_heading(len(items), shown_category, offset),
         accessory=deps.item_controls(user_id),
         footer=footer,
     )
