@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Delivery, Item, Subscription
-from storage.store import category_key
+from storage.store import category_key, category_spellings
 from storage.types import utcnow
 
 PENDING, CLAIMED, POSTED, FAILED, SKIPPED = "pending", "claimed", "posted", "failed", "skipped"
@@ -433,7 +433,7 @@ def _insert(session: Session, model):
     raise RuntimeError(f"unsupported database: {dialect}")
 
 
-def known_categories(session: Session) -> set[str]:
-    """Category keys that items have, to read `subscribe News COOP Champions` right."""
-    stmt = select(Item.category_key).where(Item.category_key.is_not(None)).distinct()
-    return set(session.scalars(stmt))
+def known_categories(session: Session) -> dict[str, str]:
+    """Category key -> spelling, to read `subscribe News COOP Champions` right and
+    to show categories as items spell them."""
+    return category_spellings(session)

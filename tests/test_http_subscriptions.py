@@ -22,7 +22,7 @@ def test_admin_subscribes_and_new_items_follow(slack, db, fake, database_url):
     assert body["response_type"] == "in_channel"
     assert "will now announce new items in <#CNEWS>: all categories, as they arrive" in body["text"]
     again = slack.command("subscribe News", user_id="UADMIN", channel_id="CNEWS").json()
-    assert "coopnews now announces new items in <#CNEWS>: “news”" in again["text"]
+    assert "coopnews now announces new items in <#CNEWS>: “News”" in again["text"]
     slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS")  # back to everything
     sub = subscription(db, "CNEWS")
     assert sub.created_by == "UADMIN" and sub.mode == "instant" and sub.categories is None
@@ -48,8 +48,10 @@ def test_categories_are_read_as_the_store_names_them(slack, db):
     body = slack.command(
         "subscribe News COOP Champions", user_id=CONFIGURED_ADMIN, channel_id="CCATS"
     ).json()
-    assert "“coop champions”, “news”" in body["text"]
+    assert "“COOP Champions”, “News”" in body["text"]  # as items spell them
     assert subscription(db, "CCATS").categories == "coop champions\nnews"
+    listed = slack.command("subscriptions", user_id="UADMIN").json()
+    assert "<#CCATS>: “COOP Champions”, “News”" in listed["blocks"][1]["text"]["text"]
     body = slack.command('subscribe "Social <!channel> Economy"', user_id="UADMIN").json()
     assert "<!channel>" not in body["text"] and "&lt;!channel&gt;" in body["text"]
     assert "No items have the category" in body["text"]

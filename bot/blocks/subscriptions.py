@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -90,7 +90,11 @@ def unsubscribed_message(channel_id: str, existed: bool) -> dict:
     return notice_message(f"coopnews no longer announces new items in <#{channel_id}>.")
 
 
-def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
+def subscriptions_message(
+    subscriptions: Sequence[SubscriptionLike], spellings: Mapping[str, str] | None = None
+) -> dict:
+    """Where announcements go; `spellings` maps stored category keys to their names."""
+    spellings = spellings or {}
     if not subscriptions:
         return notice_message(
             "No channel gets announcements yet. Run `/coopnews subscribe` in a channel."
@@ -106,7 +110,7 @@ def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
         }
     ]
     for sub in subscriptions:
-        categories = [c for c in (sub.categories or "").split("\n") if c]
+        categories = [spellings.get(c, c) for c in (sub.categories or "").split("\n") if c]
         text = (
             f"<#{sub.channel_id}>: {categories_text(categories)}, "
             f"{mode_text(sub.mode, sub.schedule, sub.timezone)}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.blocks.items import notice_message
@@ -30,7 +31,7 @@ class SubscribeRequest:
     schedule: DigestSchedule | None = None
 
 
-def parse_subscribe(args: list[str], text: str, known: set[str]) -> SubscribeRequest:
+def parse_subscribe(args: list[str], text: str, known: Collection[str]) -> SubscribeRequest:
     """`[digest daily HH:MM | digest weekly DAY HH:MM] [categories...]`.
 
     Categories: commas or quotes group words; otherwise the longest run of
@@ -49,7 +50,7 @@ def parse_subscribe(args: list[str], text: str, known: set[str]) -> SubscribeReq
     return SubscribeRequest(categories, schedule)
 
 
-def split_categories(words: list[str], known: set[str]) -> list[str]:
+def split_categories(words: list[str], known: Collection[str]) -> list[str]:
     found: list[str] = []
     unknown: list[str] = []
     i = 0
@@ -106,7 +107,7 @@ def subscribe_here(call: CommandCall) -> None:
     keys = deliveries.decode_categories(result.subscription.categories)
     message = subscribed_message(
         call.channel_id,
-        keys,
+        [known.get(key, key) for key in keys],
         mode,
         stored,
         timezone,
@@ -133,7 +134,8 @@ def list_subscriptions(call: CommandCall) -> None:
         return
     with call.deps.db.reading() as session:
         subscriptions = deliveries.list_subscriptions(session)
-    call.reply(subscriptions_message(subscriptions))
+        spellings = deliveries.known_categories(session)
+    call.reply(subscriptions_message(subscriptions, spellings))
 
 
 def register(router: CommandRouter) -> None:
