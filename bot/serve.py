@@ -56,7 +56,11 @@ def _serve_threaded(settings: Settings, app, db: Database) -> None:
             log.debug(format, *args)
 
     server = make_server(
-        "0.0.0.0", settings.port, WebApp(app, db), ThreadingWSGIServer, QuietHandler
+        "0.0.0.0",
+        settings.port,
+        WebApp(app, db, settings.signing_secret or ""),
+        ThreadingWSGIServer,
+        QuietHandler,
     )
     log.info("coopnews listening on http://0.0.0.0:%s/slack/events", settings.port)
     server.serve_forever()

@@ -133,3 +133,19 @@ def test_healthz(web_process):
     response = requests.get(web_process.url + "/healthz", timeout=5)
     assert response.status_code == 200
     assert response.json() == {"ok": True, "database": "up"}
+
+
+def test_malformed_requests_get_400_and_forged_ones_401(slack, db, fake):
+    before = len(fake.calls)
+    for body, content_type in [
+        ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+        ("{not json", "application/json"),
+        ('payload={"type": "block_actions", "actions": []}', "application/x-www-form-urlencoded"),
+    ]:
+        signed = slack.post(body, content_type)
+        assert signed.status_code == 400, signed.text
+        assert signed.json() == {"error": "malformed request"}
+        forged = slack.post(body, content_type, secret="not-the-secret")
+        assert forged.status_code == 401
+    assert len(fake.calls) == before
+    assert slack.command("latest").status_code == 200  # and the app still answers
