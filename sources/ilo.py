@@ -135,7 +135,7 @@ def _split_entries(text: str) -> list[tuple[int, list[str]]]:
     """Group the text into (position, fields); a field is a blank-line separated block."""
     entries: list[tuple[int, list[str]]] = []
     fields: list[str] | None = None
-    # Work block by block (one regex split), not line by line: a big page is
+    # Work block by block (one str.split), not line by line: a big page is
     # mostly one-line blocks, and this is the importer's hot loop.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
