@@ -2,6 +2,11 @@
 
 import os
 
+from dotenv import find_dotenv, load_dotenv
+
+# gunicorn reads this before the app loads `.env`: load it here too.
+load_dotenv(find_dotenv(usecwd=True), override=False)
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
