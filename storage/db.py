@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -45,6 +46,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # 64 MB page cache: bulk imports touch many index pages (items, FTS).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def upsert_insert(session: Session, target):
+    """An INSERT for `target` (a model or table) that has `on_conflict_do_nothing`."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(target)
+    if dialect == "sqlite":
+        return sqlite.insert(target)
+    raise RuntimeError(f"unsupported database: {dialect}")
 
 
 class Database:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import upsert_insert
 from storage.models import Delivery, Item, Subscription
 from storage.store import category_key, category_spellings
 from storage.types import utcnow
@@ -114,7 +114,7 @@ def _insert_subscription(
         "after_item_id": after_item_id,
         "mode": INSTANT,
     }
-    stmt = _insert(session, Subscription).values(row)
+    stmt = upsert_insert(session, Subscription).values(row)
     stmt = stmt.on_conflict_do_nothing(index_elements=["channel_id"])
     # RETURNING, not rowcount: PostgreSQL's driver reports -1 for this insert.
     return session.scalar(stmt.returning(Subscription.id)) is not None
@@ -226,7 +226,7 @@ def plan_deliveries(session: Session, now: datetime | None = None) -> int:
             if not wanted or key in wanted
         ]
         if rows:
-            stmt = _insert(session, Delivery).on_conflict_do_nothing(
+            stmt = upsert_insert(session, Delivery).on_conflict_do_nothing(
                 index_elements=["item_id", "channel_id"]
             )
             planned += len(session.scalars(stmt.returning(Delivery.id), rows).all())
@@ -422,15 +422,6 @@ def announceable_items(session: Session, item_ids: Sequence[int]) -> dict[int, I
         )
     ).all()
     return {item.id: item for item in items}
-
-
-def _insert(session: Session, model):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise RuntimeError(f"unsupported database: {dialect}")
 
 
 def known_categories(session: Session) -> dict[str, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import upsert_insert
 from storage.models import ProcessedEvent
 from storage.types import utcnow
 
@@ -21,10 +21,8 @@ def claim_event(session: Session, event_id: str) -> bool:
     The primary key settles races between web workers and processes:
     exactly one INSERT wins, whoever runs it.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(ProcessedEvent)
+        upsert_insert(session, ProcessedEvent)
         .values(event_id=event_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["event_id"])
         # RETURNING, not rowcount: rowcount is not reliable for this on every driver.

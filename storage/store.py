@@ -13,9 +13,9 @@ from itertools import islice
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import upsert_insert
 from storage.models import Item
 from storage.types import utcnow
 
@@ -65,15 +65,6 @@ def fingerprint(*parts: str | None) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
-def _insert_for(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(Item.__table__)
-    if dialect == "sqlite":
-        return sqlite.insert(Item.__table__)
-    raise RuntimeError(f"unsupported database: {dialect}")
-
-
 def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
     """Store drafts not yet present (by fingerprint); never adds one twice.
 
@@ -103,7 +94,9 @@ def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
         result.already_present += len(chunk) - len(rows)
         if not rows:
             continue
-        stmt = _insert_for(session).on_conflict_do_nothing(index_elements=["fingerprint"])
+        stmt = upsert_insert(session, Item.__table__).on_conflict_do_nothing(
+            index_elements=["fingerprint"]
+        )
         # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
         ids = list(session.connection().scalars(stmt.returning(Item.__table__.c.id), rows))
         result.already_present += len(rows) - len(ids)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
+from bot.blocks.kit import context_block
 from bot.blocks.text import escape, format_date, shorten
 
 ITEM_EVENT = "coopnews_item"
@@ -68,6 +69,6 @@ def retraction_message(item: ItemLike) -> dict:
     )
     return {
         "text": text,
-        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}],
+        "blocks": [context_block(text)],
         "metadata": {"event_type": RETRACTED_EVENT, "event_payload": {"item_id": item.id}},
     }

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.blocks.items import notice_message
+from bot.blocks.kit import context_block
 from bot.blocks.text import escape
 
 # Keep the message well inside Slack's 3,000 characters per section.
@@ -36,16 +37,6 @@ def categories_message(counts: Sequence[Counted], uncategorised: int = 0) -> dic
     for start in range(0, len(lines), LINES_PER_SECTION):
         text = "\n".join(lines[start : start + LINES_PER_SECTION])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "`/coopnews latest [N] category` shows a category's newest items.",
-                }
-            ],
-        }
-    )
+    blocks.append(context_block("`/coopnews latest [N] category` shows a category's newest items."))
     plain = ", ".join(f"{escape(c.name)} ({c.count})" for c in counts[:MAX_LISTED])
     return {"text": f"Categories: {plain}"[:2900], "blocks": blocks}

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
+from bot.blocks.kit import context_block
 from bot.blocks.text import escape, safe_url, shorten
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
@@ -246,7 +247,7 @@ def saved_message(item: ItemLike, added: bool, messages_updated: int = 0) -> dic
     heading = "Added to coopnews:" if added else "Saved your correction:"
     blocks = [_mrkdwn_section(f"*{heading}*"), *item_blocks(item)]
     if messages_updated:
-        blocks.append(_context(f"Also updated {_messages(messages_updated)} already posted."))
+        blocks.append(context_block(f"Also updated {_messages(messages_updated)} already posted."))
     return {"text": f"{heading} {item_fallback(item)}", "blocks": blocks}
 
 
@@ -259,10 +260,6 @@ def deleted_message(item: ItemLike, messages_updated: int = 0) -> dict:
 
 def _messages(n: int) -> str:
     return f"{n} message" + ("" if n == 1 else "s")
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 # -- the audit trail --------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
 from bot.blocks.items import ItemLike, item_blocks
+from bot.blocks.kit import context_block
 from bot.blocks.text import escape, format_date, link, shorten
 
 HOME_CATEGORIES = 15
@@ -55,10 +56,6 @@ def _header(text: str) -> dict:
     return {"type": "header", "text": {"type": "plain_text", "text": text}}
 
 
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
 def channel_mention(channel_id: str) -> str:
     # Only a well-formed ID becomes a mention; anything else is shown as text.
     return f"<#{channel_id}>" if _CHANNEL_ID.match(channel_id) else escape(channel_id)
@@ -94,7 +91,7 @@ def source_line(source: SourceLike) -> str:
 def home_view(content: HomeContent, is_admin: bool) -> dict:
     blocks: list[dict] = [_header("coopnews")]
     blocks.append(
-        _context(
+        context_block(
             "News about cooperatives and the social and solidarity economy. "
             "Search with `/coopnews search WORDS`; `/coopnews help` lists everything."
         )
@@ -125,7 +122,9 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
     if content.categories:
         lines = category_lines(content.categories, HOME_CATEGORIES)
         blocks.append(_section("\n".join(lines)))
-        blocks.append(_context("`/coopnews latest [N] category` shows a category's newest items."))
+        blocks.append(
+            context_block("`/coopnews latest [N] category` shows a category's newest items.")
+        )
     else:
         blocks.append(_section("No categories yet."))
     blocks.append({"type": "divider"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from bot.blocks.kit import context_block
 from bot.blocks.text import escape, format_date, link, shorten
 
 
@@ -42,7 +43,7 @@ def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict
     meta = format_date(item.published_at)
     if item.category:
         meta += f" · {escape(item.category)}"
-    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": meta}]}
+    context = context_block(meta)
     return [section, context]
 
 

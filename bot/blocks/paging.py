@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.blocks.kit import context_block
+
 MORE_ACTION = "coopnews_more"
 # Slack's limit for a button value; ours stay far below it (queries are capped).
 MAX_VALUE_CHARS = 2000
@@ -58,7 +60,7 @@ def read_page(value: str | None) -> PageRequest | None:
 def more_footer(page: PageRequest, shown: str) -> list[dict]:
     """`shown` says which results are on screen, e.g. "Results 1–10"."""
     return [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": shown}]},
+        context_block(shown),
         {
             "type": "actions",
             "block_id": "coopnews-more",

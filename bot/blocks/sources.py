@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.blocks.kit import context_block
 from bot.blocks.text import escape, format_date, link, shorten
 
 
@@ -87,7 +88,7 @@ def sources_list_message(rows: Sequence[tuple[SourceLike, int]]) -> dict:
     )
     if len(rows) > MAX_LISTED:
         footer = f"{len(rows) - MAX_LISTED} more: `coopnews sources list` shows all. " + footer
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    blocks.append(context_block(footer))
     names = "; ".join(f"{s.id}. {escape(s.title or s.url)}" for s, _ in rows)
     return {"text": shorten(f"Sources: {names}", 2900), "blocks": blocks}
 

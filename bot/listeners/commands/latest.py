@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks.items import item_list_message, latest_heading, notice_message
+from bot.blocks.kit import context_block
 from bot.blocks.paging import PageRequest, more_footer, range_text
 from bot.blocks.text import escape
 from bot.deps import Deps
@@ -44,14 +45,7 @@ def show_latest(call: CommandCall) -> None:
             call.reply(empty_answer(session, query.category))
         return
     if query.capped:
-        message["blocks"].append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"Showing at most {store.MAX_LATEST} at a time."}
-                ],
-            }
-        )
+        message["blocks"].append(context_block(f"Showing at most {store.MAX_LATEST} at a time."))
     call.reply(message)
 
 
