@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -33,7 +33,7 @@ class Deps:
     users: UserDirectory
     admins: AdminPolicy
     # Controls added to each listed item for a given user (admins' Edit/Delete).
-    item_controls: Callable[[str], Accessory | None] = field(default=lambda user_id: None)
+    item_controls: Callable[[str], Accessory | None]
 
 
 def build_deps(settings: Settings, db: Database | None = None) -> Deps:

@@ -149,8 +149,10 @@ def unsubscribe(session: Session, channel_id: str) -> bool:
     return result.rowcount > 0
 
 
-def list_subscriptions(session: Session) -> Sequence[Subscription]:
-    return session.scalars(select(Subscription).order_by(Subscription.created_at)).all()
+def list_subscriptions(session: Session, limit: int | None = None) -> Sequence[Subscription]:
+    """Subscriptions, oldest first (at most `limit`)."""
+    stmt = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
+    return session.scalars(stmt).all()
 
 
 def pause_subscription(

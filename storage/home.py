@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Item, Source, Subscription
+from storage.models import Source, Subscription
+from storage.sources import list_sources
 
 # App Home shows at most this many channels and sources; the rest are counted.
 HOME_LIST_LIMIT = 20
-
-
-def subscriptions(session: Session, limit: int = HOME_LIST_LIMIT) -> Sequence[Subscription]:
-    stmt = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
-    return session.scalars(stmt).all()
 
 
 def count_subscriptions(session: Session) -> int:
@@ -37,25 +32,21 @@ class SourceHealth:
 
 def sources_health(session: Session, limit: int = HOME_LIST_LIMIT) -> list[SourceHealth]:
     """Sources, failing ones first, each with how many items it brought."""
-    item_count = (
-        select(func.count()).where(Item.source_id == Source.id).correlate(Source).scalar_subquery()
-    )
-    stmt = (
-        select(Source, item_count)
-        .order_by(Source.failures.desc(), Source.title, Source.url)
-        .limit(limit)
+    rows = sorted(
+        list_sources(session),
+        key=lambda row: (-row.source.failures, row.source.title or "", row.source.url),
     )
     return [
         SourceHealth(
-            url=source.url,
-            title=source.title,
-            paused_at=source.paused_at,
-            last_success_at=source.last_success_at,
-            last_error=source.last_error,
-            failures=source.failures,
-            items=items,
+            url=row.source.url,
+            title=row.source.title,
+            paused_at=row.source.paused_at,
+            last_success_at=row.source.last_success_at,
+            last_error=row.source.last_error,
+            failures=row.source.failures,
+            items=row.item_count,
         )
-        for source, items in session.execute(stmt)
+        for row in rows[:limit]
     ]
 
 
