@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, safe_url, shorten
+from bot.blocks.text import escape, safe_url, shorten, slack_time
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -278,12 +278,6 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 def mention(user_id: str) -> str:
     """`<@U…>` only for a well-formed Slack user id; anything else is shown as text."""
     return f"<@{user_id}>" if _USER_ID.fullmatch(user_id or "") else escape(user_id)
-
-
-def slack_time(moment: datetime) -> str:
-    """Shown in each reader's own timezone, with a UTC fallback."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def audit_line(entry: AuditLike) -> str:

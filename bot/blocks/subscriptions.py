@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.items import notice_message
-from bot.blocks.text import escape
+from bot.blocks.text import escape, slack_time
 
 PROBLEMS = {
     "channel_not_found": "the channel no longer exists, or I can no longer see it",
@@ -44,14 +44,6 @@ def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
     at = schedule if mode == "daily" else schedule.replace(" ", " at ", 1)
     when = f"daily at {at}" if mode == "daily" else f"weekly, {at.capitalize()}"
     return f"in a digest {when} ({escape(timezone or 'UTC')})"
-
-
-def slack_date(moment: datetime | None) -> str:
-    """A date every reader sees in their own timezone."""
-    if moment is None:
-        return "never"
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def subscribed_message(
@@ -114,11 +106,11 @@ def subscriptions_message(
         text = (
             f"<#{sub.channel_id}>: {categories_text(categories)}, "
             f"{mode_text(sub.mode, sub.schedule, sub.timezone)}\n"
-            f"Last posted: {slack_date(sub.last_posted_at)}"
+            f"Last posted: {slack_time(sub.last_posted_at)}"
         )
         if sub.paused_at is not None:
             text += (
-                f"\n:warning: Paused since {slack_date(sub.paused_at)}: "
+                f"\n:warning: Paused since {slack_time(sub.paused_at)}: "
                 f"{escape(describe_problem(sub.problem))}. Fix it, then run "
                 "`/coopnews subscribe` in the channel again."
             )

@@ -65,3 +65,11 @@ def shorten(text: str | None, limit: int = 280) -> str:
 
 def format_date(moment: datetime) -> str:
     return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def slack_time(moment: datetime | None) -> str:
+    """A moment each reader sees in their own timezone (UTC as the fallback); "never" for None."""
+    if moment is None:
+        return "never"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
