@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,13 +40,7 @@ class Loaded:
 
 
 def listing_drafts(parsed: ilo.ParsedListing, category: str | None = None) -> list[ItemDraft]:
-    return list(iter_listing_drafts(parsed, category))
-
-
-def iter_listing_drafts(
-    parsed: ilo.ParsedListing, category: str | None = None
-) -> Iterator[ItemDraft]:
-    return (
+    return [
         ItemDraft(
             title=entry.title,
             published_at=ilo.published_datetime(entry.published),
@@ -58,6 +51,16 @@ def iter_listing_drafts(
             summary=entry.summary,
         )
         for entry in parsed.entries
+    ]
+
+
+def listing_document(listing: ilo.ParsedListing, category: str | None = None) -> Document:
+    return Document(
+        kind="ilo",
+        title=None,
+        drafts=listing_drafts(listing, category),
+        warnings=listing.warnings,
+        skipped=listing.skipped,
     )
 
 
@@ -92,13 +95,7 @@ def read_document(
         listing = ilo.parse_listing(text)
     except ilo.NotAListing as exc:
         raise NotAFeed("this is neither an RSS/Atom feed nor an ILO news listing") from exc
-    return Document(
-        kind="ilo",
-        title=None,
-        drafts=listing_drafts(listing, category),
-        warnings=listing.warnings,
-        skipped=listing.skipped,
-    )
+    return listing_document(listing, category)
 
 
 def load_url(

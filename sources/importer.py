@@ -17,7 +17,7 @@ from sources.documents import (
     Document,
     UnreadableSource,
     is_markup,
-    iter_listing_drafts,
+    listing_document,
     listing_drafts,
     load_url,
 )
@@ -61,17 +61,7 @@ def import_listing_text(db: Database, text: str) -> ImportSummary:
         parsed = ilo.parse_listing(text)
     except ilo.NotAListing as exc:
         raise ImportFailed(str(exc)) from exc
-    with db.transaction() as session:
-        result = add_items(session, iter_listing_drafts(parsed))
-    for warning in parsed.warnings:
-        log.warning("%s", warning)
-    return ImportSummary(
-        added=len(result.added),
-        already_present=result.already_present,
-        skipped=parsed.skipped,
-        warnings=parsed.warnings,
-        added_ids=result.added,
-    )
+    return import_document(db, listing_document(parsed))
 
 
 def read_text_file(path: Path) -> str:

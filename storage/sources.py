@@ -18,7 +18,6 @@ MIN_INTERVAL = 5 * 60
 MAX_BACKOFF = 6 * 60 * 60
 # Failures in a row after which the admin who added the source is told (once).
 ALERT_AFTER_FAILURES = 5
-_CHUNK = 500
 
 
 class SourceExists(Exception):
@@ -163,16 +162,7 @@ def store_entries(
     session: Session, source_id: int | None, drafts: Iterable[ItemDraft], announce: bool
 ) -> AddResult:
     """Add new items from a source, marked as its own and as announceable or backfill."""
-    result = add_items(session, drafts)
-    if source_id is not None or not announce:
-        for start in range(0, len(result.added), _CHUNK):
-            session.execute(
-                update(Item)
-                .where(Item.id.in_(result.added[start : start + _CHUNK]))
-                .values(source_id=source_id, announce=announce)
-                .execution_options(synchronize_session=False)
-            )
-    return result
+    return add_items(session, drafts, source_id=source_id, announce=announce)
 
 
 def record_success(

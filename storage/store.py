@@ -65,8 +65,15 @@ def fingerprint(*parts: str | None) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
-def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
+def add_items(
+    session: Session,
+    drafts: Iterable[ItemDraft],
+    source_id: int | None = None,
+    announce: bool = True,
+) -> AddResult:
     """Store drafts not yet present (by fingerprint); never adds one twice.
+
+    `source_id` marks them as a source's; `announce=False` as backfill, never announced.
 
     Safe against a concurrent import of the same page: the unique
     fingerprint and ON CONFLICT DO NOTHING settle races in the database.
@@ -90,7 +97,7 @@ def add_items(session: Session, drafts: Iterable[ItemDraft]) -> AddResult:
                 select(Item.fingerprint).where(Item.fingerprint.in_([d.fingerprint for d in chunk]))
             )
         )
-        rows = [_row(d, now) for d in chunk if d.fingerprint not in existing]
+        rows = [_row(d, now, source_id, announce) for d in chunk if d.fingerprint not in existing]
         result.already_present += len(chunk) - len(rows)
         if not rows:
             continue
@@ -114,8 +121,10 @@ def _batches(items: Iterable, size: int):
         yield batch
 
 
-def _row(draft: ItemDraft, now: datetime) -> dict:
+def _row(draft: ItemDraft, now: datetime, source_id: int | None, announce: bool) -> dict:
     return {
+        "source_id": source_id,
+        "announce": announce,
         "created_at": now,
         "updated_at": now,
         "title": draft.title,
