@@ -97,7 +97,10 @@ def add_items(
                 select(Item.fingerprint).where(Item.fingerprint.in_([d.fingerprint for d in chunk]))
             )
         )
-        rows = [_row(d, now, source_id, announce) for d in chunk if d.fingerprint not in existing]
+        rows = [_row(d, now) for d in chunk if d.fingerprint not in existing]
+        if source_id is not None or not announce:  # else the columns' defaults hold
+            for row in rows:
+                row.update(source_id=source_id, announce=announce)
         result.already_present += len(chunk) - len(rows)
         if not rows:
             continue
@@ -121,10 +124,8 @@ def _batches(items: Iterable, size: int):
         yield batch
 
 
-def _row(draft: ItemDraft, now: datetime, source_id: int | None, announce: bool) -> dict:
+def _row(draft: ItemDraft, now: datetime) -> dict:
     return {
-        "source_id": source_id,
-        "announce": announce,
         "created_at": now,
         "updated_at": now,
         "title": draft.title,
