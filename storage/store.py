@@ -143,12 +143,20 @@ def latest(
     session: Session, n: int = 5, category: str | None = None, offset: int = 0
 ) -> Sequence[Item]:
     """The n newest visible items (optionally of one category), newest first."""
+    return latest_page(session, n, category, offset)[0]
+
+
+def latest_page(
+    session: Session, n: int = 5, category: str | None = None, offset: int = 0
+) -> tuple[Sequence[Item], bool]:
+    """`latest`, and whether older items remain (one query: it reads one row more)."""
     n = max(1, min(n, MAX_LATEST))
     stmt = select(Item).where(Item.retracted_at.is_(None))
     if category:
         stmt = stmt.where(Item.category_key == category_key(category))
-    stmt = stmt.order_by(Item.published_at.desc(), Item.id.desc()).offset(offset).limit(n)
-    return session.scalars(stmt).all()
+    stmt = stmt.order_by(Item.published_at.desc(), Item.id.desc()).offset(offset).limit(n + 1)
+    items = session.scalars(stmt).all()
+    return items[:n], len(items) > n
 
 
 def count_items(session: Session) -> int:

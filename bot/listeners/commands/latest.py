@@ -54,8 +54,7 @@ def latest_page(
 ) -> dict | None:
     """One page of `latest`, ending with "More" when older items remain; None if empty."""
     with deps.db.reading() as session:
-        items = store.latest(session, count, category, offset)
-        older = items and store.latest(session, 1, category, offset + len(items))
+        items, older = store.latest_page(session, count, category, offset)
     if not items:
         return None
     footer = []
