@@ -30,6 +30,10 @@ class Settings:
     port: int = 3000
     # Fetch sources on loopback/private/link-local addresses (intranets, tests).
     allow_private_sources: bool = False
+    # COOPNEWS_PUBLIC_WEB=1: serve /feed.atom, /feed.json and /news to anyone (README).
+    public_web: bool = False
+    # The public base URL (https://news.example.org): feeds' links and tag: ids.
+    public_url: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -97,4 +101,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         digest_threshold=_int(env, "COOPNEWS_DIGEST_THRESHOLD", 5, minimum=0),
         port=_int(env, "PORT", 3000),
         allow_private_sources=_flag(env, "COOPNEWS_ALLOW_PRIVATE_SOURCES"),
+        public_web=_flag(env, "COOPNEWS_PUBLIC_WEB"),
+        public_url=_public_url(env),
     )
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("COOPNEWS_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")) or "?" in raw or "#" in raw:
+        raise SettingsError(
+            f"COOPNEWS_PUBLIC_URL must be an http(s) base URL like https://news.example.org, got {raw!r}"
+        )
+    return raw.rstrip("/")

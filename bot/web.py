@@ -1,4 +1,5 @@
-"""The WSGI entry point: `/slack/events` for Bolt, `/healthz` for the platform.
+"""The WSGI entry point: `/slack/events` for Bolt, `/healthz` for the platform, and the
+public feeds and archive page (bot/public/) when COOPNEWS_PUBLIC_WEB=1.
 
 gunicorn runs `bot.web:create_wsgi()` (see the Procfile).
 """
@@ -17,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app
 from bot.deps import build_deps
+from bot.public.site import PUBLIC_PATHS, PublicSite
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import Database, upgrade
 
@@ -26,10 +28,14 @@ log = logging.getLogger(__name__)
 class WebApp:
     """Routes the few paths we serve; everything else is a 404."""
 
-    def __init__(self, app: App, db: Database, signing_secret: str) -> None:
+    def __init__(
+        self, app: App, db: Database, signing_secret: str, public: PublicSite | None = None
+    ) -> None:
         self.bolt = SlackRequestHandler(app, path="/slack/events")
         self.db = db
         self.verifier = SignatureVerifier(signing_secret)
+        # None unless COOPNEWS_PUBLIC_WEB=1: the public paths are then 404s like any other.
+        self.public = public
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -41,6 +47,8 @@ class WebApp:
             )
         if path == "/slack/events" and environ.get("REQUEST_METHOD") == "POST":
             return self._slack(environ, start_response)
+        if self.public is not None and path in PUBLIC_PATHS:
+            return self.public(environ, start_response)
         return self.bolt(environ, start_response)
 
     def _slack(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -72,7 +80,8 @@ def _json(start_response: Callable, status: str, payload: dict) -> list[bytes]:
 
 def build_web(settings: Settings) -> WebApp:
     deps = build_deps(settings)
-    return WebApp(build_app(deps), deps.db, settings.signing_secret or "")
+    public = PublicSite(deps.db, settings.public_url) if settings.public_web else None
+    return WebApp(build_app(deps), deps.db, settings.signing_secret or "", public)
 
 
 def create_wsgi() -> WebApp:

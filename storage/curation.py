@@ -110,6 +110,8 @@ def add_item(session: Session, fields: ItemFields, user_id: str) -> Item:
         fingerprint=admin_fingerprint(fields),
         created_by=user_id,
     )
+    # One instant for both: updated_at later than created_at means corrected (public feeds).
+    item.created_at = item.updated_at = utcnow()
     session.add(item)
     try:
         session.flush()

@@ -66,6 +66,8 @@ class Item(Base):
         Index("ix_items_category_published", "category_key", desc("published_at"), desc("id")),
         # Added by 0003 (curation): duplicate links are refused.
         Index("ix_items_url", "url", postgresql_using="hash"),
+        # 0010: the public feeds' validators (max(updated_at)) in one seek.
+        Index("ix_items_updated", "updated_at"),
     )
 
 

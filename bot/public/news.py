@@ -1,0 +1,133 @@
+"""`GET /news`: the public archive page, rendered on the server with Jinja2 (no JavaScript).
+
+Query parameters: `q` (search words, the same search as `/coopnews search`),
+`category` (any case, as items spell it; ignored while searching), `page`
+(1-based). Item text reaches the page only through Jinja2's autoescaping, and
+only http(s) links become `href`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from bot.blocks.text import format_date, safe_url
+from storage import store
+from storage.published import source_titles
+from storage.search import MAX_QUERY_CHARS, parse_query, search
+
+PAGE_SIZE = store.MAX_LATEST
+# Deep pages cost an index walk of (page * size) rows: far enough for people, not for crawlers.
+MAX_PAGE = 500
+MAX_CATEGORY_LINKS = 100
+ORIGIN_NAMES = {"ilo": "ILO cooperatives news", "admin": "coopnews editors"}
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """One item as the page shows it (text unescaped: the template escapes)."""
+
+    id: int
+    title: str
+    href: str | None
+    date_iso: str
+    date_text: str
+    source: str
+    category: str | None
+    summary: str | None
+
+
+@dataclass(frozen=True)
+class NewsRequest:
+    q: str = ""
+    category: str = ""
+    page: int = 1
+
+    @classmethod
+    def parse(cls, params: dict[str, list[str]]) -> NewsRequest:
+        def first(name: str, limit: int) -> str:
+            return " ".join((params.get(name) or [""])[0].split())[:limit]
+
+        raw_page = first("page", 6)
+        page = int(raw_page) if raw_page.isdigit() else 1
+        return cls(first("q", MAX_QUERY_CHARS), first("category", 200), max(1, min(page, MAX_PAGE)))
+
+    def link(self, page: int) -> str:
+        params = {"q": self.q} if self.q else {"category": self.category} if self.category else {}
+        if page > 1:
+            params["page"] = str(page)
+        return "/news" + (f"?{urlencode(params)}" if params else "")
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("bot.public", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def source_label(item, titles: dict[int, str]) -> str:
+    if item.source_id in titles:
+        return titles[item.source_id]
+    if item.origin in ORIGIN_NAMES:
+        return ORIGIN_NAMES[item.origin]
+    host = urlsplit(item.url or "").hostname
+    return host or item.origin
+
+
+def shown(item, titles: dict[int, str]) -> ShownItem:
+    published: datetime = item.published_at
+    return ShownItem(
+        id=item.id,
+        title=item.title,
+        href=safe_url(item.url),
+        date_iso=published.date().isoformat(),
+        date_text=format_date(published),
+        source=source_label(item, titles),
+        category=item.category,
+        summary=item.summary,
+    )
+
+
+def render_news(session: Session, request: NewsRequest) -> str:
+    """The whole page as HTML text (one search or one `latest` page, plus category links)."""
+    offset = (request.page - 1) * PAGE_SIZE
+    query = parse_query(request.q)
+    if request.q:
+        found = search(session, query, limit=PAGE_SIZE, offset=offset)
+        items, has_more = found.items, found.has_more
+        heading = f"Results for “{request.q}”"
+    else:
+        items, has_more = store.latest_page(session, PAGE_SIZE, request.category or None, offset)
+        heading = f"Latest in {request.category}" if request.category else "Latest news"
+    titles = source_titles(session, (item.source_id for item in items))
+    categories = store.category_spellings(session, MAX_CATEGORY_LINKS)
+    category_links = [
+        (name, NewsRequest(category=name).link(1))
+        for name in sorted(categories.values(), key=str.casefold)
+    ]
+    current_key = store.category_key(request.category) if not request.q else None
+    return (
+        templates()
+        .get_template("news.html")
+        .render(
+            request=request,
+            heading=heading,
+            items=[shown(item, titles) for item in items],
+            searched=bool(request.q),
+            usable_query=bool(query),
+            category_links=category_links,
+            current_key=current_key,
+            category_key=store.category_key,
+            newer=request.link(request.page - 1) if request.page > 1 else None,
+            older=request.link(request.page + 1) if has_more else None,
+        )
+    )
