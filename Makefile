@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # PostgreSQL for the second test run: TEST_DATABASE_URL, else a local server if one answers.
 PG_LOCAL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint test-sqlite test-postgres bench clean
+.PHONY: run test lint test-sqlite test-postgres bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,16 @@ test-postgres: $(STAMP)
 		echo "== tests on PostgreSQL"; TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest -q; \
 	else echo "== no PostgreSQL: set TEST_DATABASE_URL to run the suite on it"; fi
 
-test: lint test-sqlite test-postgres
+# The /news browser test needs Debian's chromium: installed here when missing and we may
+# (root with apt, as in CI); otherwise that one test says it is skipped.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "== no chromium and no root apt: the browser test will be skipped"; fi
+
+test: lint browser test-sqlite test-postgres
 
 bench: $(STAMP)
 	$(BIN)/python bench/latest.py

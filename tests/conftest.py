@@ -230,3 +230,25 @@ def feed_server():
     server = FeedServer().start()
     yield server
     server.stop()
+
+
+# -- the public web (issue 15) ----------------------------------------------
+PUBLIC_WEB_URL = "https://news.example.org"
+
+
+@pytest.fixture(scope="module")
+def public_web(database_url, session_fake, tmp_path_factory):
+    """The Procfile's web process with COOPNEWS_PUBLIC_WEB=1 (feeds and /news public)."""
+    yield from running_web(
+        database_url,
+        session_fake,
+        tmp_path_factory.mktemp("public-web"),
+        COOPNEWS_PUBLIC_WEB="1",
+        COOPNEWS_PUBLIC_URL=PUBLIC_WEB_URL,
+    )
+
+
+@pytest.fixture
+def site(public_web, db) -> str:
+    """Base URL of the public web process; the store starts empty."""
+    return public_web.url

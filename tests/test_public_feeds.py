@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import feedparser
-import pytest
 import requests
 from sqlalchemy import event
 
@@ -15,7 +14,7 @@ from bot.public.site import PublicSite
 from storage import curation
 from storage.models import Item
 from storage.types import utcnow
-from tests.conftest import running_web
+from tests.conftest import PUBLIC_WEB_URL as PUBLIC_URL
 from tests.public_helpers import (
     HOSTILE_SUMMARY,
     HOSTILE_SUMMARY_SHOWN,
@@ -23,26 +22,6 @@ from tests.public_helpers import (
     HOSTILE_TITLE_SHOWN,
     add,
 )
-
-PUBLIC_URL = "https://news.example.org"
-
-
-@pytest.fixture(scope="module")
-def public_web(database_url, session_fake, tmp_path_factory):
-    """The Procfile's web process with COOPNEWS_PUBLIC_WEB=1."""
-    yield from running_web(
-        database_url,
-        session_fake,
-        tmp_path_factory.mktemp("public-web"),
-        COOPNEWS_PUBLIC_WEB="1",
-        COOPNEWS_PUBLIC_URL=PUBLIC_URL,
-    )
-
-
-@pytest.fixture
-def site(public_web, db):
-    """Base URL of the public web process; the store starts empty."""
-    return public_web.url
 
 
 def get(site: str, path: str, **headers: str) -> requests.Response:

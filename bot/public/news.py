@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import format_date, safe_url
+from bot.public.feeds import clean
 from storage import store
 from storage.published import source_titles
 from storage.search import MAX_QUERY_CHARS, parse_query, search
@@ -25,7 +26,7 @@ PAGE_SIZE = store.MAX_LATEST
 # Deep pages cost an index walk of (page * size) rows: far enough for people, not for crawlers.
 MAX_PAGE = 500
 MAX_CATEGORY_LINKS = 100
-ORIGIN_NAMES = {"ilo": "ILO cooperatives news", "admin": "coopnews editors"}
+ORIGIN_NAMES = {"ilo": "ILO cooperatives news", "admin": "coopnews editors", "feed": "a news feed"}
 
 
 @dataclass(frozen=True)
@@ -77,23 +78,22 @@ def templates() -> Environment:
 def source_label(item, titles: dict[int, str]) -> str:
     if item.source_id in titles:
         return titles[item.source_id]
-    if item.origin in ORIGIN_NAMES:
-        return ORIGIN_NAMES[item.origin]
-    host = urlsplit(item.url or "").hostname
-    return host or item.origin
+    host = urlsplit(item.url or "").hostname if item.origin != "admin" else None
+    return host or ORIGIN_NAMES.get(item.origin, item.origin)
 
 
 def shown(item, titles: dict[int, str]) -> ShownItem:
     published: datetime = item.published_at
     return ShownItem(
         id=item.id,
-        title=item.title,
+        # Control characters are no text a reader can see (and invalid in HTML).
+        title=clean(item.title),
         href=safe_url(item.url),
         date_iso=published.date().isoformat(),
         date_text=format_date(published),
-        source=source_label(item, titles),
-        category=item.category,
-        summary=item.summary,
+        source=clean(source_label(item, titles)),
+        category=clean(item.category) or None,
+        summary=clean(item.summary) or None,
     )
 
 
