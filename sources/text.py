@@ -44,3 +44,13 @@ def shorten(text: str, limit: int) -> str:
     if len(cut) < room // 2 or len(cut) > room:  # one very long word: cut inside it
         cut = text[:room]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+# XML 1.0 section 2.2 (Char) excludes most C0 controls, lone surrogates and U+FFFE/U+FFFF;
+# C1 controls are legal but never text a reader can see.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str | None) -> str:
+    """`text` without the characters an XML document (or HTML page) cannot carry."""
+    return _NOT_XML_TEXT.sub("", text or "")

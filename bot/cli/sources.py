@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
 from bot.cli.common import fail, open_database, settings_or_exit
@@ -153,3 +156,79 @@ def sources_poll() -> None:
         click.echo(f"source {outcome.source_id}: {outcome.status}, {detail}")
     if not outcomes:
         click.echo("no source is due")
+
+
+@sources.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
+def sources_export(file: str | None) -> None:
+    """Write every source as OPML 2.0 (to FILE, else to standard output)."""
+    from sources.opml import OpmlFeed, opml_document
+    from storage import sources as source_store
+    from storage.types import utcnow
+
+    settings = settings_or_exit()
+    db = open_database(settings)
+    with db.reading() as session:
+        rows = source_store.list_sources(session)
+    feeds = [
+        OpmlFeed(
+            url=row.source.feed_url or row.source.url,
+            title=row.source.title,
+            category=row.source.category,
+            html_url=row.source.url,
+        )
+        for row in rows
+    ]
+    document = opml_document(feeds, "coopnews sources", utcnow())
+    if file is None:
+        click.echo(document.decode(), nl=False)
+        return
+    write_atomically(Path(file), document)
+    click.echo(f"exported {len(feeds)} sources to {file}", err=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` whole, or leave it as it was (a temporary file, renamed)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        fail(f"cannot write {path}: {exc.strerror or exc}", code=1)
+
+
+@sources.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def sources_import(file: str) -> None:
+    """Follow every feed of an OPML file (folders become categories); safe to repeat.
+
+    Prints each feed as added, already followed or failed (with the reason), then the
+    three counts. Exit status 1 when any feed failed; a malformed file changes nothing.
+    """
+    from sources.fetch import FetchOptions
+    from sources.following import FeedToFollow, follow_all
+    from sources.opml import OpmlError, parse_opml
+
+    try:
+        feeds = parse_opml(Path(file).read_bytes())
+    except OpmlError as exc:
+        fail(f"{file} is not a usable OPML file: {exc}. Nothing was imported.", code=1)
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}", code=1)
+    settings = settings_or_exit()
+    db = open_database(settings)
+    report = follow_all(
+        db,
+        [FeedToFollow(feed.url, feed.category) for feed in feeds],
+        FetchOptions(allow_private=settings.allow_private_sources),
+    )
+    for followed in report.added:
+        click.echo(f"added: {followed.url} (source {followed.source_id})")
+    for followed in report.already:
+        click.echo(f"already followed: {followed.url} (source {followed.source_id})")
+    for failed in report.failed:
+        click.echo(f"failed: {failed.url}: {failed.reason}")
+    click.echo(report.counts())
+    if report.failed:
+        sys.exit(1)

@@ -11,7 +11,6 @@ documents always parse.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 from bot.blocks.text import safe_url
+from sources.text import xml_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -27,9 +27,6 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_FEED_TYPE = "application/feed+json; charset=utf-8"
 # RFC 4151: a tag URI names an authority (a host) and a date it held that name.
 TAG_DATE = "2026"
-
-# XML 1.0 section 2.2 (Char): everything outside it, plus C1 controls (legal, but never text).
-_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 ElementTree.register_namespace("", ATOM_NS)
 
@@ -79,10 +76,6 @@ def item_tag(authority: str, item_id: int) -> str:
     return f"tag:{authority},{TAG_DATE}:coopnews/item/{item_id}"
 
 
-def clean(text: str | None) -> str:
-    return _NOT_XML_TEXT.sub("", text or "")
-
-
 def entry_updated(item: FeedItem) -> datetime:
     """When the entry last changed as readers see it: its date, or a later correction."""
     # Stored items have updated_at == created_at until a change (storage.store, curation).
@@ -106,7 +99,7 @@ def atom_document(items: Sequence[FeedItem], info: FeedInfo, updated: datetime) 
     def add(parent, tag: str, text: str | None = None, **attrs: str):
         element = ElementTree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
         if text is not None:
-            element.text = clean(text)
+            element.text = xml_text(text)
         return element
 
     add(feed, "id", info.feed_id)
@@ -128,7 +121,7 @@ def atom_document(items: Sequence[FeedItem], info: FeedInfo, updated: datetime) 
         if not href:  # RFC 4287 4.1.2: an entry without an alternate link has content
             add(entry, "content", item.summary or item.title, type="text")
         if item.category:
-            add(entry, "category", term=clean(item.category))
+            add(entry, "category", term=xml_text(item.category))
         add(entry, "published", rfc3339(item.published_at))
         add(entry, "updated", rfc3339(entry_updated(item)))
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -140,18 +133,18 @@ def json_feed_document(items: Sequence[FeedItem], info: FeedInfo) -> bytes:
     for item in items:
         entry: dict = {
             "id": item_tag(info.authority, item.id),
-            "title": clean(item.title),
+            "title": xml_text(item.title),
             # 1.1 requires content_html or content_text; text only, so nothing renders as markup.
-            "content_text": clean(item.summary or item.title),
+            "content_text": xml_text(item.summary or item.title),
             "date_published": rfc3339(item.published_at),
             "date_modified": rfc3339(entry_updated(item)),
         }
         if href := safe_url(item.url):
             entry["url"] = href
         if item.summary:
-            entry["summary"] = clean(item.summary)
+            entry["summary"] = xml_text(item.summary)
         if item.category:
-            entry["tags"] = [clean(item.category)]
+            entry["tags"] = [xml_text(item.category)]
         entries.append(entry)
     document = {
         "version": JSON_FEED_VERSION,

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import format_date, safe_url
-from bot.public.feeds import clean
+from sources.text import xml_text
 from storage import store
 from storage.published import source_titles
 from storage.search import MAX_QUERY_CHARS, parse_query, search
@@ -87,13 +87,13 @@ def shown(item, titles: dict[int, str]) -> ShownItem:
     return ShownItem(
         id=item.id,
         # Control characters are no text a reader can see (and invalid in HTML).
-        title=clean(item.title),
+        title=xml_text(item.title),
         href=safe_url(item.url),
         date_iso=published.date().isoformat(),
         date_text=format_date(published),
-        source=clean(source_label(item, titles)),
-        category=clean(item.category) or None,
-        summary=clean(item.summary) or None,
+        source=xml_text(source_label(item, titles)),
+        category=xml_text(item.category) or None,
+        summary=xml_text(item.summary) or None,
     )
 
 

@@ -14,6 +14,7 @@ from bot.blocks.items import notice_message
 from bot.blocks.sources import added_message, every, source_name, sources_list_message
 from bot.blocks.text import escape
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
+from bot.listeners.commands.sources_paste import add_pasted, pasted_urls
 from sources.fetch import FetchOptions
 from sources.poller import SourceProblem, subscribe, validate_url
 from storage import sources as source_store
@@ -37,6 +38,9 @@ def show_sources(call: CommandCall) -> None:
 
 def add_source(call: CommandCall) -> None:
     if call.refuse_unless_admin("add sources"):
+        return
+    if urls := pasted_urls(call.args[1:]):  # several URLs pasted, one per line
+        add_pasted(call, urls)
         return
     if len(call.args) < 2:
         call.reply(notice_message("Usage: `/coopnews sources add URL [category]`"))
