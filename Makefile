@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/curation.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

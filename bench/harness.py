@@ -43,10 +43,12 @@ def fresh_database(database_url: str | None) -> tuple[str, Path]:
     return url, workdir
 
 
-def start_web(database_url: str, fake: FakeSlack, log_dir: Path) -> RunningProcess:
-    """coopnews exactly as the Procfile's web process runs it."""
+def start_web(
+    database_url: str, fake: FakeSlack, log_dir: Path, **extra_env: str
+) -> RunningProcess:
+    """coopnews exactly as the Procfile's web process runs it (`extra_env`: more settings)."""
     port = free_port()
-    env = app_environment(database_url, fake, PORT=str(port))
+    env = app_environment(database_url, fake, PORT=str(port), **extra_env)
     proc = RunningProcess(procfile_command("web"), env, log_dir / "web.log")
     proc.url = f"http://127.0.0.1:{port}"
     try:
