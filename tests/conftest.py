@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,13 @@ CONFIGURED_ADMIN = "UCONFADMIN"
 
 
 # -- database ------------------------------------------------------------
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def migrated_database(folder: Path):
+    """A new, migrated, empty database: a SQLite file in `folder`, or a uniquely named
+    PostgreSQL database on TEST_DATABASE_URL's server (dropped afterwards)."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'coopnews.db'}"
+        url = f"sqlite:///{folder / 'coopnews.db'}"
         upgrade(url)
         yield url
         return
@@ -44,12 +47,20 @@ def database_url(tmp_path_factory):
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        url = server.set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with migrated_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from sources.fetch import FetchOptions
 from sources.opml import OpmlError, OpmlFeed, opml_document, parse_opml
 from sources.poller import subscribe
 from storage import sources as source_store
-from storage.db import Database, upgrade
+from storage.db import Database
 from tests import feed_samples as samples
-from tests.conftest import app_environment, run_cli
+from tests.conftest import app_environment, migrated_database, run_cli
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -87,30 +82,6 @@ def test_written_opml_reads_back_with_hostile_text():
 
 
 # -- the CLI ---------------------------------------------------------------------
-@contextmanager
-def fresh_store(tmp_path):
-    """Another, empty, migrated store on the same kind of database as the suite."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-        upgrade(url)
-        yield url
-        return
-    server = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"coopnews_opml_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def source_facts(url: str) -> set[tuple]:
     store = Database(url)
     try:
@@ -137,7 +108,7 @@ def test_export_then_import_into_a_fresh_store_gives_the_same_sources(
     to_stdout = run_cli("sources", "export", env=env)
     assert parse_opml(to_stdout.stdout.encode()) == parse_opml(exported.read_bytes())
 
-    with fresh_store(tmp_path) as fresh_url:
+    with migrated_database(tmp_path) as fresh_url:
         fresh_env = dict(env, DATABASE_URL=fresh_url)
         first = run_cli("sources", "import", str(exported), env=fresh_env)
         assert first.returncode == 0, first.stdout + first.stderr
