@@ -182,7 +182,8 @@ def test_corrections_update_entries_and_retractions_remove_them(site, db):
 
 
 def test_an_unchanged_feed_costs_one_indexed_query(db):
-    """In process: a 304 runs exactly one SQL statement, and it reads indexes, not the table."""
+    """In process: a 304 (or a repeat of an unchanged feed) runs exactly one SQL statement,
+    and it reads indexes, not the table."""
     for i in range(30):
         add(db, f"Item {i}", days=i, category="News")
     site = PublicSite(db, PUBLIC_URL)
@@ -211,6 +212,11 @@ def test_an_unchanged_feed_costs_one_indexed_query(db):
                 statements.clear()
             assert b"".join(site(conditional, start_response)) == b""
             assert headers["status"].startswith("304")
+            assert len(statements) == 1, statements
+            # Without validators too: the body of an unchanged feed is kept per process.
+            statements.clear()
+            plain = b"".join(site(dict(environ, QUERY_STRING=query), start_response))
+            assert headers["status"].startswith("200") and b"<entry>" in plain
             assert len(statements) == 1, statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)

@@ -7,6 +7,8 @@ they are 404s like any unknown path. Everything here is read-only: GET and HEAD.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from urllib.parse import parse_qs
@@ -32,6 +34,8 @@ FEED_PATHS = {"/feed.atom": "atom", "/feed.json": "json"}
 NEWS_PATHS = ("/news", "/news/")
 PUBLIC_PATHS = frozenset((*FEED_PATHS, *NEWS_PATHS))
 MAX_CATEGORY_CHARS = 200
+# Feed bodies kept per process (each at most ~100 KB: 50 items).
+CACHED_FEEDS = 64
 
 
 class PublicSite:
@@ -41,6 +45,10 @@ class PublicSite:
     def __init__(self, db: Database, public_url: str | None = None) -> None:
         self.db = db
         self.public_url = public_url.rstrip("/") if public_url else None
+        # Feed bodies by ETag: the tag names the store's state and the representation, so
+        # an unchanged feed is served from here after its one query, even without a 304.
+        self._bodies: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._bodies_lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -78,6 +86,8 @@ class PublicSite:
             headers = validator_headers(etag, state.last_modified)
             if is_fresh(environ, etag, state.last_modified):
                 return "304 Not Modified", b"", headers
+            if cached := self._cached(etag):
+                return "200 OK", cached[1], [("Content-Type", cached[0]), *headers]
             items = published_items(session, now, category or None)
             if category and items:  # name the category as the items spell it
                 info = replace(info, category=items[0].category)
@@ -86,7 +96,21 @@ class PublicSite:
                 body, content_type = atom_document(items, info, updated), ATOM_TYPE
             else:
                 body, content_type = json_feed_document(items, info), JSON_FEED_TYPE
+        self._keep(etag, content_type, body)
         return "200 OK", body, [("Content-Type", content_type), *headers]
+
+    def _cached(self, etag: str) -> tuple[str, bytes] | None:
+        with self._bodies_lock:
+            found = self._bodies.get(etag)
+            if found:
+                self._bodies.move_to_end(etag)
+            return found
+
+    def _keep(self, etag: str, content_type: str, body: bytes) -> None:
+        with self._bodies_lock:
+            self._bodies[etag] = (content_type, body)
+            while len(self._bodies) > CACHED_FEEDS:
+                self._bodies.popitem(last=False)
 
     def _news(self, params: dict) -> tuple[str, bytes, list]:
         with self.db.reading() as session:
