@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from storage.db import Database, upgrade
 from storage.models import Base
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender
+from tests.slack_requests import InProcessSender, SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
@@ -207,6 +207,37 @@ def run_cli(*args: str, env: dict, input: str | None = None, timeout: float = 60
 
 def shell_quote(command: list[str]) -> str:
     return " ".join(shlex.quote(c) for c in command)
+
+
+def in_process(database_url: str, fake: FakeSlack, db: Database, **extra_env: str):
+    """The app built in this process from the same settings the web process gets; yield
+    a sender that dispatches signed requests to it (`.app`, `.deps` for introspection)."""
+    from bot.app import build_app
+    from bot.deps import build_deps
+    from bot.settings import load_settings
+
+    deps = build_deps(load_settings(app_environment(database_url, fake, **extra_env)), db)
+    app = build_app(deps)
+    sender = InProcessSender(app, SIGNING_SECRET, fake.response_url())
+    sender.deps = deps
+    try:
+        yield sender
+    finally:
+        # What listeners do after their ack ends before the next test clears the store.
+        app.listener_runner.listener_executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def bolt(fake, db, database_url) -> InProcessSender:
+    """Signed requests dispatched to the app built in process: the fast tier, for
+    request -> answer tests; `slack` (gunicorn) is for journeys across processes."""
+    yield from in_process(database_url, fake, db)
+
+
+@pytest.fixture
+def bolt_private_sources(fake, db, database_url) -> InProcessSender:
+    """Like `bolt`, for an app that may fetch sources from loopback (test feed servers)."""
+    yield from in_process(database_url, fake, db, COOPNEWS_ALLOW_PRIVATE_SOURCES="1")
 
 
 @pytest.fixture(scope="session")

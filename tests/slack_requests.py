@@ -1,4 +1,7 @@
-"""Signed requests in Slack's wire format, sent to the running app over HTTP."""
+"""Signed requests in Slack's wire format: sent to the running app over HTTP
+(SlackSender), or dispatched to a Bolt app built in this process
+(InProcessSender, the tier Bolt's own scenario tests use). Both give back a
+response with `status_code`, `text`, `headers` and `json()`."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import time
 from urllib.parse import urlencode
 
 import requests
+from slack_bolt import App, BoltRequest, BoltResponse
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:
@@ -39,7 +43,10 @@ class SlackSender:
             "X-Slack-Signature": signature(secret or self.secret, ts, body),
             **(headers or {}),
         }
-        return self.http.post(self.events_url, data=body.encode(), headers=all_headers, timeout=10)
+        return self.send(body, all_headers)
+
+    def send(self, body: str, headers: dict) -> requests.Response:
+        return self.http.post(self.events_url, data=body.encode(), headers=headers, timeout=10)
 
     def command(
         self,
@@ -90,3 +97,27 @@ class SlackSender:
                 {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
             )
         return self.post(json.dumps(envelope), "application/json", headers=headers, **kwargs)
+
+
+class DispatchedResponse:
+    """A BoltResponse seen as the HTTP response Slack would get."""
+
+    def __init__(self, response: BoltResponse) -> None:
+        self.status_code = response.status
+        self.text = response.body or ""
+        self.headers = {k: v[0] if isinstance(v, list) else v for k, v in response.headers.items()}
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class InProcessSender(SlackSender):
+    """The same signed requests, dispatched to an App in this process: no server,
+    no process start, yet signature checks, middleware and listeners all run."""
+
+    def __init__(self, app: App, signing_secret: str, response_url: str) -> None:
+        super().__init__("http://in-process", signing_secret, response_url)
+        self.app = app
+
+    def send(self, body: str, headers: dict) -> DispatchedResponse:
+        return DispatchedResponse(self.app.dispatch(BoltRequest(body=body, headers=headers)))
