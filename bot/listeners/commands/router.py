@@ -54,8 +54,9 @@ class Subcommand:
     handler: Handler
     admin_only: bool = False
     aliases: tuple[str, ...] = ()
-    # First words after the name that make a member's subcommand an admin's write
-    # (`sources add` beside `sources`), and how help shows them to admins.
+    # The first words after the name it knows (`sources list`, `sources add`), those
+    # that make it an admin's write, and how help shows them to admins.
+    verbs: frozenset[str] = frozenset()
     admin_verbs: frozenset[str] = frozenset()
     admin_usage: str = ""
     admin_summary: str = ""

@@ -183,6 +183,7 @@ def register(router: CommandRouter) -> None:
             "the feeds coopnews follows, with their health",
             run_sources,
             aliases=("source",),
+            verbs=frozenset(ACTIONS),
             admin_verbs=frozenset(ACTIONS) - READ_ACTIONS,
             admin_usage=ADMIN_USAGE,
             admin_summary="follow a feed, stop following it, pause, resume, or check it less often",
