@@ -205,6 +205,24 @@ def run_cli(*args: str, env: dict, input: str | None = None, timeout: float = 60
     )
 
 
+def run_cli_in_process(*args: str, env: dict, input: str | None = None):
+    """`coopnews ARGS` through click's CliRunner, in this process: the same command
+    line, environment, output and exit code as `run_cli`, without a process start.
+    Never for `run`, `web` or `worker`: they serve forever (or exec gunicorn)."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    assert args and args[0] not in ("run", "web", "worker"), "use run_cli for serving commands"
+    result = CliRunner(catch_exceptions=False).invoke(main, list(args), input=input, env=env)
+    gc.collect()  # close the command's database pool now, not at some later collection
+    return subprocess.CompletedProcess(
+        ["coopnews", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
 def shell_quote(command: list[str]) -> str:
     return " ".join(shlex.quote(c) for c in command)
 
