@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 
 from slack_bolt import App
@@ -12,7 +13,11 @@ from bot.deps import Deps
 from bot.listeners import register_listeners
 
 
-def build_app(deps: Deps, token_verification: bool = True) -> App:
+def build_app(
+    deps: Deps, token_verification: bool = True, listener_executor: Executor | None = None
+) -> App:
+    """The app with every listener registered. `listener_executor` runs listeners after
+    their ack (Bolt's default: a pool of 5 threads); tests give one they can wait on."""
     settings = deps.settings
     with _no_token_in_environment():
         app = App(
@@ -21,6 +26,7 @@ def build_app(deps: Deps, token_verification: bool = True) -> App:
             # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
             request_verification_enabled=not settings.socket_mode,
             token_verification_enabled=token_verification,
+            listener_executor=listener_executor,
         )
     register_listeners(app, deps)
     return app

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from storage.db import Database, upgrade
 from storage.models import Base
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import InProcessSender, SlackSender
+from tests.slack_requests import InProcessSender, ListenerPool, SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
@@ -235,14 +235,15 @@ def in_process(database_url: str, fake: FakeSlack, db: Database, **extra_env: st
     from bot.settings import load_settings
 
     deps = build_deps(load_settings(app_environment(database_url, fake, **extra_env)), db)
-    app = build_app(deps)
-    sender = InProcessSender(app, SIGNING_SECRET, fake.response_url())
+    pool = ListenerPool()
+    app = build_app(deps, listener_executor=pool)
+    sender = InProcessSender(app, SIGNING_SECRET, fake.response_url(), pool)
     sender.deps = deps
     try:
         yield sender
     finally:
         # What listeners do after their ack ends before the next test clears the store.
-        app.listener_runner.listener_executor.shutdown(wait=True)
+        pool.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from urllib.parse import urlencode
 
 import requests
@@ -111,13 +113,47 @@ class DispatchedResponse:
         return json.loads(self.text)
 
 
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener threads, remembering what they were given, so a test can wait
+    until everything a request started is done (instead of sleeping)."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="bolt-listener")
+        self._futures = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._futures.add(future)
+        return future
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = {f for f in self._futures if not f.done()}
+                self._futures = pending
+            if not pending:
+                return
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "listeners still running"
+            wait(pending, timeout=remaining)
+
+
 class InProcessSender(SlackSender):
     """The same signed requests, dispatched to an App in this process: no server,
     no process start, yet signature checks, middleware and listeners all run."""
 
-    def __init__(self, app: App, signing_secret: str, response_url: str) -> None:
+    def __init__(self, app: App, signing_secret: str, response_url: str, pool: ListenerPool):
         super().__init__("http://in-process", signing_secret, response_url)
         self.app = app
+        self.pool = pool
 
     def send(self, body: str, headers: dict) -> DispatchedResponse:
         return DispatchedResponse(self.app.dispatch(BoltRequest(body=body, headers=headers)))
+
+    def settle(self) -> None:
+        """Wait until every listener the requests so far started has finished: then
+        the Web API calls the app made are all in the fake's record."""
+        self.pool.wait_idle()

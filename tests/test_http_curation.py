@@ -91,11 +91,6 @@ def open_from_menu(slack, fake, user_id, value) -> dict:
     return call.params["view"]
 
 
-def settle() -> None:
-    """Give the app time to make calls it should NOT make, before asserting none came."""
-    time.sleep(0.5)
-
-
 # -- adding ---------------------------------------------------------------
 def test_admin_adds_an_item_and_it_is_first_in_latest(bolt, fake, db):
     add_stored(db, "Older news", days_ago=2, category="Research")
@@ -199,7 +194,7 @@ def test_a_member_gets_a_polite_refusal_and_no_modal(bolt, fake, db):
     body = response.json()
     assert body["response_type"] == "ephemeral"
     assert body["text"] == REFUSAL
-    settle()
+    bolt.settle()
     assert fake.calls_to("views.open") == []
 
 
@@ -209,7 +204,7 @@ def test_a_members_forged_add_submission_stores_nothing(bolt, fake, db):
     assert body["response_action"] == "update"
     assert body["view"]["blocks"][0]["text"]["text"] == REFUSAL
     assert item_count(db) == 0 and audit_rows(db) == []
-    settle()
+    bolt.settle()
     assert fake.calls_to("chat.postEphemeral") == []
 
 
@@ -337,7 +332,7 @@ def test_a_members_forged_edit_changes_nothing(bolt, fake, db):
         form_values(title="Defaced"),
     )
     assert bolt.interaction(payload).json()["response_action"] == "update"
-    settle()
+    bolt.settle()
     assert item(db, item_id).title == "Untouchable"
     assert fake.calls_to("chat.update") == []
     assert audit_rows(db) == []
@@ -383,7 +378,7 @@ def test_a_members_forged_delete_changes_nothing(bolt, fake, db):
     bolt.interaction(menu_click("UMEMBER2", f"delete:{item_id}"))
     notice = fake.wait_for("views.open")[-1].params["view"]
     assert notice["callback_id"] == "coopnews_notice"
-    settle()
+    bolt.settle()
     assert item(db, item_id).retracted_at is None
     assert fake.calls_to("chat.update") == []
     assert titles_in(bolt.command("latest").json()) == ["Keep me"]

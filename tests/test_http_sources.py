@@ -110,7 +110,7 @@ def test_members_cannot_write(bolt, fake, db):
     (row,) = sources_in_db(db)
     assert row.source.paused_at is None
     assert [r.source.url for r in sources_in_db(db)] == ["https://coop.example/feed"]
-    time.sleep(0.3)
+    bolt.settle()
     assert fake.calls_to("response_url") == []
 
 
