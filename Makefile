@@ -9,16 +9,19 @@ PG_LOCAL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 .PHONY: run test lint test-sqlite test-postgres bench clean browser
 
 $(STAMP): pyproject.toml
+	@echo "== setting up: a virtualenv in $(VENV), then coopnews and its libraries (a minute or two, once)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	@touch $@
+	@echo "== installed"
 
 .env:
 	@cp .env.example .env
 	@echo "created .env from .env.example: fill in your Slack tokens (README, 'Create the Slack app')"
 
 run: $(STAMP) .env
+	@echo "== starting coopnews: migrations, the sample news on a first start, then the bot (Ctrl-C stops it)"
 	@$(BIN)/coopnews run
 
 lint: $(STAMP)

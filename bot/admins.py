@@ -7,8 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from slack_bolt import Ack, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.blocks.curation import notice_view
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +68,39 @@ class AdminPolicy:
         user = self._users.info(user_id)
         # Fail closed: no answer from Slack means no write rights.
         return bool(user and (user.get("is_admin") or user.get("is_owner")))
+
+
+# The one answer to a member who asks for an admin's command, button or form.
+REFUSAL = (
+    "Sorry, only coopnews admins can do that. Ask a workspace admin if you think you should be one."
+)
+REFUSAL_TITLE = "Admins only"
+
+
+def require_admin(admins: AdminPolicy) -> Callable[..., BoltResponse | None]:
+    """Bolt listener middleware: the listener runs only for an admin.
+
+    Give it to every action and view listener that writes or opens an admin's
+    form (`app.action(ID, middleware=[deps.require_admin])`): clicks and view
+    submissions can be forged by anyone, so rights are checked on the server
+    (https://api.slack.com/interactivity/handling#payloads). A member gets
+    REFUSAL: in the modal itself for a view_submission (`response_action:
+    update`), else in a notice modal opened with the click's trigger_id.
+    Nothing else runs, so nothing is written.
+    """
+
+    def require_admin(body: dict, ack: Ack, client: WebClient, next: Callable[[], None]):
+        if admins.is_admin((body.get("user") or {}).get("id")):
+            return next()
+        refusal = notice_view(REFUSAL_TITLE, REFUSAL)
+        if body.get("type") == "view_submission":
+            return ack(response_action="update", view=refusal)
+        response = ack()
+        if body.get("trigger_id"):
+            try:
+                client.views_open(trigger_id=body["trigger_id"], view=refusal)
+            except SlackApiError as exc:  # the refusal still stands: nothing ran
+                log.warning("could not show the refusal: %s", exc.response.get("error"))
+        return response
+
+    return require_admin

@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+
 from slack_bolt import App
 
 from bot.deps import Deps
 from bot.listeners import register_listeners
 
 
-def build_app(deps: Deps, token_verification: bool = True) -> App:
+def build_app(
+    deps: Deps, token_verification: bool = True, listener_executor: Executor | None = None
+) -> App:
+    """The app with every listener registered. `listener_executor` runs listeners after
+    their ack (Bolt's default: a pool of 5 threads); tests give one they can wait on."""
     settings = deps.settings
-    app = App(
-        client=deps.client,
-        signing_secret=settings.signing_secret,
-        # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
-        request_verification_enabled=not settings.socket_mode,
-        token_verification_enabled=token_verification,
-    )
+    with _no_token_in_environment():
+        app = App(
+            client=deps.client,
+            signing_secret=settings.signing_secret,
+            # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
+            request_verification_enabled=not settings.socket_mode,
+            token_verification_enabled=token_verification,
+            listener_executor=listener_executor,
+        )
     register_listeners(app, deps)
     return app
+
+
+@contextmanager
+def _no_token_in_environment() -> Iterator[None]:
+    """Hide SLACK_BOT_TOKEN while Bolt builds the App.
+
+    Our client (SLACK_API_URL, the 429 retry handler) already carries the token, but
+    App() also reads the variable and, finding both, logs "As you gave client as well,
+    token will be unused" at every start (bolt-python#983), which reads like a
+    misconfiguration. The App is built once per process, before any thread runs.
+    """
+    token = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        yield
+    finally:
+        if token is not None:
+            os.environ["SLACK_BOT_TOKEN"] = token

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.admins import AdminPolicy, UserDirectory
+from bot.admins import AdminPolicy, UserDirectory, require_admin
 from bot.blocks.items import Accessory
 from bot.curation.controls import admin_item_controls
 from bot.settings import Settings
@@ -34,6 +35,8 @@ class Deps:
     admins: AdminPolicy
     # Controls added to each listed item for a given user (admins' Edit/Delete).
     item_controls: Callable[[str], Accessory | None]
+    # Listener middleware for every admin action and view (bot.admins.require_admin).
+    require_admin: Callable[..., Any]
 
 
 def build_deps(settings: Settings, db: Database | None = None) -> Deps:
@@ -47,4 +50,5 @@ def build_deps(settings: Settings, db: Database | None = None) -> Deps:
         users=users,
         admins=admins,
         item_controls=admin_item_controls(admins),
+        require_admin=require_admin(admins),
     )

@@ -29,12 +29,6 @@ class DigestSchedule:
         at = f"{self.hour:02d}:{self.minute:02d}"
         return at if self.weekday is None else f"{DAYS[self.weekday]} {at}"
 
-    def describe(self) -> str:
-        at = f"{self.hour:02d}:{self.minute:02d}"
-        if self.weekday is None:
-            return f"every day at {at}"
-        return f"every {DAYS[self.weekday].capitalize()} at {at}"
-
 
 def parse_schedule(words: list[str]) -> tuple[DigestSchedule, list[str]]:
     """`daily HH:MM` or `weekly DAY HH:MM`; returns the schedule and the words left over."""

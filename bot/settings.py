@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 README_HINT = 'see "Create the Slack app" in README.md'
 DEFAULT_API_URL = "https://slack.com/api/"
+# COOPNEWS_LOG_LEVEL's choices, quietest last (Python's logging level names).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(Exception):
@@ -34,6 +36,7 @@ class Settings:
     public_web: bool = False
     # The public base URL (https://news.example.org): feeds' links and tag: ids.
     public_url: str | None = None
+    log_level: str = "INFO"
 
     @property
     def socket_mode(self) -> bool:
@@ -80,6 +83,20 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
 
 
+def log_level(env: Mapping[str, str] | None = None) -> str:
+    """COOPNEWS_LOG_LEVEL, one of LOG_LEVELS in any case; INFO when unset.
+
+    Read on its own too: logging is set up before the other settings are checked.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("COOPNEWS_LOG_LEVEL", "").strip().upper() or "INFO"
+    if raw not in LOG_LEVELS:
+        raise SettingsError(
+            f"COOPNEWS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}"
+        )
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
@@ -103,6 +120,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         allow_private_sources=_flag(env, "COOPNEWS_ALLOW_PRIVATE_SOURCES"),
         public_web=_flag(env, "COOPNEWS_PUBLIC_WEB"),
         public_url=_public_url(env),
+        log_level=log_level(env),
     )
 
 

@@ -20,7 +20,7 @@ from bot.app import build_app
 from bot.deps import build_deps
 from bot.public.site import PUBLIC_PATHS, PublicSite
 from bot.settings import Settings, SettingsError, load_settings
-from storage.db import Database, upgrade
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +78,15 @@ def _json(start_response: Callable, status: str, payload: dict) -> list[bytes]:
     return [body]
 
 
-def build_web(settings: Settings) -> WebApp:
-    deps = build_deps(settings)
+def build_web(settings: Settings, db: Database | None = None) -> WebApp:
+    deps = build_deps(settings, db)
     public = PublicSite(deps.db, settings.public_url) if settings.public_web else None
     return WebApp(build_app(deps), deps.db, settings.signing_secret or "", public)
 
 
 def create_wsgi() -> WebApp:
     """gunicorn's factory: settings from the environment, migrations, the app."""
-    from bot.cli.common import configure_logging, load_environment
+    from bot.cli.common import configure_logging, load_environment, open_database
 
     load_environment()
     configure_logging()
@@ -96,5 +96,5 @@ def create_wsgi() -> WebApp:
     except SettingsError as exc:
         print(f"coopnews: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    upgrade(settings.database_url)
-    return build_web(settings)
+    # Migrations, and the sample listing on a first start (as `coopnews run` does).
+    return build_web(settings, open_database(settings, seed=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -205,7 +205,3 @@ def record_failure(session: Session, source: Source, now: datetime, error: str) 
 
 def mark_notified(session: Session, source_id: int, now: datetime) -> None:
     session.execute(update(Source).where(Source.id == source_id).values(failure_notified_at=now))
-
-
-def sources_by_ids(session: Session, ids: Sequence[int]) -> list[Source]:
-    return list(session.scalars(select(Source).where(Source.id.in_(ids)).order_by(Source.id)))

@@ -196,7 +196,3 @@ def category_spellings(session: Session, limit: int | None = None) -> dict[str, 
             if limit is not None and len(found) == limit:
                 break
     return found
-
-
-def get_item(session: Session, item_id: int) -> Item | None:
-    return session.get(Item, item_id)

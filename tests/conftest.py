@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from storage.db import Database, upgrade
 from storage.models import Base
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender
+from tests.slack_requests import InProcessSender, ListenerPool, SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
@@ -216,8 +216,58 @@ def run_cli(*args: str, env: dict, input: str | None = None, timeout: float = 60
     )
 
 
+def run_cli_in_process(*args: str, env: dict, input: str | None = None):
+    """`coopnews ARGS` through click's CliRunner, in this process: the same command
+    line, environment, output and exit code as `run_cli`, without a process start.
+    Never for `run`, `web` or `worker`: they serve forever (or exec gunicorn)."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    assert args and args[0] not in ("run", "web", "worker"), "use run_cli for serving commands"
+    result = CliRunner(catch_exceptions=False).invoke(main, list(args), input=input, env=env)
+    gc.collect()  # close the command's database pool now, not at some later collection
+    return subprocess.CompletedProcess(
+        ["coopnews", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
 def shell_quote(command: list[str]) -> str:
     return " ".join(shlex.quote(c) for c in command)
+
+
+def in_process(database_url: str, fake: FakeSlack, db: Database, **extra_env: str):
+    """The app built in this process from the same settings the web process gets; yield
+    a sender that dispatches signed requests to it (`.app`, `.deps` for introspection)."""
+    from bot.app import build_app
+    from bot.deps import build_deps
+    from bot.settings import load_settings
+
+    deps = build_deps(load_settings(app_environment(database_url, fake, **extra_env)), db)
+    pool = ListenerPool()
+    app = build_app(deps, listener_executor=pool)
+    sender = InProcessSender(app, SIGNING_SECRET, fake.response_url(), pool)
+    sender.deps = deps
+    try:
+        yield sender
+    finally:
+        # What listeners do after their ack ends before the next test clears the store.
+        pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def bolt(fake, db, database_url) -> InProcessSender:
+    """Signed requests dispatched to the app built in process: the fast tier, for
+    request -> answer tests; `slack` (gunicorn) is for journeys across processes."""
+    yield from in_process(database_url, fake, db)
+
+
+@pytest.fixture
+def bolt_private_sources(fake, db, database_url) -> InProcessSender:
+    """Like `bolt`, for an app that may fetch sources from loopback (test feed servers)."""
+    yield from in_process(database_url, fake, db, COOPNEWS_ALLOW_PRIVATE_SOURCES="1")
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,13 @@
-"""The `coopnews` command line, run as a user runs it (a subprocess)."""
+"""The `coopnews` command line: in process through click's CliRunner (`run_cli_in_process`);
+as a user runs it, the installed console script in a subprocess (`run_cli`), for an import,
+start-up errors and migrations."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from storage import store
-from tests.conftest import ROOT, app_environment, run_cli
+from tests.conftest import ROOT, app_environment, run_cli, run_cli_in_process
 from tests.test_ilo_listing import VARIED
 
 SEED = ROOT / "data" / "ilo-coop-news-2017.txt"
@@ -29,7 +31,7 @@ def test_import_is_idempotent_and_prints_one_summary_line(db, database_url, sess
 def test_import_counts_skipped_entries_and_warns(db, database_url, session_fake, tmp_path):
     page = tmp_path / "page.txt"
     page.write_text(VARIED, encoding="utf-8")
-    result = run_cli("import", str(page), env=cli_env(database_url, session_fake))
+    result = run_cli_in_process("import", str(page), env=cli_env(database_url, session_fake))
     assert result.stdout.strip() == "added 3, already present 0, skipped 1"
     assert "warning: entry 14: incomplete (no date), skipped" in result.stderr
 
@@ -37,7 +39,7 @@ def test_import_counts_skipped_entries_and_warns(db, database_url, session_fake,
 def test_reordered_listing_adds_nothing(db, database_url, session_fake, tmp_path):
     """Position numbers shift as news arrives; identity comes from the content."""
     env = cli_env(database_url, session_fake)
-    run_cli("import", str(SEED), env=env)
+    run_cli_in_process("import", str(SEED), env=env)
     text = SEED.read_text(encoding="utf-8")
     newer = (
         "News, stories and statements on cooperatives\n\n  1. News\n\n    A brand new story\n\n"
@@ -48,7 +50,7 @@ def test_reordered_listing_adds_nothing(db, database_url, session_fake, tmp_path
         shifted = shifted.replace(f"  {n}. ", f"  {n + 1}. ", 1)
     page = tmp_path / "next.txt"
     page.write_text(newer + shifted, encoding="utf-8")
-    result = run_cli("import", str(page), env=env)
+    result = run_cli_in_process("import", str(page), env=env)
     assert result.stdout.strip() == "added 1, already present 10, skipped 0"
 
 
@@ -57,10 +59,12 @@ def test_not_a_listing_is_a_clear_error_and_writes_nothing(
 ):
     junk = tmp_path / "notes.txt"
     junk.write_text("shopping list\n- milk\n- bread\n", encoding="utf-8")
-    result = run_cli("import", str(junk), env=cli_env(database_url, session_fake))
+    result = run_cli_in_process("import", str(junk), env=cli_env(database_url, session_fake))
     assert result.returncode != 0
     assert "nothing imported" in result.stderr and "Traceback" not in result.stderr
-    missing = run_cli("import", str(tmp_path / "nope.txt"), env=cli_env(database_url, session_fake))
+    missing = run_cli_in_process(
+        "import", str(tmp_path / "nope.txt"), env=cli_env(database_url, session_fake)
+    )
     assert missing.returncode != 0 and "cannot read" in missing.stderr
     with db.reading() as session:
         assert store.count_items(session) == 0
@@ -68,15 +72,15 @@ def test_not_a_listing_is_a_clear_error_and_writes_nothing(
 
 def test_latest_in_the_terminal(db, database_url, session_fake):
     env = cli_env(database_url, session_fake)
-    run_cli("import", str(SEED), env=env)
-    result = run_cli("latest", "-n", "2", env=env)
+    run_cli_in_process("import", str(SEED), env=env)
+    result = run_cli_in_process("latest", "-n", "2", env=env)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "10 July 2017 · News"
     assert lines[1] == "  ILO SSE Academy in Seoul concluded successfully"
     assert "06 July 2017 · COOP Champions" in result.stdout
     assert "04 July 2017" not in result.stdout
-    champions = run_cli("latest", "--category", "coop champions", env=env)
+    champions = run_cli_in_process("latest", "--category", "coop champions", env=env)
     assert champions.stdout.count("· COOP Champions") == 1
     assert "· News" not in champions.stdout
 

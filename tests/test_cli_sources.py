@@ -1,4 +1,5 @@
-"""`coopnews import URL|FILE` and `coopnews sources ...`, run as the installed console script."""
+"""`coopnews import URL|FILE` and `coopnews sources ...`: in process through click's CliRunner,
+and one import as the installed console script (a subprocess)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 from storage import sources as source_store
 from storage.models import Item
 from tests import feed_samples as samples
-from tests.conftest import ROOT, app_environment, run_cli
+from tests.conftest import ROOT, app_environment, run_cli, run_cli_in_process
 
 
 def count_items(db) -> int:
@@ -43,14 +44,16 @@ def test_import_url_prints_the_summary_line_and_is_idempotent(db, fake, database
 def test_import_page_url_follows_its_feed(db, fake, database_url, feed_server):
     feed_server.serve("/about/", samples.PAGE_WITH_FEED, "text/html")
     feed_server.serve("/feeds/news.xml", samples.simple_rss(4))
-    result = run_cli("import", feed_server.url("/about/"), env=env_for(database_url, fake))
+    result = run_cli_in_process(
+        "import", feed_server.url("/about/"), env=env_for(database_url, fake)
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "added 4, already present 0, skipped 0"
 
 
 def test_import_url_refuses_loopback_without_the_setting(db, fake, database_url, feed_server):
     feed_server.serve("/feed.xml", samples.simple_rss(1))
-    result = run_cli(
+    result = run_cli_in_process(
         "import", feed_server.url("/feed.xml"), env=env_for(database_url, fake, private=False)
     )
     assert result.returncode == 1
@@ -62,10 +65,10 @@ def test_import_feed_file_and_listing_file(db, fake, database_url, tmp_path):
     feed_file = tmp_path / "feed.xml"
     feed_file.write_bytes(samples.latin1_feed())
     env = env_for(database_url, fake)
-    result = run_cli("import", str(feed_file), env=env)
+    result = run_cli_in_process("import", str(feed_file), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "added 2, already present 0, skipped 0"
-    listing = run_cli("import", str(ROOT / "data" / "ilo-coop-news-2017.txt"), env=env)
+    listing = run_cli_in_process("import", str(ROOT / "data" / "ilo-coop-news-2017.txt"), env=env)
     assert listing.returncode == 0, listing.stderr
     assert listing.stdout.strip().splitlines()[-1].startswith("added ")
 
@@ -89,7 +92,7 @@ def test_junk_is_refused_with_nothing_written(db, fake, database_url, tmp_path, 
         "ftp://coop.example/feed": "only http and https",
     }
     for source, message in cases.items():
-        result = run_cli("import", source, env=env)
+        result = run_cli_in_process("import", source, env=env)
         assert result.returncode == 1, source
         assert "nothing imported" in result.stderr and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
@@ -99,7 +102,7 @@ def test_junk_is_refused_with_nothing_written(db, fake, database_url, tmp_path, 
 def test_sources_commands(db, fake, database_url, feed_server):
     feed_server.serve("/feed.xml", samples.simple_rss(3))
     env = env_for(database_url, fake)
-    added = run_cli(
+    added = run_cli_in_process(
         "sources", "add", feed_server.url("/feed.xml"), "Worker", "Co-ops", "--every", "15", env=env
     )
     assert added.returncode == 0, added.stderr
@@ -110,18 +113,20 @@ def test_sources_commands(db, fake, database_url, feed_server):
     sid = row.source.id
     assert row.source.category == "Worker Co-ops" and row.source.interval_seconds == 900
 
-    listed = run_cli("sources", "list", env=env)
+    listed = run_cli_in_process("sources", "list", env=env)
     assert f"{sid}. Coop Voices" in listed.stdout and "3 items" in listed.stdout
-    assert run_cli("sources", "pause", str(sid), env=env).stdout.startswith("paused")
-    assert "paused" in run_cli("sources", "list", env=env).stdout
-    assert run_cli("sources", "resume", str(sid), env=env).stdout.startswith("resumed")
-    assert "every 60 min" in run_cli("sources", "interval", str(sid), "60", env=env).stdout
+    assert run_cli_in_process("sources", "pause", str(sid), env=env).stdout.startswith("paused")
+    assert "paused" in run_cli_in_process("sources", "list", env=env).stdout
+    assert run_cli_in_process("sources", "resume", str(sid), env=env).stdout.startswith("resumed")
+    assert (
+        "every 60 min" in run_cli_in_process("sources", "interval", str(sid), "60", env=env).stdout
+    )
     # resuming makes it due: one poll, an unchanged feed
-    assert f"source {sid}: unchanged" in run_cli("sources", "poll", env=env).stdout
-    assert "no source is due" in run_cli("sources", "poll", env=env).stdout
-    assert run_cli("sources", "remove", str(sid), env=env).stdout.startswith("removed")
-    missing = run_cli("sources", "remove", str(sid), env=env)
+    assert f"source {sid}: unchanged" in run_cli_in_process("sources", "poll", env=env).stdout
+    assert "no source is due" in run_cli_in_process("sources", "poll", env=env).stdout
+    assert run_cli_in_process("sources", "remove", str(sid), env=env).stdout.startswith("removed")
+    missing = run_cli_in_process("sources", "remove", str(sid), env=env)
     assert missing.returncode == 1 and f"there is no source {sid}" in missing.stderr
-    bad = run_cli("sources", "add", "ftp://x.example/", env=env)
+    bad = run_cli_in_process("sources", "add", "ftp://x.example/", env=env)
     assert bad.returncode == 1 and "not added" in bad.stderr
     assert count_items(db) == 3

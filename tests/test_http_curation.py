@@ -1,5 +1,5 @@
-"""Curation end to end: signed requests to the Procfile's web process, Web API calls
-recorded by the fake. Admins: UADMIN (workspace admin), UOWNER, UCONFADMIN (COOPNEWS_ADMINS)."""
+"""Curation: signed requests (`bolt` in process; `slack`, the Procfile's gunicorn, for the
+journey to posted messages), Web API calls recorded by the fake. Admins: UADMIN (workspace admin), UOWNER, UCONFADMIN (COOPNEWS_ADMINS)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.admins import REFUSAL
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from storage.models import AuditEntry, Delivery, Item
 from storage.store import ItemDraft, add_items, fingerprint
@@ -90,17 +91,12 @@ def open_from_menu(slack, fake, user_id, value) -> dict:
     return call.params["view"]
 
 
-def settle() -> None:
-    """Give the app time to make calls it should NOT make, before asserting none came."""
-    time.sleep(0.5)
-
-
 # -- adding ---------------------------------------------------------------
-def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
+def test_admin_adds_an_item_and_it_is_first_in_latest(bolt, fake, db):
     add_stored(db, "Older news", days_ago=2, category="Research")
     # UTC+14: the admin's today is a day ahead of UTC for most of the UTC day.
     fake.add_user("UKIRITIMATI", admin=True, tz="Pacific/Kiritimati")
-    view = open_add_modal(slack, fake, user_id="UKIRITIMATI")
+    view = open_add_modal(bolt, fake, user_id="UKIRITIMATI")
     assert_valid_modal(view)
     assert view["callback_id"] == "coopnews_item_form"
     blocks = {b["block_id"]: b for b in view["blocks"]}
@@ -117,11 +113,11 @@ def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
         date=their_today.isoformat(),  # may be tomorrow in UTC: allowed
         summary="Line one\nline two",
     )
-    response = slack.interaction(submission_of(view, "UKIRITIMATI", values))
+    response = bolt.interaction(submission_of(view, "UKIRITIMATI", values))
     assert response.status_code == 200
     assert response.text == ""  # closes the modal
 
-    latest = slack.command("latest", user_id="UMEMBER").json()
+    latest = bolt.command("latest", user_id="UMEMBER").json()
     assert (
         titles_in(latest)[0]
         == "<https://www.ilo.org/coops/new|Cooperatives &lt;!channel&gt; &amp; friends>"
@@ -144,21 +140,21 @@ def test_admin_adds_an_item_and_it_is_first_in_latest(slack, fake, db):
     assert audit_rows(db) == [("UKIRITIMATI", "added", stored_id, None)]
 
 
-def test_existing_category_from_the_select(slack, fake, db):
+def test_existing_category_from_the_select(bolt, fake, db):
     add_stored(db, "Seed", category="COOP Champions")
-    view = open_add_modal(slack, fake, user_id="UCONFADMIN")
+    view = open_add_modal(bolt, fake, user_id="UCONFADMIN")
     values = form_values(title="Chosen", category="COOP Champions")
-    assert slack.interaction(submission_of(view, "UCONFADMIN", values)).text == ""
-    body = slack.command("latest coop champions").json()
+    assert bolt.interaction(submission_of(view, "UCONFADMIN", values)).text == ""
+    body = bolt.command("latest coop champions").json()
     assert "Chosen" in titles_in(body)
 
 
 @pytest.mark.parametrize(
     "link", ["javascript:alert(1)", "ftp://files.example.org/news", "www.ilo.org/coops"]
 )
-def test_a_link_that_is_not_http_is_an_inline_error_and_nothing_is_stored(slack, fake, db, link):
-    view = open_add_modal(slack, fake)
-    response = slack.interaction(submission_of(view, "UADMIN", form_values(link=link)))
+def test_a_link_that_is_not_http_is_an_inline_error_and_nothing_is_stored(bolt, fake, db, link):
+    view = open_add_modal(bolt, fake)
+    response = bolt.interaction(submission_of(view, "UADMIN", form_values(link=link)))
     assert response.status_code == 200
     body = response.json()
     assert body["response_action"] == "errors"
@@ -168,68 +164,68 @@ def test_a_link_that_is_not_http_is_an_inline_error_and_nothing_is_stored(slack,
     assert audit_rows(db) == []
 
 
-def test_far_future_date_and_missing_title_are_inline_errors(slack, fake, db):
-    view = open_add_modal(slack, fake)
+def test_far_future_date_and_missing_title_are_inline_errors(bolt, fake, db):
+    view = open_add_modal(bolt, fake)
     values = form_values(title="   ", date=(TODAY + timedelta(days=3)).isoformat())
-    body = slack.interaction(submission_of(view, "UADMIN", values)).json()
+    body = bolt.interaction(submission_of(view, "UADMIN", values)).json()
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"title", "date"}
     assert item_count(db) == 0
 
 
-def test_duplicates_same_link_or_same_title_and_date_are_inline_errors(slack, fake, db):
+def test_duplicates_same_link_or_same_title_and_date_are_inline_errors(bolt, fake, db):
     add_stored(db, "Kenya's co-ops", days_ago=0, url="https://example.org/kenya")
-    view = open_add_modal(slack, fake)
+    view = open_add_modal(bolt, fake)
     same_link = form_values(title="Other title", link="https://example.org/kenya")
-    body = slack.interaction(submission_of(view, "UADMIN", same_link)).json()
+    body = bolt.interaction(submission_of(view, "UADMIN", same_link)).json()
     assert body == {
         "response_action": "errors",
         "errors": {"link": body["errors"]["link"]},
     }
     assert "Already in coopnews" in body["errors"]["link"]
     same_title = form_values(title="KENYA’S  CO-OPS", date=TODAY.isoformat())
-    body = slack.interaction(submission_of(view, "UADMIN", same_title)).json()
+    body = bolt.interaction(submission_of(view, "UADMIN", same_title)).json()
     assert set(body["errors"]) == {"title"}
     assert item_count(db) == 1
 
 
-def test_a_member_gets_a_polite_refusal_and_no_modal(slack, fake, db):
-    response = slack.command("add", user_id="UMEMBER")
+def test_a_member_gets_a_polite_refusal_and_no_modal(bolt, fake, db):
+    response = bolt.command("add", user_id="UMEMBER")
     body = response.json()
     assert body["response_type"] == "ephemeral"
-    assert "only coopnews admins can add items" in body["text"]
-    settle()
+    assert body["text"] == REFUSAL
+    bolt.settle()
     assert fake.calls_to("views.open") == []
 
 
-def test_a_members_forged_add_submission_stores_nothing(slack, fake, db):
+def test_a_members_forged_add_submission_stores_nothing(bolt, fake, db):
     payload = view_submission("UMEMBER", "coopnews_item_form", "{}", form_values(title="Forged"))
-    body = slack.interaction(payload).json()
+    body = bolt.interaction(payload).json()
     assert body["response_action"] == "update"
-    assert "only coopnews admins" in body["view"]["blocks"][0]["text"]["text"]
+    assert body["view"]["blocks"][0]["text"]["text"] == REFUSAL
     assert item_count(db) == 0 and audit_rows(db) == []
-    settle()
+    bolt.settle()
     assert fake.calls_to("chat.postEphemeral") == []
 
 
-def test_the_app_home_add_button_opens_the_modal_for_admins_only(slack, fake, db):
-    assert slack.interaction(home_button("UOWNER", trigger_id="4242.1.home")).status_code == 200
+def test_the_app_home_add_button_opens_the_modal_for_admins_only(bolt, fake, db):
+    assert bolt.interaction(home_button("UOWNER", trigger_id="4242.1.home")).status_code == 200
     call = fake.wait_for("views.open")[-1]
     assert call.params["trigger_id"] == "4242.1.home"
     assert call.params["view"]["callback_id"] == "coopnews_item_form"
     assert_valid_modal(call.params["view"])
 
-    slack.interaction(home_button("UMEMBER", trigger_id="4242.2.home"))
+    bolt.interaction(home_button("UMEMBER", trigger_id="4242.2.home"))
     refusal = fake.wait_for("views.open", count=2)[-1]
     assert refusal.params["trigger_id"] == "4242.2.home"
     assert refusal.params["view"]["callback_id"] == "coopnews_notice"
     assert "submit" not in refusal.params["view"]
 
 
-def test_confirmation_falls_back_to_a_dm_when_the_bot_is_not_in_the_channel(slack, fake, db):
+def test_confirmation_falls_back_to_a_dm_when_the_bot_is_not_in_the_channel(bolt, fake, db):
     fake.handlers["chat.postEphemeral"] = lambda call: {"ok": False, "error": "channel_not_found"}
-    view = open_add_modal(slack, fake)
-    assert slack.interaction(submission_of(view, "UADMIN", form_values(title="By DM"))).text == ""
+    view = open_add_modal(bolt, fake)
+    assert bolt.interaction(submission_of(view, "UADMIN", form_values(title="By DM"))).text == ""
     dm = fake.wait_for("chat.postMessage")[-1].params
     assert dm["channel"] == "UADMIN"
     assert "By DM" in dm["text"]
@@ -241,25 +237,25 @@ def menu_of(body: dict) -> list:
     return [b.get("accessory") for b in body["blocks"] if b.get("block_id", "").startswith("item-")]
 
 
-def test_admins_see_edit_and_delete_in_latest_members_do_not(slack, fake, db):
+def test_admins_see_edit_and_delete_in_latest_members_do_not(bolt, fake, db):
     item_id = add_stored(db, "Listed")
     for admin in ("UADMIN", "UOWNER", "UCONFADMIN"):
-        (menu,) = menu_of(slack.command("latest", user_id=admin).json())
+        (menu,) = menu_of(bolt.command("latest", user_id=admin).json())
         assert menu["type"] == "overflow" and menu["action_id"] == "coopnews_item_menu"
         assert [o["value"] for o in menu["options"]] == [f"edit:{item_id}", f"delete:{item_id}"]
         assert [o["text"]["text"] for o in menu["options"]] == ["Edit", "Delete"]
-    assert menu_of(slack.command("latest", user_id="UMEMBER").json()) == [None]
+    assert menu_of(bolt.command("latest", user_id="UMEMBER").json()) == [None]
 
 
 # -- editing ----------------------------------------------------------------
-def test_edit_prefills_the_modal_and_updates_every_posted_message(slack, fake, db):
+def test_edit_prefills_the_modal_and_updates_every_posted_message(bolt, fake, db):
     item_id = add_stored(db, "Teh typo", summary="Old summary", url="https://example.org/a")
     other_id = add_stored(db, "Neighbour in the digest", days_ago=4)
     posted(db, item_id, "CSINGLE", "1700000000.000001")
     posted(db, item_id, "CDIGEST", "1700000000.000002", digest=True)
     posted(db, other_id, "CDIGEST", "1700000000.000002", digest=True)
 
-    view = open_from_menu(slack, fake, "UADMIN", f"edit:{item_id}")
+    view = open_from_menu(bolt, fake, "UADMIN", f"edit:{item_id}")
     assert_valid_modal(view)
     blocks = {b["block_id"]: b["element"] for b in view["blocks"]}
     assert blocks["title"]["initial_value"] == "Teh typo"
@@ -275,7 +271,7 @@ def test_edit_prefills_the_modal_and_updates_every_posted_message(slack, fake, d
         date=published.date().isoformat(),
         summary="Old summary",
     )
-    response = slack.interaction(submission_of(view, "UADMIN", values))
+    response = bolt.interaction(submission_of(view, "UADMIN", values))
     assert response.text == ""
     assert item(db, item_id).title == "The fix"
     assert item(db, item_id).published_at == published  # same day: time kept
@@ -297,35 +293,35 @@ def test_edit_prefills_the_modal_and_updates_every_posted_message(slack, fake, d
     assert audit_rows(db) == [("UADMIN", "edited", item_id, "title")]
 
 
-def test_a_failed_chat_update_does_not_undo_the_edit(slack, fake, db):
+def test_a_failed_chat_update_does_not_undo_the_edit(bolt, fake, db):
     item_id = add_stored(db, "Gone message")
     posted(db, item_id, "CGONE", "1700000000.000009")
     fake.handlers["chat.update"] = lambda call: {"ok": False, "error": "message_not_found"}
-    view = open_from_menu(slack, fake, "UADMIN", f"edit:{item_id}")
+    view = open_from_menu(bolt, fake, "UADMIN", f"edit:{item_id}")
     values = form_values(title="Still corrected", category="News")
-    assert slack.interaction(submission_of(view, "UADMIN", values)).text == ""
+    assert bolt.interaction(submission_of(view, "UADMIN", values)).text == ""
     fake.wait_for("chat.update")
     assert item(db, item_id).title == "Still corrected"
     confirmation = fake.wait_for("chat.postEphemeral")[-1].params
     assert "messages" not in str(confirmation["blocks"])  # none were updated
 
 
-def test_edit_into_a_duplicate_is_an_inline_error(slack, fake, db):
+def test_edit_into_a_duplicate_is_an_inline_error(bolt, fake, db):
     add_stored(db, "First", url="https://example.org/one")
     second = add_stored(db, "Second", url="https://example.org/two")
-    view = open_from_menu(slack, fake, "UADMIN", f"edit:{second}")
+    view = open_from_menu(bolt, fake, "UADMIN", f"edit:{second}")
     values = form_values(title="Second", link="https://example.org/one")
-    body = slack.interaction(submission_of(view, "UADMIN", values)).json()
+    body = bolt.interaction(submission_of(view, "UADMIN", values)).json()
     assert set(body["errors"]) == {"link"}
     assert item(db, second).url == "https://example.org/two"
     assert audit_rows(db) == []
 
 
-def test_a_members_forged_edit_changes_nothing(slack, fake, db):
+def test_a_members_forged_edit_changes_nothing(bolt, fake, db):
     item_id = add_stored(db, "Untouchable")
     posted(db, item_id, "CSINGLE", "1700000000.000001")
     # The click: no edit modal, only a notice.
-    slack.interaction(menu_click("UMEMBER", f"edit:{item_id}", trigger_id="6666.1.x"))
+    bolt.interaction(menu_click("UMEMBER", f"edit:{item_id}", trigger_id="6666.1.x"))
     notice = fake.wait_for("views.open")[-1].params["view"]
     assert notice["callback_id"] == "coopnews_notice"
     # The submission, forged with the item id in private_metadata.
@@ -335,15 +331,15 @@ def test_a_members_forged_edit_changes_nothing(slack, fake, db):
         f'{{"item_id": {item_id}, "channel_id": "CNEWS"}}',
         form_values(title="Defaced"),
     )
-    assert slack.interaction(payload).json()["response_action"] == "update"
-    settle()
+    assert bolt.interaction(payload).json()["response_action"] == "update"
+    bolt.settle()
     assert item(db, item_id).title == "Untouchable"
     assert fake.calls_to("chat.update") == []
     assert audit_rows(db) == []
 
 
 # -- deleting ---------------------------------------------------------------
-def test_delete_asks_to_confirm_then_retracts_and_fixes_posted_messages(slack, fake, db):
+def test_delete_asks_to_confirm_then_retracts_and_fixes_posted_messages(bolt, fake, db):
     gone = add_stored(db, "Wrong story", days_ago=1)
     stays = add_stored(db, "Right story", days_ago=2)
     alone = add_stored(db, "Lonely", days_ago=5)
@@ -352,16 +348,16 @@ def test_delete_asks_to_confirm_then_retracts_and_fixes_posted_messages(slack, f
     posted(db, stays, "CDIGEST", "1700000000.000002", digest=True)
     posted(db, gone, "CSOLO", "1700000000.000003", digest=True)  # a digest of one
 
-    confirm = open_from_menu(slack, fake, "UADMIN", f"delete:{gone}")
+    confirm = open_from_menu(bolt, fake, "UADMIN", f"delete:{gone}")
     assert_valid_modal(confirm)
     assert confirm["callback_id"] == "coopnews_delete_item"
     assert confirm["submit"]["text"] == "Delete"
     assert "Wrong story" in confirm["blocks"][0]["text"]["text"]
     assert item(db, gone).retracted_at is None  # nothing happens before confirming
 
-    assert slack.interaction(submission_of(confirm, "UADMIN", {})).text == ""
+    assert bolt.interaction(submission_of(confirm, "UADMIN", {})).text == ""
     assert item(db, gone).retracted_at is not None
-    assert titles_in(slack.command("latest").json()) == ["Right story", "Lonely"]
+    assert titles_in(bolt.command("latest").json()) == ["Right story", "Lonely"]
 
     updates = {c.params["channel"]: c.params for c in fake.wait_for("chat.update", count=3)}
     retracted = item(db, gone)
@@ -373,43 +369,43 @@ def test_delete_asks_to_confirm_then_retracts_and_fixes_posted_messages(slack, f
     assert alone  # listed above
 
 
-def test_a_members_forged_delete_changes_nothing(slack, fake, db):
+def test_a_members_forged_delete_changes_nothing(bolt, fake, db):
     item_id = add_stored(db, "Keep me")
     posted(db, item_id, "CSINGLE", "1700000000.000001")
     payload = view_submission("UMEMBER", "coopnews_delete_item", f'{{"item_id": {item_id}}}')
-    body = slack.interaction(payload).json()
+    body = bolt.interaction(payload).json()
     assert body["response_action"] == "update"
-    slack.interaction(menu_click("UMEMBER2", f"delete:{item_id}"))
+    bolt.interaction(menu_click("UMEMBER2", f"delete:{item_id}"))
     notice = fake.wait_for("views.open")[-1].params["view"]
     assert notice["callback_id"] == "coopnews_notice"
-    settle()
+    bolt.settle()
     assert item(db, item_id).retracted_at is None
     assert fake.calls_to("chat.update") == []
-    assert titles_in(slack.command("latest").json()) == ["Keep me"]
+    assert titles_in(bolt.command("latest").json()) == ["Keep me"]
 
 
-def test_editing_a_deleted_item_is_refused(slack, fake, db):
+def test_editing_a_deleted_item_is_refused(bolt, fake, db):
     item_id = add_stored(db, "Soon gone")
-    view = open_from_menu(slack, fake, "UADMIN", f"edit:{item_id}")
-    confirm = open_from_menu(slack, fake, "UADMIN", f"delete:{item_id}")
-    assert slack.interaction(submission_of(confirm, "UADMIN", {})).text == ""
-    body = slack.interaction(submission_of(view, "UADMIN", form_values(title="Late"))).json()
+    view = open_from_menu(bolt, fake, "UADMIN", f"edit:{item_id}")
+    confirm = open_from_menu(bolt, fake, "UADMIN", f"delete:{item_id}")
+    assert bolt.interaction(submission_of(confirm, "UADMIN", {})).text == ""
+    body = bolt.interaction(submission_of(view, "UADMIN", form_values(title="Late"))).json()
     assert body["response_action"] == "update"
     assert "deleted" in body["view"]["blocks"][0]["text"]["text"]
     assert item(db, item_id).title == "Soon gone"
 
 
 # -- audit ------------------------------------------------------------------
-def test_audit_lists_the_last_changes_for_admins_only(slack, fake, db):
+def test_audit_lists_the_last_changes_for_admins_only(bolt, fake, db):
     item_id = add_stored(db, "Audited")
-    view = open_add_modal(slack, fake)
-    slack.interaction(submission_of(view, "UADMIN", form_values(title="Added <@U999>")))
-    edit = open_from_menu(slack, fake, "UOWNER", f"edit:{item_id}")
-    slack.interaction(submission_of(edit, "UOWNER", form_values(title="Audited, fixed")))
-    delete = open_from_menu(slack, fake, "UCONFADMIN", f"delete:{item_id}")
-    slack.interaction(submission_of(delete, "UCONFADMIN", {}))
+    view = open_add_modal(bolt, fake)
+    bolt.interaction(submission_of(view, "UADMIN", form_values(title="Added <@U999>")))
+    edit = open_from_menu(bolt, fake, "UOWNER", f"edit:{item_id}")
+    bolt.interaction(submission_of(edit, "UOWNER", form_values(title="Audited, fixed")))
+    delete = open_from_menu(bolt, fake, "UCONFADMIN", f"delete:{item_id}")
+    bolt.interaction(submission_of(delete, "UCONFADMIN", {}))
 
-    body = slack.command("audit", user_id="UADMIN").json()
+    body = bolt.command("audit", user_id="UADMIN").json()
     assert body["response_type"] == "ephemeral"
     lines = [b["text"]["text"] for b in body["blocks"][1:]]
     assert len(lines) == 3
@@ -419,18 +415,26 @@ def test_audit_lists_the_last_changes_for_admins_only(slack, fake, db):
     assert "<@UADMIN> added *Added &lt;@U999&gt;*" in lines[2]
     assert all(line.startswith("<!date^") for line in lines)
 
-    refused = slack.command("audit", user_id="UMEMBER").json()
-    assert "only coopnews admins" in refused["text"]
+    refused = bolt.command("audit", user_id="UMEMBER").json()
+    assert refused["text"] == REFUSAL
     assert "Audited" not in str(refused)
 
 
-def test_help_lists_the_admin_commands(slack, db):
-    body = slack.command("help").json()
-    text = " ".join(b["text"]["text"] for b in body["blocks"])
-    assert "`/coopnews add`" in text and "`/coopnews audit [N]`" in text
+def test_help_lists_the_admin_commands_to_admins_only(bolt, db):
+    def help_text(user_id: str) -> str:
+        body = bolt.command("help", user_id=user_id).json()
+        return " ".join(b["text"]["text"] for b in body["blocks"])
+
+    admin = help_text("UADMIN")
+    assert "*For admins*" in admin
+    assert "`/coopnews add`" in admin and "`/coopnews audit [N]`" in admin
+    member = help_text("UMEMBER")
+    assert "`/coopnews latest [N] [category]`" in member
+    assert "For admins" not in member and "/coopnews add" not in member
+    assert "audit" not in member and "subscribe" not in member
 
 
-def test_views_open_failure_gets_an_apology(slack, fake, db):
+def test_views_open_failure_gets_an_apology(bolt, fake, db):
     def expired(call):
         # As slow as Slack is: Bolt's runner can lose an ack when the listener
         # fails within ~10 ms after acking (thread_runner polls every 10 ms).
@@ -438,7 +442,7 @@ def test_views_open_failure_gets_an_apology(slack, fake, db):
         return Reply({"ok": False, "error": "expired_trigger_id"})
 
     fake.handlers["views.open"] = expired
-    assert slack.command("add", user_id="UADMIN").status_code == 200
+    assert bolt.command("add", user_id="UADMIN").status_code == 200
     apology = fake.wait_for("response_url")[-1].params
     assert "nothing was changed" in apology["text"]
 
@@ -455,18 +459,18 @@ def audit_table_missing(db):
             conn.execute(text("ALTER TABLE audit_log_away RENAME TO audit_log"))
 
 
-def test_a_database_failure_mid_save_keeps_the_modal_open_and_stores_nothing(slack, fake, db):
+def test_a_database_failure_mid_save_keeps_the_modal_open_and_stores_nothing(bolt, fake, db):
     item_id = add_stored(db, "Stable")
-    view = open_add_modal(slack, fake)
-    edit = open_from_menu(slack, fake, "UADMIN", f"edit:{item_id}")
-    delete = open_from_menu(slack, fake, "UADMIN", f"delete:{item_id}")
+    view = open_add_modal(bolt, fake)
+    edit = open_from_menu(bolt, fake, "UADMIN", f"edit:{item_id}")
+    delete = open_from_menu(bolt, fake, "UADMIN", f"delete:{item_id}")
     with audit_table_missing(db):
-        body = slack.interaction(submission_of(view, "UADMIN", form_values(title="Half"))).json()
+        body = bolt.interaction(submission_of(view, "UADMIN", form_values(title="Half"))).json()
         assert body["response_action"] == "errors"
         assert "Nothing was changed" in body["errors"]["title"]
-        edited = slack.interaction(submission_of(edit, "UADMIN", form_values(title="Half")))
+        edited = bolt.interaction(submission_of(edit, "UADMIN", form_values(title="Half")))
         assert edited.json()["response_action"] == "errors"
-        deleted = slack.interaction(submission_of(delete, "UADMIN", {})).json()
+        deleted = bolt.interaction(submission_of(delete, "UADMIN", {})).json()
         assert deleted["response_action"] == "update"
     # All or nothing: no item without its audit entry.
     assert item_count(db) == 1

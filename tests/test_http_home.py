@@ -1,4 +1,5 @@
-"""App Home and Slack's event retries, end to end: signed events to the Procfile's web process."""
+"""App Home and Slack's event retries: signed events to the app in process (`bolt`); retries
+also to the Procfile's web process (`slack`), where workers share the claim."""
 
 from __future__ import annotations
 
@@ -86,9 +87,9 @@ def populate(db) -> None:
         )
 
 
-def test_member_home_shows_items_categories_channels_and_no_admin_controls(slack, db, fake):
+def test_member_home_shows_items_categories_channels_and_no_admin_controls(bolt, db, fake):
     populate(db)
-    view = open_home(slack, fake, "UMEMBER", "EvMember1")
+    view = open_home(bolt, fake, "UMEMBER", "EvMember1")
     assert view["type"] == "home"
     body = texts(view)
     assert headers(view) == ["coopnews", "Newest", "Categories", "Channels"]
@@ -103,9 +104,9 @@ def test_member_home_shows_items_categories_channels_and_no_admin_controls(slack
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body
 
 
-def test_admin_home_adds_the_add_item_button_and_sources_health(slack, db, fake):
+def test_admin_home_adds_the_add_item_button_and_sources_health(bolt, db, fake):
     populate(db)
-    view = open_home(slack, fake, "UADMIN", "EvAdmin1")
+    view = open_home(bolt, fake, "UADMIN", "EvAdmin1")
     assert "open_add_item" in action_ids(view)
     assert headers(view)[-1] == "Sources"
     body = texts(view)
@@ -114,16 +115,16 @@ def test_admin_home_adds_the_add_item_button_and_sources_health(slack, db, fake)
     assert "<https://good.example/feed|Good feed>: :white_check_mark: ok · 2 items" in body
 
 
-def test_configured_admin_is_an_admin_too(slack, db, fake):
-    view = open_home(slack, fake, "UCONFADMIN", "EvConf1")
+def test_configured_admin_is_an_admin_too(bolt, db, fake):
+    view = open_home(bolt, fake, "UCONFADMIN", "EvConf1")
     assert "open_add_item" in action_ids(view)
     assert "No news yet." in texts(view)
 
 
-def test_messages_tab_publishes_nothing(slack, db, fake):
+def test_messages_tab_publishes_nothing(bolt, db, fake):
     event = home_opened("UMEMBER") | {"tab": "messages"}
-    assert slack.event(event, event_id="EvMessagesTab").status_code == 200
-    time.sleep(0.5)
+    assert bolt.event(event, event_id="EvMessagesTab").status_code == 200
+    bolt.settle()
     assert fake.calls_to("views.publish") == []
 
 
@@ -141,10 +142,10 @@ def test_a_retried_event_publishes_once(slack, db, fake):
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
 
 
-def test_a_forged_event_is_refused_and_not_recorded(slack, db, fake):
-    response = slack.event(home_opened("UADMIN"), event_id="EvForged", secret="wrong")
+def test_a_forged_event_is_refused_and_not_recorded(bolt, db, fake):
+    response = bolt.event(home_opened("UADMIN"), event_id="EvForged", secret="wrong")
     assert response.status_code == 401
-    time.sleep(0.3)
+    bolt.settle()
     assert fake.calls_to("views.publish") == []
     with db.reading() as session:
         assert session.get(ProcessedEvent, "EvForged") is None

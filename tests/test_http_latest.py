@@ -1,4 +1,5 @@
-"""`/coopnews latest` and `help`, end to end: signed requests to the Procfile's web process."""
+"""`/coopnews latest` and `help`: signed requests to the app in process (`bolt`); the first
+test and the signature/malformed checks go to the Procfile's web process (`slack`)."""
 
 from __future__ import annotations
 
@@ -61,28 +62,28 @@ def test_latest_shows_five_newest_first_ephemeral(slack, db, fake):
     assert contexts[0]["elements"][0]["text"] == "01 November 2026 · COOP Champions"
 
 
-def test_latest_n_and_category_case_insensitive(slack, db):
+def test_latest_n_and_category_case_insensitive(bolt, db):
     seven_items(db)
-    assert titles_in(slack.command("latest 2").json()) == ["Story 0", "Story 1"]
-    assert titles_in(slack.command("latest news").json()) == ["Story 1", "Story 3", "Story 5"]
-    champions = slack.command("latest 2 coop champions").json()
+    assert titles_in(bolt.command("latest 2").json()) == ["Story 0", "Story 1"]
+    assert titles_in(bolt.command("latest news").json()) == ["Story 1", "Story 3", "Story 5"]
+    champions = bolt.command("latest 2 coop champions").json()
     assert titles_in(champions) == ["Story 0", "Story 2"]
     # the heading names the category as the items spell it, not as typed
     assert "in COOP Champions" in champions["blocks"][0]["text"]["text"]
-    assert titles_in(slack.command("latest COOP Champions 1").json()) == ["Story 0"]
+    assert titles_in(bolt.command("latest COOP Champions 1").json()) == ["Story 0"]
 
 
-def test_latest_is_capped_at_twenty(slack, db):
+def test_latest_is_capped_at_twenty(bolt, db):
     make_items(db, [(f"T{i}", i, "News", None, None) for i in range(25)])
-    body = slack.command("latest 50").json()
+    body = bolt.command("latest 50").json()
     assert len(titles_in(body)) == 20
     assert "at most 20" in body["blocks"][-1]["elements"][0]["text"]
 
 
-def test_title_links_when_item_has_url_and_summary_is_shortened(slack, db):
+def test_title_links_when_item_has_url_and_summary_is_shortened(bolt, db):
     long_summary = "word " * 200
     make_items(db, [("Linked", 0, "News", long_summary, "https://www.ilo.org/coop?a=1|b")])
-    body = slack.command("latest").json()
+    body = bolt.command("latest").json()
     section = next(b for b in body["blocks"] if b.get("block_id", "").startswith("item-"))
     text = section["text"]["text"]
     assert text.startswith("*<https://www.ilo.org/coop?a=1%7Cb|Linked>*")
@@ -90,27 +91,27 @@ def test_title_links_when_item_has_url_and_summary_is_shortened(slack, db):
     assert summary.endswith("…") and len(summary) <= 281
 
 
-def test_empty_store_gets_a_helpful_answer(slack, db):
-    body = slack.command("latest").json()
+def test_empty_store_gets_a_helpful_answer(bolt, db):
+    body = bolt.command("latest").json()
     assert body["response_type"] == "ephemeral"
     assert "No news yet" in body["text"]
 
 
-def test_unknown_category_says_so(slack, db):
+def test_unknown_category_says_so(bolt, db):
     seven_items(db)
-    body = slack.command("latest Gardening").json()
+    body = bolt.command("latest Gardening").json()
     assert "No news in the category “Gardening”" in body["text"]
 
 
-def test_help_empty_and_unknown_subcommands(slack, db):
+def test_help_empty_and_unknown_subcommands(bolt, db):
     for text in ("help", "", "frobnicate"):
-        body = slack.command(text).json()
+        body = bolt.command(text).json()
         assert body["response_type"] == "ephemeral"
         joined = " ".join(b["text"]["text"] for b in body["blocks"])
         assert "/coopnews latest [N] [category]" in joined
     assert (
         "I don't know `frobnicate`"
-        in slack.command("frobnicate").json()["blocks"][0]["text"]["text"]
+        in bolt.command("frobnicate").json()["blocks"][0]["text"]["text"]
     )
 
 

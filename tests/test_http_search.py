@@ -1,4 +1,5 @@
-"""`/coopnews search`, `categories` and the "More" button, end to end over signed HTTP."""
+"""`/coopnews search`, `categories` and the "More" button: signed requests to the app in
+process (`bolt`); paging through search once over HTTP to gunicorn (`slack`)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def search(slack, text: str) -> dict:
 
 
 # -- search ---------------------------------------------------------------------
-def test_search_is_case_and_accent_insensitive(slack, db):
+def test_search_is_case_and_accent_insensitive(bolt, db):
     make_items(
         db,
         [
@@ -74,14 +75,14 @@ def test_search_is_case_and_accent_insensitive(slack, db):
             ("Économie sociale en Suisse", 1, "News", None, None),
         ],
     )
-    assert titles_in(search(slack, "agtas")) == ["Agtaş cooperative opens a bakery"]
-    assert titles_in(search(slack, "AGTAŞ")) == ["Agtaş cooperative opens a bakery"]
-    assert titles_in(search(slack, "ECONOMIE")) == ["Économie sociale en Suisse"]
-    heading = search(slack, "agtas")["blocks"][0]["text"]["text"]
+    assert titles_in(search(bolt, "agtas")) == ["Agtaş cooperative opens a bakery"]
+    assert titles_in(search(bolt, "AGTAŞ")) == ["Agtaş cooperative opens a bakery"]
+    assert titles_in(search(bolt, "ECONOMIE")) == ["Économie sociale en Suisse"]
+    heading = search(bolt, "agtas")["blocks"][0]["text"]["text"]
     assert heading == "*Results for “agtas”*"
 
 
-def test_title_matches_rank_above_summary_matches_then_newest(slack, db):
+def test_title_matches_rank_above_summary_matches_then_newest(bolt, db):
     make_items(
         db,
         [
@@ -91,14 +92,14 @@ def test_title_matches_rank_above_summary_matches_then_newest(slack, db):
             ("Weather", 1, "News", "Rain", None),
         ],
     )
-    assert titles_in(search(slack, "housing")) == [
+    assert titles_in(search(bolt, "housing")) == [
         "New housing law",
         "Housing co-ops grow",
         "Bank news",
     ]
 
 
-def test_words_must_all_match_and_quoted_phrases_match_as_phrases(slack, db):
+def test_words_must_all_match_and_quoted_phrases_match_as_phrases(bolt, db):
     make_items(
         db,
         [
@@ -107,16 +108,16 @@ def test_words_must_all_match_and_quoted_phrases_match_as_phrases(slack, db):
             ("Social clubs", 3, "News", None, None),
         ],
     )
-    assert titles_in(search(slack, "social economy")) == [
+    assert titles_in(search(bolt, "social economy")) == [
         "Social economy week",
         "Economy of the social kind",
     ]
-    assert titles_in(search(slack, '"social economy"')) == ["Social economy week"]
+    assert titles_in(search(bolt, '"social economy"')) == ["Social economy week"]
     # Slack's smart quotes work too.
-    assert titles_in(search(slack, "\u201csocial economy\u201d")) == ["Social economy week"]
+    assert titles_in(search(bolt, "\u201csocial economy\u201d")) == ["Social economy week"]
 
 
-def test_words_find_their_plural_and_singular(slack, db):
+def test_words_find_their_plural_and_singular(bolt, db):
     make_items(
         db,
         [
@@ -125,29 +126,29 @@ def test_words_find_their_plural_and_singular(slack, db):
         ],
     )
     both = ["Cooperatives in Kenya", "A cooperative bank"]
-    assert titles_in(search(slack, "cooperative")) == both
-    assert titles_in(search(slack, "COOPERATIVES")) == both
+    assert titles_in(search(bolt, "cooperative")) == both
+    assert titles_in(search(bolt, "COOPERATIVES")) == both
     # ...but a quoted word is matched exactly.
-    assert titles_in(search(slack, '"cooperative"')) == ["A cooperative bank"]
+    assert titles_in(search(bolt, '"cooperative"')) == ["A cooperative bank"]
 
 
-def test_no_hits_gives_a_clear_answer_with_a_hint(slack, db):
+def test_no_hits_gives_a_clear_answer_with_a_hint(bolt, db):
     seven_items(db)
-    body = search(slack, "gardening")
+    body = search(bolt, "gardening")
     assert titles_in(body) == []
     assert "No news matches “gardening”" in body["text"]
     assert "/coopnews latest" in body["text"]
-    phrase = search(slack, '"summary story"')
+    phrase = search(bolt, '"summary story"')
     assert "without the quotes" in phrase["text"]
 
 
-def test_an_empty_search_explains_how_to_search(slack, db):
+def test_an_empty_search_explains_how_to_search(bolt, db):
     for text in ("", "  ", '"" * -'):
-        body = slack.command(f"search {text}").json()
+        body = bolt.command(f"search {text}").json()
         assert "Tell me what to look for" in body["text"]
 
 
-def test_retracted_items_never_appear(slack, db):
+def test_retracted_items_never_appear(bolt, db):
     ids = make_items(
         db,
         [
@@ -157,21 +158,21 @@ def test_retracted_items_never_appear(slack, db):
     )
     with db.transaction() as session:
         session.execute(update(Item).where(Item.id == ids[1]).values(retracted_at=BASE))
-    assert titles_in(search(slack, "housing")) == ["Housing news kept"]
+    assert titles_in(search(bolt, "housing")) == ["Housing news kept"]
 
 
-def test_the_index_follows_edits_and_deletes(slack, db):
+def test_the_index_follows_edits_and_deletes(bolt, db):
     ids = make_items(db, [("Old title", 1, "News", "old words", None)])
     with db.transaction() as session:
         item = session.get(Item, ids[0])
         item.title = "Fresh title"
         item.summary = "new words"
-    assert titles_in(search(slack, "fresh")) == ["Fresh title"]
-    assert titles_in(search(slack, "new words")) == ["Fresh title"]
-    assert titles_in(search(slack, "old")) == []
+    assert titles_in(search(bolt, "fresh")) == ["Fresh title"]
+    assert titles_in(search(bolt, "new words")) == ["Fresh title"]
+    assert titles_in(search(bolt, "old")) == []
     with db.transaction() as session:
         session.execute(delete(Item).where(Item.id == ids[0]))
-    assert titles_in(search(slack, "fresh")) == []
+    assert titles_in(search(bolt, "fresh")) == []
 
 
 HOSTILE = [
@@ -194,9 +195,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_queries_never_fail(slack, db, fake, text):
+def test_hostile_queries_never_fail(bolt, db, fake, text):
     make_items(db, [("Housing co-ops grow", 1, "News", "bank", None)])
-    response = slack.command(f"search {text}")
+    response = bolt.command(f"search {text}")
     assert response.status_code == 200
     body = response.json()
     assert APOLOGY not in json.dumps(body)
@@ -205,11 +206,11 @@ def test_hostile_queries_never_fail(slack, db, fake, text):
     assert "<!channel>" not in json.dumps(body) and "<@UADMIN>" not in json.dumps(body)
 
 
-def test_search_words_from_the_hostile_list_still_find(slack, db):
+def test_search_words_from_the_hostile_list_still_find(bolt, db):
     make_items(db, [("Housing co-ops grow", 1, "News", "bank", None)])
     # Operators are not operators: the words left around them are searched.
     for text in ("housing*", "-housing", "(housing)", '"housing', "housing' --", "^housing"):
-        assert titles_in(search(slack, text)) == ["Housing co-ops grow"], text
+        assert titles_in(search(bolt, text)) == ["Housing co-ops grow"], text
 
 
 # -- paging -----------------------------------------------------------------------
@@ -228,33 +229,33 @@ def test_more_pages_through_search_results_in_place(slack, db, fake):
     assert more_value(third) is None
 
 
-def test_more_pages_through_latest_with_category(slack, db, fake):
+def test_more_pages_through_latest_with_category(bolt, db, fake):
     seven_items(db)  # Story 1, 3, 5 are "News"
-    first = slack.command("latest 2 news").json()
+    first = bolt.command("latest 2 news").json()
     assert titles_in(first) == ["Story 1", "Story 3"]
-    second = click_more(slack, fake, more_value(first))
+    second = click_more(bolt, fake, more_value(first))
     assert second["replace_original"] is True
     assert titles_in(second) == ["Story 5"]
     assert second["blocks"][0]["text"]["text"] == "*Items 3–3 in News, newest first*"
     assert more_value(second) is None
 
 
-def test_more_without_more_items_has_no_button(slack, db):
+def test_more_without_more_items_has_no_button(bolt, db):
     seven_items(db)
-    assert more_value(slack.command("latest 7").json()) is None
-    assert more_value(slack.command("latest 6").json()) is not None
+    assert more_value(bolt.command("latest 7").json()) is None
+    assert more_value(bolt.command("latest 6").json()) is not None
 
 
-def test_a_forged_more_value_changes_nothing(slack, db, fake):
+def test_a_forged_more_value_changes_nothing(bolt, db, fake):
     seven_items(db)
     for value in ("not json", '{"k":"drop tables","o":1}', '{"k":"latest","o":-5,"n":3}', ""):
-        answer = click_more(slack, fake, value)
+        answer = click_more(bolt, fake, value)
         assert answer["replace_original"] is False
         assert "nothing more" in answer["text"]
 
 
 # -- categories ---------------------------------------------------------------------
-def test_categories_with_counts(slack, db):
+def test_categories_with_counts(bolt, db):
     ids = make_items(
         db,
         [
@@ -268,7 +269,7 @@ def test_categories_with_counts(slack, db):
     )
     with db.transaction() as session:
         session.execute(update(Item).where(Item.id == ids[3]).values(retracted_at=BASE))
-    body = slack.command("categories").json()
+    body = bolt.command("categories").json()
     assert body["response_type"] == "ephemeral"
     text = "\n".join(b["text"]["text"] for b in body["blocks"] if b["type"] == "section")
     assert "*2 categories*" in text
@@ -278,10 +279,10 @@ def test_categories_with_counts(slack, db):
     assert "Retracted" not in text
 
 
-def test_categories_on_an_empty_store(slack, db):
-    assert "No news yet" in slack.command("categories").json()["text"]
+def test_categories_on_an_empty_store(bolt, db):
+    assert "No news yet" in bolt.command("categories").json()["text"]
 
 
-def test_help_lists_search_and_categories(slack, db):
-    joined = json.dumps(slack.command("help").json())
+def test_help_lists_search_and_categories(bolt, db):
+    joined = json.dumps(bolt.command("help").json())
     assert "/coopnews search WORDS" in joined and "/coopnews categories" in joined

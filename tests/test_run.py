@@ -31,5 +31,6 @@ def test_run_seeds_an_empty_store_and_answers_latest(session_fake, tmp_path):
         first = next(b for b in body["blocks"] if b.get("block_id", "").startswith("item-"))
         assert "ILO SSE Academy in Seoul concluded successfully" in first["text"]["text"]
         assert "imported the bundled sample listing" in proc.log()
+        assert "will be unused" not in proc.log()  # Bolt built without its token warning
     finally:
         proc.stop()

@@ -1,4 +1,4 @@
-"""The help message, built from the registered subcommands."""
+"""The help message, built from the registered subcommands, for one reader's role."""
 
 from __future__ import annotations
 
@@ -12,27 +12,39 @@ class Documented(Protocol):
     usage: str
     summary: str
     admin_only: bool
+    admin_usage: str  # an admin's part of a subcommand members use too ("" if none)
+    admin_summary: str
 
 
-def help_message(subcommands: Sequence[Documented], unknown: str | None = None) -> dict:
-    def lines(admin_only: bool) -> str:
-        return "\n".join(
-            f"`/coopnews {s.usage}`  {s.summary}" for s in subcommands if s.admin_only == admin_only
-        )
+def help_message(
+    subcommands: Sequence[Documented], unknown: str | None = None, is_admin: bool = False
+) -> dict:
+    """What the reader can use: members see their subcommands only; admins also see
+    theirs, under "For admins". `unknown` is the word typed that names nothing."""
 
+    def line(usage: str, summary: str) -> str:
+        return f"`/coopnews {usage}`  {summary}"
+
+    members = [line(s.usage, s.summary) for s in subcommands if not s.admin_only]
+    admins = [
+        line(s.admin_usage, s.admin_summary) if s.admin_usage else line(s.usage, s.summary)
+        for s in subcommands
+        if s.admin_only or s.admin_usage
+    ]
     intro = "*coopnews*: news about cooperatives and the social and solidarity economy."
     if unknown:
         intro = f"I don't know `{escape(unknown)}`. Here is what I can do:"
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": intro}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": lines(False)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(members)}},
     ]
-    admin_lines = lines(True)
-    if admin_lines:
+    shown = [s.usage for s in subcommands if not s.admin_only]
+    if is_admin and admins:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": "*For admins*\n" + admin_lines}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "*For admins*\n" + "\n".join(admins)},
+            }
         )
-    return {
-        "text": "coopnews commands: " + ", ".join(s.usage for s in subcommands),
-        "blocks": blocks,
-    }
+        shown += [s.usage for s in subcommands if s.admin_only]
+    return {"text": "coopnews commands: " + ", ".join(shown), "blocks": blocks}

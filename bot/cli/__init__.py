@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 
@@ -16,7 +15,6 @@ from bot.cli.common import (
 )
 from bot.cli.sources import sources
 
-SAMPLE_LISTING = Path(__file__).resolve().parents[2] / "data" / "ilo-coop-news-2017.txt"
 log = logging.getLogger("coopnews")
 
 
@@ -33,8 +31,7 @@ def run() -> None:
     from bot.serve import run_all
 
     settings = settings_or_exit(require_slack=True)
-    db = open_database(settings)
-    seed_if_empty(db)
+    db = open_database(settings, seed=True)
     run_all(settings, db)
 
 
@@ -55,7 +52,7 @@ def worker() -> None:
     from bot.scheduler import build_scheduler
 
     settings = settings_or_exit(require_slack=True, http=False)
-    db = open_database(settings)
+    db = open_database(settings, seed=True)
     deps = build_deps(settings, db)
     log.info("worker started")
     try:
@@ -137,18 +134,6 @@ def upgrade() -> None:
     settings = settings_or_exit()
     open_database(settings).dispose()
     click.echo("database is up to date")
-
-
-def seed_if_empty(db) -> None:
-    """First start: give people something to see."""
-    from sources.importer import import_listing_text
-    from storage import store
-
-    with db.reading() as session:
-        empty = store.count_items(session) == 0
-    if empty and SAMPLE_LISTING.exists():
-        summary = import_listing_text(db, SAMPLE_LISTING.read_text(encoding="utf-8"))
-        log.info("empty store: imported the bundled sample listing (%s)", summary.line())
 
 
 if __name__ == "__main__":

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 from dotenv import find_dotenv, load_dotenv
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, log_level
+
+SAMPLE_LISTING = Path(__file__).resolve().parents[2] / "data" / "ilo-coop-news-2017.txt"
+log = logging.getLogger("coopnews")
 
 
 def load_environment() -> None:
@@ -16,12 +20,23 @@ def load_environment() -> None:
     load_dotenv(find_dotenv(usecwd=True), override=False)
 
 
+# Libraries that narrate routine work at INFO: APScheduler two lines per job run (six a
+# minute in the worker), Alembic every start, Bolt and slack_sdk each connection.
+CHATTY_LIBRARIES = ("apscheduler", "alembic", "slack_bolt", "slack_sdk")
+
+
 def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic narrates every start at INFO; only its problems matter here.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    """Our own lines at COOPNEWS_LOG_LEVEL (INFO: starts, imports, what a pass posted);
+    the libraries' only from WARNING, unless DEBUG asks for everything. A bad level
+    stops the program with one line, as any bad setting does."""
+    try:
+        level = log_level()
+    except SettingsError as exc:
+        fail(str(exc))
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet = logging.DEBUG if level == "DEBUG" else max(logging.getLevelName(level), logging.WARNING)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(quiet)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -40,7 +55,10 @@ def settings_or_exit(require_slack: bool = False, http: bool = True) -> Settings
         raise  # unreachable
 
 
-def open_database(settings: Settings):
+def open_database(settings: Settings, seed: bool = False):
+    """Migrate, then open the store; `seed`: a serving process's first start (run, web,
+    worker) imports the bundled sample listing into an empty store, so every way of
+    starting shows news at once. Exits with one line if the database does not answer."""
     from sqlalchemy.exc import OperationalError
 
     from storage.db import Database, upgrade
@@ -49,4 +67,19 @@ def open_database(settings: Settings):
         upgrade(settings.database_url)
     except OperationalError as exc:
         fail(f"cannot reach the database at DATABASE_URL: {exc.orig}")
-    return Database(settings.database_url)
+    db = Database(settings.database_url)
+    if seed:
+        seed_if_empty(db)
+    return db
+
+
+def seed_if_empty(db) -> None:
+    """First start: give people something to see (idempotent, so racing starts are safe)."""
+    from sources.importer import import_listing_text
+    from storage import store
+
+    with db.reading() as session:
+        empty = store.count_items(session) == 0
+    if empty and SAMPLE_LISTING.exists():
+        summary = import_listing_text(db, SAMPLE_LISTING.read_text(encoding="utf-8"))
+        log.info("empty store: imported the bundled sample listing (%s)", summary.line())

@@ -16,11 +16,6 @@ from storage.models import Item
 
 log = logging.getLogger(__name__)
 
-ADMINS_ONLY = (
-    "Sorry, only coopnews admins can add, edit or delete items. "
-    "Ask a workspace admin if you think you should be one."
-)
-
 
 def local_today(deps: Deps, user_id: str) -> date:
     """Today where the admin is (users.info tz, cached), for the datepicker's default."""
@@ -48,12 +43,6 @@ def open_item_form(
 
 def open_notice(client: WebClient, trigger_id: str, title: str, text: str) -> None:
     client.views_open(trigger_id=trigger_id, view=notice_view(title, text))
-
-
-def refuse(client: WebClient, trigger_id: str | None) -> None:
-    """A polite no for a member (or a forged click): a notice, and nothing changed."""
-    if trigger_id:
-        open_notice(client, trigger_id, "Admins only", ADMINS_ONLY)
 
 
 def tell_admin(client: WebClient, user_id: str, channel_id: str | None, message: dict) -> None:

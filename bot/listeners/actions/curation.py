@@ -1,6 +1,7 @@
 """Clicks that open curation modals: App Home's "Add item", an item's Edit/Delete menu.
 
-Anyone can forge a click, so each one checks admin rights on the server.
+Anyone can forge a click: both are registered with `deps.require_admin`, which
+checks admin rights on the server before they run.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.blocks.curation import (
     delete_confirm_view,
     parse_menu_value,
 )
-from bot.curation.modals import open_item_form, open_notice, refuse
+from bot.curation.modals import open_item_form, open_notice
 from bot.deps import Deps
 from storage import curation
 
@@ -33,24 +34,18 @@ def channel_of(body: dict) -> str | None:
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action(OPEN_ADD_ITEM)
+    @app.action(OPEN_ADD_ITEM, middleware=[deps.require_admin])
     def open_add_item(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         user_id = body["user"]["id"]
-        if not deps.admins.is_admin(user_id):
-            refuse(client, body.get("trigger_id"))
-            return
         context = FormContext(channel_id=channel_of(body))
         open_item_form(client, deps, body["trigger_id"], user_id, context)
 
-    @app.action(ITEM_MENU)
+    @app.action(ITEM_MENU, middleware=[deps.require_admin])
     def item_menu_chosen(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         user_id = body["user"]["id"]
         trigger_id = body.get("trigger_id")
-        if not deps.admins.is_admin(user_id):
-            refuse(client, trigger_id)
-            return
         choice = parse_menu_value((action.get("selected_option") or {}).get("value"))
         if choice is None or not trigger_id:
             log.warning("ignored a malformed item menu action from %s", user_id)

@@ -1,4 +1,9 @@
-"""`/coopnews <subcommand> ...`: one slash command, a table of subcommands."""
+"""`/coopnews <subcommand> ...`: one slash command, a table of subcommands.
+
+Rights are checked here, once, before any handler runs: a subcommand marked
+`admin_only`, or one of its `admin_verbs` (`sources add`), answers a member
+with bot.admins.REFUSAL and does nothing else. Handlers never check rights.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass, field
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.admins import REFUSAL
 from bot.blocks.items import notice_message
 from bot.deps import Deps
 
@@ -36,18 +42,6 @@ class CommandCall:
     def is_admin(self) -> bool:
         return self.deps.admins.is_admin(self.user_id)
 
-    def refuse_unless_admin(self, what: str) -> bool:
-        """Reply with a polite refusal and return True when the user is not an admin."""
-        if self.is_admin():
-            return False
-        self.reply(
-            notice_message(
-                f"Sorry, only coopnews admins can {what}. "
-                "Ask a workspace admin if you think you should be one."
-            )
-        )
-        return True
-
 
 Handler = Callable[[CommandCall], None]
 
@@ -60,6 +54,15 @@ class Subcommand:
     handler: Handler
     admin_only: bool = False
     aliases: tuple[str, ...] = ()
+    # The first words after the name it knows (`sources list`, `sources add`), those
+    # that make it an admin's write, and how help shows them to admins.
+    verbs: frozenset[str] = frozenset()
+    admin_verbs: frozenset[str] = frozenset()
+    admin_usage: str = ""
+    admin_summary: str = ""
+
+    def needs_admin(self, args: list[str]) -> bool:
+        return self.admin_only or bool(args and args[0].lower() in self.admin_verbs)
 
 
 @dataclass
@@ -97,6 +100,9 @@ class CommandRouter:
             deps=self.deps,
         )
         subcommand = self.subcommands.get(name) or self.subcommands["help"]
+        if subcommand.needs_admin(call.args) and not call.is_admin():
+            call.reply(notice_message(REFUSAL))
+            return
         subcommand.handler(call)
 
 

@@ -1,7 +1,8 @@
 """Submissions of the item modal (add, edit) and of the delete confirmation.
 
-Anyone can forge a view_submission: rights are checked first, then every
-input is validated here; errors go back inline, keyed by block_id.
+Anyone can forge a view_submission: both are registered with
+`deps.require_admin`, which checks rights before they run; then every input
+is validated here; errors go back inline, keyed by block_id.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot.blocks.curation import (
 )
 from bot.blocks.text import format_date
 from bot.curation.form import Submission, read_values, validate
-from bot.curation.modals import ADMINS_ONLY, tell_admin
+from bot.curation.modals import tell_admin
 from bot.curation.posted import update_posted
 from bot.deps import Deps
 from storage import curation
@@ -59,17 +60,9 @@ def duplicate_error(duplicate: curation.DuplicateItem) -> dict[str, str]:
 
 
 def register(app: App, deps: Deps) -> None:
-    def refuse_unless_admin(ack: Ack, user_id: str) -> bool:
-        if deps.admins.is_admin(user_id):
-            return False
-        ack(response_action="update", view=notice_view("Admins only", ADMINS_ONLY))
-        return True
-
-    @app.view(ITEM_FORM)
+    @app.view(ITEM_FORM, middleware=[deps.require_admin])
     def item_form_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user_id = body["user"]["id"]
-        if refuse_unless_admin(ack, user_id):
-            return
         context = FormContext.decode(view.get("private_metadata"))
         submission = read_values((view.get("state") or {}).get("values") or {})
         # UTC today: validate() allows a day ahead, so every timezone's "today" passes.
@@ -99,11 +92,9 @@ def register(app: App, deps: Deps) -> None:
             message = saved_message(item, added=False, messages_updated=updated)
             tell_admin(client, user_id, context.channel_id, message)
 
-    @app.view(DELETE_FORM)
+    @app.view(DELETE_FORM, middleware=[deps.require_admin])
     def delete_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user_id = body["user"]["id"]
-        if refuse_unless_admin(ack, user_id):
-            return
         context = FormContext.decode(view.get("private_metadata"))
         try:
             with deps.db.transaction() as session:
