@@ -31,7 +31,7 @@ from bot.blocks.curation import (
 from bot.blocks.text import format_date
 from bot.curation.form import Submission, read_values, validate
 from bot.curation.modals import ADMINS_ONLY, tell_admin
-from bot.curation.posted import update_posted
+from bot.curation.posted import correct_posted
 from bot.deps import Deps
 from storage import curation
 from storage.models import Item
@@ -95,8 +95,8 @@ def register(app: App, deps: Deps) -> None:
         if context.item_id is None:
             tell_admin(client, user_id, context.channel_id, saved_message(item, added=True))
         elif changed:
-            updated = update_posted(client, deps.db, item.id)
-            message = saved_message(item, added=False, messages_updated=updated)
+            posted = correct_posted(client, deps.db, item.id, user_id)
+            message = saved_message(item, False, posted.updated, posted.retrying, posted.failed)
             tell_admin(client, user_id, context.channel_id, message)
 
     @app.view(DELETE_FORM)
@@ -117,8 +117,9 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="update", view=notice_view("Item gone", "Nothing to delete."))
             return
         ack()
-        updated = update_posted(client, deps.db, item.id)
-        tell_admin(client, user_id, context.channel_id, deleted_message(item, updated))
+        posted = correct_posted(client, deps.db, item.id, user_id)
+        message = deleted_message(item, posted.updated, posted.retrying, posted.failed)
+        tell_admin(client, user_id, context.channel_id, message)
 
 
 class Rejected(Exception):
