@@ -285,7 +285,7 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
         except SQLAlchemyError as exc:
             reason = _reason(exc)
             refused.append(
-                f"entry {draft.title[:80]!r} skipped: the database refused it ({_reason(exc)})"
+                f"entry {draft.title[:80]!r} skipped: the database refused it ({reason})"
             )
     if refused and not added and not present:
         # Nothing stored at all: the store is the problem, not an entry.
@@ -301,6 +301,8 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
         outcome.skipped = len(refused)
         outcome.warnings.extend(refused)
         outcome.moved_to = _record_read(session, source, loaded, now)
+        if refused:  # no validators: the next poll reads the feed again and retries them
+            source.etag = source.last_modified = source.body_hash = None
         outcome.alert = _alert_due(source)
     for warning in refused:
         log.warning("source %s: %s", source_id, warning)

@@ -22,6 +22,8 @@ class SourceLike(Protocol):
     last_success_at: datetime | None
     last_error: str | None
     failures: int
+    next_poll_at: datetime | None
+    retry_after_until: datetime | None
 
 
 def format_moment(moment: datetime | None) -> str:
@@ -38,6 +40,20 @@ def every(seconds: int) -> str:
     return f"every {minutes} min"
 
 
+def next_check(source: SourceLike) -> str:
+    """When the worker next polls it, and why it waits when the site asked it to."""
+    if source.paused_at:
+        return "paused"
+    text = format_moment(source.next_poll_at) if source.next_poll_at else "soon"
+    if (
+        source.retry_after_until
+        and source.next_poll_at
+        and (source.retry_after_until >= source.next_poll_at)
+    ):
+        text += " (the site asked us to wait)"
+    return text
+
+
 def source_name(source: SourceLike) -> str:
     """`<url|title>` (escaped), for our own mrkdwn."""
     return link(source.url, source.title or source.url)
@@ -50,7 +66,11 @@ def source_blocks(source: SourceLike, item_count: int) -> list[dict]:
     if source.category:
         facts.append(escape(source.category))
     facts.append(f"{item_count} item" + ("" if item_count == 1 else "s"))
-    lines = [head, " · ".join(facts), f"Last success: {format_moment(source.last_success_at)}"]
+    lines = [
+        head,
+        " · ".join(facts),
+        f"Last success: {format_moment(source.last_success_at)} · next check: {next_check(source)}",
+    ]
     if source.last_error:
         streak = f" ({source.failures} failures in a row)" if source.failures > 1 else ""
         lines.append(f"Last error: {escape(shorten(source.last_error, 300))}{streak}")

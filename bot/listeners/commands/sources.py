@@ -1,4 +1,4 @@
-"""`/coopnews sources [list | add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]`.
+"""`/coopnews sources [list | add URL [category] | poll ID | remove ID | pause ID | resume ID | interval ID MINUTES]`.
 
 Anyone may list; every write checks admin rights on the server. `add` acks at
 once (after a syntax check of the URL), then reads the source within a short
@@ -15,13 +15,16 @@ from bot.blocks.sources import added_message, every, source_name, sources_list_m
 from bot.blocks.text import escape
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from sources.fetch import FetchOptions
-from sources.poller import SourceProblem, subscribe, validate_url
+from sources.poller import SourceProblem, poll_now, subscribe, validate_url
 from storage import sources as source_store
 from storage.types import utcnow
 
 # Reading a new source while the admin waits for the answer (after the ack).
 ADD_TIMEOUT = 15.0
-USAGE = "sources [add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]"
+USAGE = (
+    "sources [add URL [category] | poll ID | remove ID | pause ID | resume ID | "
+    "interval ID MINUTES]"
+)
 
 
 def fetch_options(call: CommandCall, timeout: float | None = None) -> FetchOptions:
@@ -84,6 +87,31 @@ def _source_id(call: CommandCall, verb: str) -> int | None:
 
 def _not_found(call: CommandCall, source_id: int) -> None:
     call.reply(notice_message(f"There is no source {source_id}: see `/coopnews sources list`."))
+
+
+def poll_source_now(call: CommandCall) -> None:
+    """Poll one source at once, due or not (after an admin fixed its feed, say).
+
+    Acks at once, then answers through the response_url with what the poll did:
+    added / already present, the failure's reason, or until when a Retry-After holds.
+    """
+    if call.refuse_unless_admin("poll sources"):
+        return
+    source_id = _source_id(call, "poll")
+    if source_id is None:
+        return
+    with call.deps.db.reading() as session:
+        source = source_store.get_source(session, source_id)
+    if source is None:
+        _not_found(call, source_id)
+        return
+    call.reply(notice_message(f"Polling {source_name(source)} (source {source_id})…"))
+    (outcome,) = poll_now(call.deps.db, [source_id], fetch_options(call, ADD_TIMEOUT)) or [None]
+    if outcome is None:  # removed meanwhile
+        text = f"Source {source_id} was removed meanwhile."
+    else:
+        text = f"{source_name(source)} (source {source_id}): {escape(outcome.line())}"
+    call.respond(response_type="ephemeral", replace_original=False, **notice_message(text))
 
 
 def remove_source(call: CommandCall) -> None:
@@ -159,6 +187,7 @@ ACTIONS = {
     "list": show_sources,
     "ls": show_sources,
     "add": add_source,
+    "poll": poll_source_now,
     "remove": remove_source,
     "rm": remove_source,
     "delete": remove_source,
