@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -85,8 +86,57 @@ class Database:
         except Exception:
             return False
 
+    def health(self) -> str:
+        """ "up", "read-only" or "down": whether the store answers and can be written.
+
+        The write check is an UPDATE that matches no row, rolled back: SQLite
+        refuses it on a read-only file, PostgreSQL in a read-only transaction or
+        for a role without the right, and neither writes anything (one index probe).
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                try:
+                    conn.execute(_WRITE_PROBE)
+                except Exception:
+                    return "read-only"
+                finally:
+                    conn.rollback()
+            return "up"
+        except Exception:
+            return "down"
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_WRITE_PROBE = text("UPDATE processed_events SET event_id = event_id WHERE event_id = ''")
+
+
+def describe_failure(exc: BaseException, detail: bool = False) -> str:
+    """One line about a database error, no traceback: read-only, no right to write,
+    disk full, not answering, or refused. `detail` adds the driver's first line
+    (for operators at a terminal; people in Slack do not need the SQL)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    message = lines[0] if lines else type(orig).__name__
+    low = message.lower()
+    sqlstate = getattr(orig, "sqlstate", None)
+    if "readonly" in low or "read-only" in low or sqlstate == "25006":
+        text_ = "the database is read-only, so nothing can be saved"
+    elif sqlstate == "42501" or "permission denied" in low:
+        text_ = "the database does not let coopnews write"
+    elif sqlstate == "53100" or ("disk" in low and "full" in low):
+        text_ = "the database's disk is full"
+    elif isinstance(exc, OperationalError):
+        text_ = "the database does not answer"
+    else:
+        text_ = "the database refused the change"
+    return f"{text_} ({message})" if detail else text_
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    return isinstance(exc, SQLAlchemyError)
 
 
 def alembic_config(url: str) -> Config:

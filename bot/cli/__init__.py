@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import (
+    StoreFailures,
     configure_logging,
     fail,
     load_environment,
@@ -20,7 +21,7 @@ SAMPLE_LISTING = Path(__file__).resolve().parents[2] / "data" / "ilo-coop-news-2
 log = logging.getLogger("coopnews")
 
 
-@click.group()
+@click.group(cls=StoreFailures)
 def main() -> None:
     """coopnews: news about cooperatives, in Slack."""
     load_environment()
