@@ -278,6 +278,22 @@ def add_event(session: Session, source_id: int, level: str, text: str, now: date
     session.add(SourceEvent(source_id=source_id, at=now, level=level, text=text[:2000]))
 
 
+def latest_notes(session: Session, source_ids: Sequence[int]) -> dict[int, str]:
+    """Source id -> the newest line of its history (one query)."""
+    if not source_ids:
+        return {}
+    newest = (
+        select(SourceEvent.source_id, func.max(SourceEvent.id).label("id"))
+        .where(SourceEvent.source_id.in_(source_ids))
+        .group_by(SourceEvent.source_id)
+        .subquery()
+    )
+    stmt = select(SourceEvent.source_id, SourceEvent.text).join(
+        newest, newest.c.id == SourceEvent.id
+    )
+    return {source_id: text for source_id, text in session.execute(stmt)}
+
+
 def recent_events(session: Session, source_id: int, n: int = 10) -> list[SourceEvent]:
     stmt = (
         select(SourceEvent)

@@ -172,3 +172,18 @@ def test_update_posted_is_the_entry_point_for_other_writers_and_is_idempotent(fa
     assert update_posted(client, db, item_id) == 0  # already applied: nothing twice
     assert len(fake.calls_to("chat.update")) == 1
     assert "corrected" in fake.posted("CFEED")[0]["text"]
+
+
+def test_the_worker_schedules_correction_retries_every_few_seconds(db, fake):
+    from bot.curation.posted import RETRY_TICK_SECONDS
+    from bot.deps import build_deps
+    from bot.scheduler import build_scheduler
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.api_url, "DATABASE_URL": db.url}
+    )
+    scheduler = build_scheduler(build_deps(settings, db), blocking=False)
+    job = scheduler.get_job("retry-corrections")
+    assert job is not None and job.trigger.interval.total_seconds() == RETRY_TICK_SECONDS
+    assert RETRY_TICK_SECONDS < 60  # a first retry 30 s after the failure happens within a minute

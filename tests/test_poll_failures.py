@@ -101,6 +101,8 @@ def test_one_entry_the_database_refuses_is_skipped_with_a_warning(db, server, po
     assert "skipped 1 the database refused" in outcome.line()
     ((level, note),) = history(db, sid)
     assert level == "warning" and "'Poison pill' skipped" in note and "poison refused" in note
+    with db.reading() as session:  # what `sources list` shows as the latest note
+        assert source_store.latest_notes(session, [sid]) == {sid: note}
     # The poll itself worked: the source is healthy and polled again at its interval.
     source = state(db, sid)
     assert (source.failures, source.last_error) == (0, None)

@@ -12,7 +12,7 @@ def sources() -> None:
     """Feeds and listings the worker follows."""
 
 
-def _source_line(source, item_count: int) -> str:
+def _source_line(source, item_count: int, note: str | None = None) -> str:
     from bot.blocks.sources import every, format_moment, next_check
 
     state = "paused" if source.paused_at else every(source.interval_seconds)
@@ -25,6 +25,8 @@ def _source_line(source, item_count: int) -> str:
     ]
     if source.last_error:
         lines.append(f"   last error ({source.failures} in a row): {source.last_error}")
+    if note and note != source.last_error:
+        lines.append(f"   latest note: {note}")
     return "\n".join(lines)
 
 
@@ -37,10 +39,11 @@ def sources_list() -> None:
     db = open_database(settings)
     with db.reading() as session:
         rows = source_store.list_sources(session)
+        notes = source_store.latest_notes(session, [row.source.id for row in rows])
     if not rows:
         click.echo("No sources yet: `coopnews sources add URL [category]` follows one.")
     for row in rows:
-        click.echo(_source_line(row.source, row.item_count))
+        click.echo(_source_line(row.source, row.item_count, notes.get(row.source.id)))
 
 
 @sources.command("add")

@@ -35,7 +35,8 @@ def fetch_options(call: CommandCall, timeout: float | None = None) -> FetchOptio
 def show_sources(call: CommandCall) -> None:
     with call.deps.db.reading() as session:
         rows = source_store.list_sources(session)
-    call.reply(sources_list_message([(row.source, row.item_count) for row in rows]))
+        notes = source_store.latest_notes(session, [row.source.id for row in rows])
+    call.reply(sources_list_message([(row.source, row.item_count) for row in rows], notes))
 
 
 def add_source(call: CommandCall) -> None:
