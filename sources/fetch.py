@@ -312,7 +312,7 @@ def _get_once(
         response = connection.getresponse()
         response_headers = {k.lower(): v for k, v in response.getheaders()}
         if response.status in (403, 429, 503):  # enough of it to recognise a challenge page
-            peek = response.read(_CHALLENGE_PEEK)
+            peek = _peek(response.read(_CHALLENGE_PEEK), response_headers)
             return FetchResult(url=url, status=response.status, body=peek, headers=response_headers)
         if response.status in (301, 302, 303, 304, 307, 308) or response.status >= 400:
             return FetchResult(url=url, status=response.status, headers=response_headers)
@@ -324,6 +324,18 @@ def _get_once(
     finally:
         connection.close()
     return FetchResult(url=url, status=response.status, body=body, headers=response_headers)
+
+
+def _peek(raw: bytes, headers: dict[str, str]) -> bytes:
+    """The start of an error body, decompressed if it came compressed (best effort)."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return raw
+    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
+    try:
+        return zlib.decompressobj(wbits).decompress(raw, _CHALLENGE_PEEK)
+    except zlib.error:
+        return b""
 
 
 def _proxied(

@@ -139,7 +139,13 @@ def subscribe(
             )
             result = source_store.store_entries(session, source.id, document.drafts, False)
             _record_read(session, source, loaded, now)
-    except (source_store.SourceExists, IntegrityError) as exc:
+    except source_store.SourceExists as exc:
+        raise SourceProblem(f"{url} is already followed") from exc
+    except IntegrityError as exc:
+        with db.reading() as session:
+            raced = source_store.find_by_url(session, url) is not None
+        if not raced:  # an entry the database refused, not a concurrent add
+            raise
         raise SourceProblem(f"{url} is already followed") from exc
     return Subscribed(source, len(result.added), result.already_present, document.skipped)
 

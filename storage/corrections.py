@@ -8,7 +8,9 @@ outage. Appliers claim due rows (`claim_due`, a lease like delivery claims),
 render the message from the item's state at that moment, and end each row with
 `record_applied`, `record_retry` (backoff: 30 s, then doubling up to an hour) or
 `record_failed` (Slack refused for good). A row planned again while claimed loses
-its claim token, so the stale attempt cannot mark the newer correction done.
+its claim token, so the stale attempt cannot mark the newer correction done; the
+hash of the message last applied is kept, so planning again for content that
+already reached Slack (a writer calling twice) sends nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class ClaimedCorrection:
     attempts: int
     planned_at: datetime
     token: str
+    # Hash of the message Slack last accepted for this row (None before the first).
+    applied_hash: str | None = None
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -102,25 +106,6 @@ def plan_corrections(
     return len(rows)
 
 
-def ensure_planned(session: Session, item_id: int, requested_by: str | None = None) -> int:
-    """Plan corrections unless the item's current state already has them (idempotent).
-
-    For callers that changed an item without planning in their transaction: a
-    message whose correction was planned at or after the item's last change is
-    left alone, so nothing is updated twice.
-    """
-    item = session.get(Item, item_id)
-    if item is None:
-        return 0
-    changed_at = max(filter(None, (item.updated_at, item.retracted_at)))
-    planned = session.scalars(
-        select(Correction.planned_at).where(Correction.item_id == item_id)
-    ).all()
-    if planned and min(planned) >= changed_at:
-        return 0
-    return plan_corrections(session, item_id, requested_by)
-
-
 def claim_due(
     session: Session,
     now: datetime | None = None,
@@ -162,6 +147,7 @@ def claim_due(
                 row.attempts,
                 row.planned_at,
                 token,
+                row.applied_hash,
             )
         )
     return claimed
@@ -177,9 +163,16 @@ def _finish(session: Session, claim: ClaimedCorrection, **values) -> bool:
     return result.rowcount == 1
 
 
-def record_applied(session: Session, claim: ClaimedCorrection, now: datetime | None = None) -> bool:
-    """Slack accepted the update; False if the row was planned again meanwhile."""
-    return _finish(session, claim, state=DONE, done_at=now or utcnow(), last_error=None)
+def record_applied(
+    session: Session,
+    claim: ClaimedCorrection,
+    now: datetime | None = None,
+    applied_hash: str | None = None,
+) -> bool:
+    """Slack accepted the update (whose content hashes to `applied_hash`); False if
+    the row was planned again meanwhile (it stays pending for the newer content)."""
+    values = {"applied_hash": applied_hash} if applied_hash else {}
+    return _finish(session, claim, state=DONE, done_at=now or utcnow(), last_error=None, **values)
 
 
 def record_retry(

@@ -198,6 +198,8 @@ class Correction(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # SHA-256 of the message last applied: the same content is never sent twice.
+    applied_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         UniqueConstraint("channel_id", "message_ts", name="uq_corrections_message"),

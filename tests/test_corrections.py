@@ -172,6 +172,14 @@ def test_update_posted_is_the_entry_point_for_other_writers_and_is_idempotent(fa
     assert update_posted(client, db, item_id) == 0  # already applied: nothing twice
     assert len(fake.calls_to("chat.update")) == 1
     assert "corrected" in fake.posted("CFEED")[0]["text"]
+    # A second change by a writer that does not even touch updated_at still goes out.
+    with db.transaction() as session:
+        session.execute(
+            update(Item).where(Item.id == item_id).values(title="Feed title, corrected twice")
+        )
+    assert update_posted(client, db, item_id) == 1
+    assert "corrected twice" in fake.posted("CFEED")[0]["text"]
+    assert len(fake.calls_to("chat.update")) == 2
 
 
 def test_the_worker_schedules_correction_retries_every_few_seconds(db, fake):

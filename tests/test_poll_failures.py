@@ -267,6 +267,15 @@ def test_an_anti_bot_challenge_is_named_as_such(db, server, status, header):
     assert state(db, sid).last_error == "the site answered with an anti-bot challenge"
 
 
+def test_a_gzipped_challenge_page_is_recognised(db, server):
+    import gzip
+
+    sid = follow(db, server, entries("First"))
+    page = gzip.compress("<html><title>Just a moment…</title></html>".encode())
+    server.fail("/feed", 503, page, **{"Content-Encoding": "gzip", "Content-Type": "text/html"})
+    assert poll_now(db, [sid], ALLOW)[0].error == "the site answered with an anti-bot challenge"
+
+
 def test_a_plain_403_is_not_called_a_challenge(db, server):
     sid = follow(db, server, entries("First"))
     server.fail("/feed", 403, b"<html>Forbidden</html>")

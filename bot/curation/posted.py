@@ -14,6 +14,8 @@ item's state then, so several edits in a row reach Slack as one, the last.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,14 +84,16 @@ def apply_corrections(
     for claim in claims:
         with db.reading() as session:
             message = render(session, claim)
-        if message is None:
+        content = _content_hash(message) if message is not None else None
+        if message is None or content == claim.applied_hash:
+            # Nothing shows it any more, or Slack already has exactly this: send nothing.
             with db.transaction() as session:
                 corrections.record_applied(session, claim, now)
             continue
         error, transient = _send(client, claim, message)
         with db.transaction() as session:
             if error is None:
-                corrections.record_applied(session, claim, utcnow())
+                corrections.record_applied(session, claim, utcnow(), content)
                 applied.updated += 1
                 continue
             if transient:
@@ -113,6 +117,10 @@ def apply_corrections(
         )
         _tell(client, admin, claim, error)
     return applied
+
+
+def _content_hash(message: dict) -> str:
+    return hashlib.sha256(json.dumps(message, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _send(client: WebClient, claim: ClaimedCorrection, message: dict) -> tuple[str | None, bool]:
@@ -158,9 +166,10 @@ def correct_posted(
     client: WebClient, db: Database, item_id: int, requested_by: str | None = None
 ) -> Applied:
     """After a committed change to an item: make sure its messages owe a correction
-    (idempotent) and apply what can be applied now; the worker retries the rest."""
+    (planning again is harmless: content Slack already has is not sent again) and
+    apply what can be applied now; the worker retries the rest."""
     with db.transaction() as session:
-        corrections.ensure_planned(session, item_id, requested_by)
+        corrections.plan_corrections(session, item_id, requested_by)
     return apply_corrections(client, db, item_id=item_id)
 
 

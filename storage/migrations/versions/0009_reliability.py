@@ -61,6 +61,8 @@ def upgrade() -> None:
         sa.Column("claimed_until", UTCDateTime()),
         sa.Column("last_error", sa.Text()),
         sa.Column("done_at", UTCDateTime()),
+        # SHA-256 of the message last applied: the same content is never sent twice.
+        sa.Column("applied_hash", sa.String(64)),
         sa.UniqueConstraint("channel_id", "message_ts", name="uq_corrections_message"),
     )
     op.create_index("ix_corrections_due", "corrections", ["state", "next_attempt_at"])
