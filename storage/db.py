@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(engine, "begin", _shared_memory_guard(database + "-shm"))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -47,6 +52,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # 64 MB page cache: bulk imports touch many index pages (items, FTS).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _shared_memory_guard(shm_path: str):
+    """Refuse a transaction when the WAL's shared-memory file cannot be written.
+
+    SQLite maps `<db>-shm` into memory; if it becomes read-only (an immutable
+    file, a remounted disk) while mapped, the next write to it kills the process
+    with SIGBUS and the user gets no answer. One access() per transaction turns
+    that into an ordinary "read-only" error the entry points answer.
+    """
+
+    def check(connection) -> None:
+        if os.path.exists(shm_path) and not os.access(shm_path, os.W_OK):
+            raise OperationalError(
+                "BEGIN",
+                None,
+                sqlite3.OperationalError(
+                    f"attempt to write a readonly database ({shm_path} is read-only)"
+                ),
+            )
+
+    return check
 
 
 def upsert_insert(session: Session, target):
@@ -95,7 +122,12 @@ class Database:
         """
         try:
             with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+                try:
+                    conn.execute(text("SELECT 1"))
+                except OperationalError as exc:
+                    if "readonly" in str(exc.orig):  # the -shm guard: answers, cannot write
+                        return "read-only"
+                    raise
                 try:
                     conn.execute(_WRITE_PROBE)
                 except Exception:

@@ -328,3 +328,19 @@ def test_poll_due_still_polls_only_due_sources(db, server):
     assert poll_source(db, sid, ALLOW) is None  # not due, not forced
     with db.reading() as session:
         assert session.scalars(select(SourceEvent)).all() == []
+
+
+def test_a_store_failure_shows_in_the_admins_app_home_and_sources_list(
+    slack, fake, db, server, poison
+):
+    from tests.test_http_home import open_home, texts
+    from tests.test_http_sources import text_of
+
+    sid = follow(db, server, entries("First"))
+    server.serve("/feed", entries("Poison only"))
+    error = poll_now(db, [sid], ALLOW)[0].error
+    assert error.startswith("could not store any entry")
+    home = texts(open_home(slack, fake, "UADMIN", "EvStoreFailure"))
+    assert ":warning: 1 failed polls" in home and "could not store any entry" in home
+    listed = text_of(slack.command("sources", user_id="UMEMBER").json())
+    assert "Last error: could not store any entry" in listed

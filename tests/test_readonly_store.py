@@ -142,3 +142,40 @@ def test_cli_entry_points_answer_a_read_only_store_in_one_line(
     # Reading still works.
     result = run_cli("latest", env=env)
     assert result.returncode == 0 and "Readable news" in result.stdout
+
+
+def test_sqlite_files_made_immutable_while_serving_get_an_answer_not_a_crash(
+    session_fake, tmp_path
+):
+    """The -shm file SQLite has mapped becoming read-only used to kill the worker (SIGBUS)."""
+    fake = session_fake
+    fake.reset()
+    fake.add_user("UADMIN", admin=True)
+    path = tmp_path / "live.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    seed(url)
+    port = free_port()
+    env = app_environment(url, fake, PORT=str(port))
+    proc = RunningProcess(procfile_command("web"), env, tmp_path / "web.log")
+    proc.url = f"http://127.0.0.1:{port}"
+    frozen: list[Path] = []
+    try:
+        from tests.conftest import wait_healthy
+
+        wait_healthy(proc.url, proc)
+        slack = SlackSender(proc.url, SIGNING_SECRET, fake.response_url("live"))
+        assert "Readable news" in str(slack.command("latest").json())
+        frozen = [p for p in tmp_path.iterdir() if p.name.startswith("live.db")]
+        assert {p.name for p in frozen} >= {"live.db", "live.db-shm"}
+        for file in frozen:
+            _set_immutable(file, True)
+        said = answer_text(slack.command("subscribe", user_id="UADMIN", channel_id="CX"), fake)
+        assert "read-only" in said and "Nothing was changed" in said
+        health = requests.get(proc.url + "/healthz", timeout=10)
+        assert (health.status_code, health.json()["database"]) == (503, "read-only")
+        assert "SIGBUS" not in proc.log()
+    finally:
+        for file in frozen:
+            _set_immutable(file, False)
+        proc.stop()
