@@ -344,3 +344,42 @@ def test_a_store_failure_shows_in_the_admins_app_home_and_sources_list(
     assert ":warning: 1 failed polls" in home and "could not store any entry" in home
     listed = text_of(slack.command("sources", user_id="UMEMBER").json())
     assert "Last error: could not store any entry" in listed
+
+
+@pytest.fixture
+def https_server(tmp_path, monkeypatch):
+    """The feed server behind TLS for `localhost`, its certificate trusted by this process."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    server = FeedServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server._server.socket = context.wrap_socket(server._server.socket, server_side=True)
+    server.start()
+    server.https_url = lambda path: f"https://localhost:{server._server.server_port}{path}"
+    yield server
+    server.stop()
+
+
+def test_https_feeds_go_through_the_proxy_in_a_connect_tunnel(https_server, proxy, monkeypatch):
+    https_server.serve("/feed", entries("Tunnelled"))
+    monkeypatch.setenv("HTTPS_PROXY", f"127.0.0.1:{proxy._server.server_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = fetch(https_server.https_url("/feed"), ALLOW)
+    assert result.status == 200 and b"Tunnelled" in result.body
+    assert proxy.seen == [f"CONNECT localhost:{https_server._server.server_port}"]
+    # NO_PROXY: the same feed directly, over the pinned, checked connection.
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    assert b"Tunnelled" in fetch(https_server.https_url("/feed"), ALLOW).body
+    assert len(proxy.seen) == 1 and len(https_server.requests_to("/feed")) == 2
