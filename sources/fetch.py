@@ -25,6 +25,8 @@ import ssl
 import threading
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -250,22 +252,18 @@ _host_slots: dict[str, threading.BoundedSemaphore] = {}
 _host_slots_lock = threading.Lock()
 
 
-class _host_slot:  # noqa: N801 - used as a context manager, like a function
-    """Wait (until the fetch's deadline) for one of the PER_HOST slots of the URL's host."""
-
-    def __init__(self, url: str, deadline: float) -> None:
-        host = (urlsplit(url).hostname or "").lower()
-        with _host_slots_lock:
-            self.slot = _host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
-        self.host = host
-        self.deadline = deadline
-
-    def __enter__(self) -> None:
-        if not self.slot.acquire(timeout=max(0.0, self.deadline - time.monotonic())):
-            raise FetchError(f"{self.host} is busy with our other requests; will try again")
-
-    def __exit__(self, *exc) -> None:
-        self.slot.release()
+@contextmanager
+def _host_slot(url: str, deadline: float) -> Iterator[None]:
+    """Hold one of the PER_HOST slots of the URL's host (waiting until the fetch's deadline)."""
+    host = (urlsplit(url).hostname or "").lower()
+    with _host_slots_lock:
+        slot = _host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST))
+    if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise FetchError(f"{host} is busy with our other requests; will try again")
+    try:
+        yield
+    finally:
+        slot.release()
 
 
 def proxy_for(scheme: str, host: str) -> str | None:
