@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # How long a claimed poll keeps other workers off the source.
 LEASE = timedelta(minutes=10)
 PARALLEL_POLLS = 4
+# Entries refused in a row, none stored, after which storing one by one stops.
+GIVE_UP_AFTER_REFUSALS = 20
 SOURCE_ERRORS = (FetchError, UnreadableSource, FeedRejected)
 
 # notify(source): tell the admin who added a source (source.created_by) about its failures.
@@ -221,7 +223,9 @@ def poll_source(
         return _fail(db, source_id, f"internal error while reading: {_reason(exc)}")
     try:
         return _store(db, source_id, loaded)
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        if loaded.document is None:  # no entries: recording the read itself failed
+            return _fail(db, source_id, f"could not store: {_reason(exc)}")
         # The batch was refused: store entry by entry, so one bad entry blocks nothing.
         log.warning("source %s: storing the batch failed, entry by entry now", source_id)
     except Exception as exc:
@@ -271,9 +275,12 @@ def _outcome(source_id: int, document: Document, added: int, present: int) -> Po
 
 
 def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutcome | None:
-    """Each entry in its own transaction; the ones the database refuses are skipped."""
+    """Each entry in its own transaction; the ones the database refuses are skipped.
+
+    When the first GIVE_UP_AFTER_REFUSALS entries are all refused, the store is the
+    problem, not an entry: the poll fails without trying the rest.
+    """
     document = loaded.document
-    assert document is not None  # a batch failed, so there was one
     with db.reading() as session:
         source = source_store.get_source(session, source_id)
         if source is None:
@@ -293,6 +300,8 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
             refused.append(
                 f"entry {draft.title[:80]!r} skipped: the database refused it ({reason})"
             )
+            if len(refused) >= GIVE_UP_AFTER_REFUSALS and not added and not present:
+                break
     if refused and not added and not present:
         # Nothing stored at all: the store is the problem, not an entry.
         return _fail(db, source_id, f"could not store any entry: {reason}")
