@@ -37,7 +37,7 @@ def poison(db):
         if session.get_bind().dialect.name == "sqlite":
             session.execute(
                 text(
-                    "CREATE TRIGGER refuse_poison BEFORE INSERT ON items "
+                    "CREATE TRIGGER IF NOT EXISTS refuse_poison BEFORE INSERT ON items "
                     "WHEN NEW.title LIKE 'Poison%' BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
                 )
             )
@@ -51,17 +51,17 @@ def poison(db):
             )
             session.execute(
                 text(
-                    "CREATE TRIGGER refuse_poison BEFORE INSERT ON items "
+                    "CREATE OR REPLACE TRIGGER refuse_poison BEFORE INSERT ON items "
                     "FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
                 )
             )
     yield
     with db.transaction() as session:
         if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("DROP TRIGGER refuse_poison"))
+            session.execute(text("DROP TRIGGER IF EXISTS refuse_poison"))
         else:
-            session.execute(text("DROP TRIGGER refuse_poison ON items"))
-            session.execute(text("DROP FUNCTION refuse_poison()"))
+            session.execute(text("DROP TRIGGER IF EXISTS refuse_poison ON items"))
+            session.execute(text("DROP FUNCTION IF EXISTS refuse_poison()"))
 
 
 def state(db, source_id) -> Source:
