@@ -122,6 +122,16 @@ def test_a_read_only_store_is_unhealthy_and_every_write_is_answered(read_only_we
     said = answer_text(slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS"), fake)
     assert "read-only" in said and "Nothing was changed" in said
     assert "\n" not in said.strip()
+    # The item modal stays open with what was typed, saying why.
+    from tests.curation_payloads import form_values, submission_of
+    from tests.test_http_curation import open_add_modal
+
+    view = open_add_modal(slack, fake)
+    body = slack.interaction(submission_of(view, "UADMIN", form_values(title="Kept"))).json()
+    assert body["response_action"] == "errors"
+    assert (
+        "read-only" in body["errors"]["title"] and "Nothing was changed" in body["errors"]["title"]
+    )
     assert read_only_web.proc.poll() is None  # the server lives on
 
 

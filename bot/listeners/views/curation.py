@@ -34,16 +34,21 @@ from bot.curation.modals import ADMINS_ONLY, tell_admin
 from bot.curation.posted import correct_posted
 from bot.deps import Deps
 from storage import curation
+from storage.db import describe_failure
 from storage.models import Item
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 ITEM_GONE = "That item was deleted in the meantime, so nothing was saved."
-DATABASE_TROUBLE = (
-    "coopnews could not save this just now: its database did not answer. "
-    "Nothing was changed; please try again in a minute."
-)
+
+
+def database_trouble(exc: Exception) -> str:
+    """One line for the modal: why the store refused (read-only, down…); nothing changed."""
+    return (
+        f"coopnews could not save this just now: {describe_failure(exc)}. "
+        "Nothing was changed; please try again in a minute."
+    )
 
 
 def duplicate_error(duplicate: curation.DuplicateItem) -> dict[str, str]:
@@ -86,10 +91,10 @@ def register(app: App, deps: Deps) -> None:
         except curation.DuplicateItem as duplicate:
             ack(response_action="errors", errors=duplicate_error(duplicate))
             return
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             # Keep the modal open with what the admin typed: nothing is lost.
             log.exception("saving an item failed")
-            ack(response_action="errors", errors={TITLE: DATABASE_TROUBLE})
+            ack(response_action="errors", errors={TITLE: database_trouble(exc)})
             return
         ack()
         if context.item_id is None:
@@ -109,9 +114,9 @@ def register(app: App, deps: Deps) -> None:
             with deps.db.transaction() as session:
                 item = session.get(Item, context.item_id) if context.item_id is not None else None
                 retracted = item is not None and curation.retract_item(session, item, user_id)
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             log.exception("deleting item %s failed", context.item_id)
-            ack(response_action="update", view=notice_view("Not deleted", DATABASE_TROUBLE))
+            ack(response_action="update", view=notice_view("Not deleted", database_trouble(exc)))
             return
         if not retracted:
             ack(response_action="update", view=notice_view("Item gone", "Nothing to delete."))
