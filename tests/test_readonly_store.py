@@ -132,6 +132,10 @@ def test_a_read_only_store_is_unhealthy_and_every_write_is_answered(read_only_we
     assert (
         "read-only" in body["errors"]["title"] and "Nothing was changed" in body["errors"]["title"]
     )
+    # The App Home still opens (the event cannot be recorded, but it is read-only work).
+    from tests.test_http_home import open_home, texts
+
+    assert "Readable news" in texts(open_home(slack, fake, "UMEMBER", "EvReadOnly1"))
     assert read_only_web.proc.poll() is None  # the server lives on
 
 
