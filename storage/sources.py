@@ -20,6 +20,8 @@ MAX_BACKOFF = 6 * 60 * 60
 ALERT_AFTER_FAILURES = 5
 # A feed's Cache-Control max-age is a floor on its interval, up to this.
 MAX_AGE_CAP = timedelta(days=1)
+# A Retry-After is honoured up to this (a typo or a hostile header cannot stop a source).
+RETRY_AFTER_CAP = timedelta(days=7)
 # Polls in a row that must see the same permanent redirect before the address moves.
 MOVE_AFTER_REDIRECTS = 3
 INFO, WARNING, ERROR = "info", "warning", "error"
@@ -231,7 +233,7 @@ def record_failure(
     source.failures = (source.failures or 0) + 1
     next_poll = now + backoff_delay(source.interval_seconds, source.failures)
     if retry_after is not None:
-        source.retry_after_until = now + retry_after
+        source.retry_after_until = now + min(retry_after, RETRY_AFTER_CAP)
         next_poll = max(next_poll, source.retry_after_until)
     source.next_poll_at = next_poll
     return source.failures >= ALERT_AFTER_FAILURES and source.failure_notified_at is None
