@@ -50,4 +50,5 @@ def _load_job_modules() -> None:
     """Import the modules whose @job_installer functions make up the schedule."""
     # Features append their job modules here.
     import bot.announce_job  # noqa: F401 - announcement passes
+    import bot.curation.posted  # noqa: F401 - corrections Slack did not take at once
     import bot.source_polling  # noqa: F401 - feed polls

@@ -40,11 +40,11 @@ class WebApp:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = self.db.ping()
+            # 503 unless the store answers and can be written ("read-only", "down").
+            database = self.db.health()
+            healthy = database == "up"
             status = "200 OK" if healthy else "503 Service Unavailable"
-            return _json(
-                start_response, status, {"ok": healthy, "database": "up" if healthy else "down"}
-            )
+            return _json(start_response, status, {"ok": healthy, "database": database})
         if path == "/slack/events" and environ.get("REQUEST_METHOD") == "POST":
             return self._slack(environ, start_response)
         if self.public is not None and path in PUBLIC_PATHS:

@@ -150,6 +150,7 @@ def update_item(session: Session, item: Item, fields: ItemFields, user_id: str) 
     if changed:
         record(session, user_id, EDITED, item, ", ".join(changed))
         session.flush()
+        _owe_corrections(session, item, user_id)
     return changed
 
 
@@ -160,7 +161,15 @@ def retract_item(session: Session, item: Item, user_id: str) -> bool:
     item.retracted_at = utcnow()
     record(session, user_id, RETRACTED, item)
     session.flush()
+    _owe_corrections(session, item, user_id)
     return True
+
+
+def _owe_corrections(session: Session, item: Item, user_id: str) -> None:
+    """Posted messages owe a chat.update: recorded with the change itself (durable)."""
+    from storage.corrections import plan_corrections  # it reads posted_messages below
+
+    plan_corrections(session, item.id, requested_by=user_id)
 
 
 def visible_item(session: Session, item_id: int) -> Item | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -31,6 +34,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(engine, "begin", _shared_memory_guard(database + "-shm"))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -46,6 +52,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # 64 MB page cache: bulk imports touch many index pages (items, FTS).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _shared_memory_guard(shm_path: str):
+    """Refuse a transaction when the WAL's shared-memory file cannot be written.
+
+    SQLite maps `<db>-shm` into memory; if it becomes read-only (an immutable
+    file, a remounted disk) while mapped, the next write to it kills the process
+    with SIGBUS and the user gets no answer. One access() per transaction turns
+    that into an ordinary "read-only" error the entry points answer.
+    """
+
+    def check(connection) -> None:
+        if os.path.exists(shm_path) and not os.access(shm_path, os.W_OK):
+            raise OperationalError(
+                "BEGIN",
+                None,
+                sqlite3.OperationalError(
+                    f"attempt to write a readonly database ({shm_path} is read-only)"
+                ),
+            )
+
+    return check
 
 
 def upsert_insert(session: Session, target):
@@ -85,8 +113,62 @@ class Database:
         except Exception:
             return False
 
+    def health(self) -> str:
+        """ "up", "read-only" or "down": whether the store answers and can be written.
+
+        The write check is an UPDATE that matches no row, rolled back: SQLite
+        refuses it on a read-only file, PostgreSQL in a read-only transaction or
+        for a role without the right, and neither writes anything (one index probe).
+        """
+        try:
+            with self.engine.connect() as conn:
+                try:
+                    conn.execute(text("SELECT 1"))
+                except OperationalError as exc:
+                    if "readonly" in str(exc.orig):  # the -shm guard: answers, cannot write
+                        return "read-only"
+                    raise
+                try:
+                    conn.execute(_WRITE_PROBE)
+                except Exception:
+                    return "read-only"
+                finally:
+                    conn.rollback()
+            return "up"
+        except Exception:
+            return "down"
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_WRITE_PROBE = text("UPDATE processed_events SET event_id = event_id WHERE event_id = ''")
+
+
+def describe_failure(exc: BaseException, detail: bool = False) -> str:
+    """One line about a database error, no traceback: read-only, no right to write,
+    disk full, not answering, or refused. `detail` adds the driver's first line
+    (for operators at a terminal; people in Slack do not need the SQL)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    message = lines[0] if lines else type(orig).__name__
+    low = message.lower()
+    sqlstate = getattr(orig, "sqlstate", None)
+    if "readonly" in low or "read-only" in low or sqlstate == "25006":
+        text_ = "the database is read-only, so nothing can be saved"
+    elif sqlstate == "42501" or "permission denied" in low:
+        text_ = "the database does not let coopnews write"
+    elif sqlstate == "53100" or ("disk" in low and "full" in low):
+        text_ = "the database's disk is full"
+    elif isinstance(exc, OperationalError):
+        text_ = "the database does not answer"
+    else:
+        text_ = "the database refused the change"
+    return f"{text_} ({message})" if detail else text_
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    return isinstance(exc, SQLAlchemyError)
 
 
 def alembic_config(url: str) -> Config:

@@ -100,6 +100,25 @@ class Source(Base):
     failure_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # SHA-256 of the last body read: an unchanged 200 is not parsed again.
     body_hash: Mapped[str | None] = mapped_column(String(64))
+    # 0009: a Retry-After (429/503) keeps every request off the feed until then, and
+    # a permanent redirect seen on consecutive polls (at 3 the feed_url moves).
+    retry_after_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    redirect_url: Mapped[str | None] = mapped_column(String(2000))
+    redirect_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SourceEvent(Base):
+    """A line in a source's history: an entry skipped, an address moved, a failure."""
+
+    __tablename__ = "source_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    level: Mapped[str] = mapped_column(String(20))  # info, warning, error
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_source_events_recent", "source_id", "at", "id"),)
 
 
 class Subscription(Base):
@@ -154,6 +173,40 @@ class Delivery(Base):
         Index("ix_deliveries_state_channel", "state", "channel_id"),
         Index("ix_deliveries_channel_ts", "channel_id", "message_ts"),
         Index("ix_deliveries_channel_state", "channel_id", "state", "id"),
+    )
+
+
+class Correction(Base):
+    """A chat.update owed to one posted message after its item changed (0009).
+
+    Durable like a delivery: planned in the transaction that changes the item,
+    applied at once where possible, else retried by the worker until Slack
+    accepts or refuses it for good. One row per message: a later change of the
+    item makes it pending again, and the message is rendered when applied.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(40))
+    message_ts: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    requested_by: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # SHA-256 of the message last applied: the same content is never sent twice.
+    applied_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "message_ts", name="uq_corrections_message"),
+        Index("ix_corrections_due", "state", "next_attempt_at"),
+        Index("ix_corrections_item", "item_id"),
     )
 
 

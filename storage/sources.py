@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Item, Source
+from storage.models import Item, Source, SourceEvent
 from storage.store import AddResult, ItemDraft, add_items
 
 DEFAULT_INTERVAL = 30 * 60
@@ -18,6 +18,13 @@ MIN_INTERVAL = 5 * 60
 MAX_BACKOFF = 6 * 60 * 60
 # Failures in a row after which the admin who added the source is told (once).
 ALERT_AFTER_FAILURES = 5
+# A feed's Cache-Control max-age is a floor on its interval, up to this.
+MAX_AGE_CAP = timedelta(days=1)
+# A Retry-After is honoured up to this (a typo or a hostile header cannot stop a source).
+RETRY_AFTER_CAP = timedelta(days=7)
+# Polls in a row that must see the same permanent redirect before the address moves.
+MOVE_AFTER_REDIRECTS = 3
+INFO, WARNING, ERROR = "info", "warning", "error"
 
 
 class SourceExists(Exception):
@@ -141,15 +148,23 @@ def due_source_ids(session: Session, now: datetime, limit: int = 100) -> list[in
     return list(session.scalars(stmt))
 
 
-def claim(session: Session, source_id: int, now: datetime, lease: timedelta) -> Source | None:
-    """Take a due source for one poll (pushing next_poll_at out), unless another worker did."""
-    result = session.execute(
-        update(Source)
-        .where(
-            Source.id == source_id,
+def claim(
+    session: Session, source_id: int, now: datetime, lease: timedelta, force: bool = False
+) -> Source | None:
+    """Take a due source for one poll (pushing next_poll_at out), unless another worker did.
+
+    `force` (an admin's `sources poll ID`) takes it due or not, paused or not; a
+    Retry-After still holding is the caller's to check (`waiting_until`).
+    """
+    conditions = [Source.id == source_id]
+    if not force:
+        conditions += [
             Source.paused_at.is_(None),
             or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now),
-        )
+        ]
+    result = session.execute(
+        update(Source)
+        .where(*conditions)
         .values(next_poll_at=now + lease, last_polled_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -177,7 +192,10 @@ def record_success(
     kind: str | None = None,
     title: str | None = None,
     stored_entries: bool = False,
+    max_age: timedelta | None = None,
 ) -> None:
+    """A read that worked: validators kept, failures cleared, next poll after the
+    interval or the feed's max-age (capped at MAX_AGE_CAP), whichever is longer."""
     source.etag = (etag or "")[:500] or None
     source.last_modified = (last_modified or "")[:100] or None
     source.body_hash = body_hash
@@ -191,16 +209,101 @@ def record_success(
     source.failure_notified_at = None
     if stored_entries and source.first_fetched_at is None:
         source.first_fetched_at = now
-    source.next_poll_at = now + backoff_delay(source.interval_seconds, 0)
+    source.retry_after_until = None
+    delay = backoff_delay(source.interval_seconds, 0)
+    if max_age is not None:
+        delay = max(delay, min(max_age, MAX_AGE_CAP))
+    source.next_poll_at = now + delay
 
 
-def record_failure(session: Session, source: Source, now: datetime, error: str) -> bool:
-    """Count a failure and back off; True when the admin should now be told (once)."""
+def record_failure(
+    session: Session,
+    source: Source,
+    now: datetime,
+    error: str,
+    retry_after: timedelta | None = None,
+) -> bool:
+    """Count a failure and back off (at least `retry_after`, when the site asked);
+    True when the admin should now be told (once). A new reason goes in the history."""
+    error = " ".join(error.split())[:2000]  # one line
+    if error != source.last_error:
+        add_event(session, source.id, ERROR, error, now)
     source.last_polled_at = now
-    source.last_error = error[:2000]
+    source.last_error = error
     source.failures = (source.failures or 0) + 1
-    source.next_poll_at = now + backoff_delay(source.interval_seconds, source.failures)
+    next_poll = now + backoff_delay(source.interval_seconds, source.failures)
+    if retry_after is not None:
+        source.retry_after_until = now + min(retry_after, RETRY_AFTER_CAP)
+        next_poll = max(next_poll, source.retry_after_until)
+    source.next_poll_at = next_poll
     return source.failures >= ALERT_AFTER_FAILURES and source.failure_notified_at is None
+
+
+def waiting_until(source: Source, now: datetime) -> datetime | None:
+    """When a Retry-After the site sent still holds, until when."""
+    until = source.retry_after_until
+    return until if until is not None and until > now else None
+
+
+def note_redirect(session: Session, source: Source, permanent_url: str | None, now: datetime):
+    """Count polls in a row that saw the same permanent redirect; at MOVE_AFTER_REDIRECTS
+    the polled address (feed_url, and url when they were one) moves, and the history
+    says so. A poll without one (a temporary redirect, or none) resets the count.
+    Returns the new address when it moved."""
+    if permanent_url is None:
+        source.redirect_url, source.redirect_count = None, 0
+        return None
+    if source.redirect_url == permanent_url:
+        source.redirect_count = (source.redirect_count or 0) + 1
+    else:
+        source.redirect_url, source.redirect_count = permanent_url[:2000], 1
+    if source.redirect_count < MOVE_AFTER_REDIRECTS:
+        return None
+    old = source.feed_url or source.url
+    if source.url == old and find_by_url(session, permanent_url) is None:
+        source.url = permanent_url
+    source.feed_url = permanent_url
+    source.redirect_url, source.redirect_count = None, 0
+    add_event(
+        session,
+        source.id,
+        INFO,
+        f"moved from {old} to {permanent_url}: permanent redirect on "
+        f"{MOVE_AFTER_REDIRECTS} polls in a row",
+        now,
+    )
+    return permanent_url
+
+
+def add_event(session: Session, source_id: int, level: str, text: str, now: datetime) -> None:
+    """One line in the source's history (skipped entries, moves, new failure reasons)."""
+    session.add(SourceEvent(source_id=source_id, at=now, level=level, text=text[:2000]))
+
+
+def latest_notes(session: Session, source_ids: Sequence[int]) -> dict[int, str]:
+    """Source id -> the newest line of its history (one query)."""
+    if not source_ids:
+        return {}
+    newest = (
+        select(SourceEvent.source_id, func.max(SourceEvent.id).label("id"))
+        .where(SourceEvent.source_id.in_(source_ids))
+        .group_by(SourceEvent.source_id)
+        .subquery()
+    )
+    stmt = select(SourceEvent.source_id, SourceEvent.text).join(
+        newest, newest.c.id == SourceEvent.id
+    )
+    return {source_id: text for source_id, text in session.execute(stmt)}
+
+
+def recent_events(session: Session, source_id: int, n: int = 10) -> list[SourceEvent]:
+    stmt = (
+        select(SourceEvent)
+        .where(SourceEvent.source_id == source_id)
+        .order_by(SourceEvent.at.desc(), SourceEvent.id.desc())
+        .limit(n)
+    )
+    return list(session.scalars(stmt))
 
 
 def mark_notified(session: Session, source_id: int, now: datetime) -> None:

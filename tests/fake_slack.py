@@ -262,6 +262,14 @@ class FakeSlack(LocalServer):
                     message["edited"] = {"user": "UBOT", "ts": f"{time.time():.6f}"}
         return {"ok": True, "channel": channel_id, "ts": ts, "text": call.params.get("text")}
 
+    def _default_chat_getPermalink(self, call: Call) -> dict:
+        channel_id, ts = call.params.get("channel"), call.params.get("message_ts")
+        return {
+            "ok": True,
+            "channel": channel_id,
+            "permalink": f"https://coop.slack.com/archives/{channel_id}/p{ts.replace('.', '')}",
+        }
+
     def _default_views_open(self, call: Call) -> dict:
         return {"ok": True, "view": {"id": f"V{next(self._ts):08d}"}}
 

@@ -36,6 +36,9 @@ class FeedServer(LocalServer):
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
+        # Requests being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._listen()
 
     def url(self, path: str) -> str:
@@ -45,6 +48,27 @@ class FeedServer(LocalServer):
         data = body.encode() if isinstance(body, str) else body
         headers = {"Content-Type": content_type, **kw.pop("headers", {})}
         self.routes[path] = lambda request: Served(body=data, headers=headers, **kw)
+
+    # -- faults a test can inject ---------------------------------------
+    def fail(self, path: str, status: int = 500, body: bytes = b"broken", **headers: str):
+        self.routes[path] = lambda request: Served(status, body, dict(headers))
+
+    def redirect(self, path: str, to: str, status: int = 301):
+        self.routes[path] = lambda request: Served(status, b"", {"Location": to})
+
+    def rate_limit(self, path: str, retry_after: str = "120", status: int = 429):
+        self.routes[path] = lambda request: Served(
+            status, b"slow down", {"Retry-After": retry_after}
+        )
+
+    def challenge(self, path: str, status: int = 403, header: bool = False):
+        """An anti-bot wall: a "Just a moment…" page, or a `cf-mitigated` header."""
+        body = "<html><title>Just a moment…</title>checking your browser</html>".encode()
+        headers = {"Content-Type": "text/html"}
+        if header:
+            headers["cf-mitigated"] = "challenge"
+            body = b"<html>blocked</html>"
+        self.routes[path] = lambda request: Served(status, body, headers)
 
     def requests_to(self, path: str) -> list[Request]:
         with self._lock:
@@ -60,10 +84,16 @@ class FeedServer(LocalServer):
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 with server._lock:
                     server.requests.append(request)
-                route = server.routes.get(self.path)
-                served = route(request) if route else Served(404, b"not found")
-                if served.delay:
-                    time.sleep(served.delay)
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    route = server.routes.get(self.path)
+                    served = route(request) if route else Served(404, b"not found")
+                    if served.delay:
+                        time.sleep(served.delay)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
                 self.send_response(served.status)
                 for name, value in served.headers.items():
                     self.send_header(name, value)

@@ -52,5 +52,7 @@ def test_database_down_gets_an_apology_not_silence(proxied_web, fake, db):
     answer = slack.command("latest")
     assert answer.status_code == 200
     assert answer.json()["response_type"] == "ephemeral"
-    assert "Sorry, something went wrong" in answer.json()["text"]
+    assert answer.json()["text"].startswith(
+        "Sorry, coopnews cannot do that right now: the database does not answer."
+    )
     assert "Traceback" in proc.log()  # the trace is logged for us, not shown to the user

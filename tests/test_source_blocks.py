@@ -28,6 +28,8 @@ class FakeSource:
     last_error: str | None = None
     failures: int = 0
     created_by: str | None = "UADMIN"
+    next_poll_at: datetime | None = None
+    retry_after_until: datetime | None = None
 
 
 def test_list_shows_health_facts():
@@ -47,7 +49,7 @@ def test_list_shows_health_facts():
     assert first.splitlines() == [
         "*7.* <https://coop.example/feed|Coop Voices>",
         "rss · every 30 min · Housing · 1 item",
-        "Last success: 01 June 2026 09:05 UTC",
+        "Last success: 01 June 2026 09:05 UTC · next check: soon",
     ]
     assert second.splitlines()[0] == (
         "*8.* <https://broken.example/rss|https://broken.example/rss> · _paused_"
@@ -93,3 +95,17 @@ def test_every_and_added_message():
     text = added_message(FakeSource(), 12, 3)
     assert text.startswith("Now following <https://coop.example/feed|Coop Voices> as source 7")
     assert "12 items stored (3 already present)" in text
+
+
+def test_list_shows_the_next_check_why_it_waits_and_the_latest_note():
+    at = datetime(2026, 6, 1, 12, 30, tzinfo=UTC)
+    waiting = FakeSource(next_poll_at=at, retry_after_until=at, last_error="HTTP 429 from x")
+    plain = FakeSource(id=8, next_poll_at=at)
+    message = sources_list_message(
+        [(waiting, 0), (plain, 0)], {7: "entry 'x' skipped: the database refused it"}
+    )
+    first, second = (b["text"]["text"] for b in message["blocks"] if b.get("block_id"))
+    assert "next check: 01 June 2026 12:30 UTC (the site asked us to wait)" in first
+    assert "Latest note: entry 'x' skipped" in first
+    assert "next check: 01 June 2026 12:30 UTC" in second and "asked us" not in second
+    assert "Latest note" not in second

@@ -313,7 +313,11 @@ def test_one_source_failing_to_store_does_not_stop_the_others(db, server, monkey
     make_due(db, a)
     make_due(db, b)
     outcomes = poll_due(db, ALLOW)
-    assert [(o.source_id, o.added) for o in outcomes] == [(b, 1)]
-    # nothing half-written for a: its new item is absent and its state untouched
+    assert sorted((o.source_id, o.status, o.added) for o in outcomes) == [
+        (a, "failed", 0),
+        (b, "new", 1),
+    ]
+    # nothing half-written for a, and the failure is recorded on it (issue 11)
     assert [i.title for i in items(db, a)] == ["A"]
-    assert source(db, a).failures == 0
+    state = source(db, a)
+    assert (state.failures, state.last_error) == (1, "internal error while storing: disk full")

@@ -242,20 +242,46 @@ def parse_menu_value(value: str | None) -> tuple[str, int] | None:
     return verb, int(raw_id)
 
 
-def saved_message(item: ItemLike, added: bool, messages_updated: int = 0) -> dict:
-    """The admin's confirmation after adding or correcting an item."""
+def saved_message(
+    item: ItemLike,
+    added: bool,
+    messages_updated: int = 0,
+    messages_retrying: int = 0,
+    messages_failed: int = 0,
+) -> dict:
+    """The admin's confirmation after adding or correcting an item (and what became of
+    the messages already posted: updated now, retried by the worker, or refused)."""
     heading = "Added to coopnews:" if added else "Saved your correction:"
     blocks = [_mrkdwn_section(f"*{heading}*"), *item_blocks(item)]
-    if messages_updated:
-        blocks.append(context_block(f"Also updated {_messages(messages_updated)} already posted."))
+    posted = _posted_outcome(messages_updated, messages_retrying, messages_failed, "Also updated")
+    if posted:
+        blocks.append(context_block(posted))
     return {"text": f"{heading} {item_fallback(item)}", "blocks": blocks}
 
 
-def deleted_message(item: ItemLike, messages_updated: int = 0) -> dict:
+def deleted_message(
+    item: ItemLike, messages_updated: int = 0, messages_retrying: int = 0, messages_failed: int = 0
+) -> dict:
     text = f"Deleted {item_fallback(item)}: it no longer shows in coopnews."
-    if messages_updated:
-        text += f" Replaced {_messages(messages_updated)} already posted."
+    posted = _posted_outcome(messages_updated, messages_retrying, messages_failed, "Replaced")
+    if posted:
+        text += f" {posted}"
     return {"text": text, "blocks": [_mrkdwn_section(text)]}
+
+
+def _posted_outcome(updated: int, retrying: int, failed: int, verb: str) -> str:
+    """One honest line: what Slack took now, what is retried, what it refused."""
+    parts = []
+    if updated:
+        parts.append(f"{verb} {_messages(updated)} already posted.")
+    if retrying:
+        parts.append(
+            f"Slack did not take the change to {_messages(retrying)} yet: "
+            "coopnews retries within a minute, and tells you if it cannot."
+        )
+    if failed:
+        parts.append(f"Slack refused to change {_messages(failed)} (I sent you the details).")
+    return " ".join(parts)
 
 
 def _messages(n: int) -> str:

@@ -22,6 +22,8 @@ class SourceLike(Protocol):
     last_success_at: datetime | None
     last_error: str | None
     failures: int
+    next_poll_at: datetime | None
+    retry_after_until: datetime | None
 
 
 def format_moment(moment: datetime | None) -> str:
@@ -38,22 +40,44 @@ def every(seconds: int) -> str:
     return f"every {minutes} min"
 
 
+def next_check(source: SourceLike) -> str:
+    """When the worker next polls it, and why it waits when the site asked it to."""
+    if source.paused_at:
+        return "paused"
+    text = format_moment(source.next_poll_at) if source.next_poll_at else "soon"
+    if (
+        source.retry_after_until
+        and source.next_poll_at
+        and (source.retry_after_until >= source.next_poll_at)
+    ):
+        text += " (the site asked us to wait)"
+    return text
+
+
 def source_name(source: SourceLike) -> str:
     """`<url|title>` (escaped), for our own mrkdwn."""
     return link(source.url, source.title or source.url)
 
 
-def source_blocks(source: SourceLike, item_count: int) -> list[dict]:
+def source_blocks(source: SourceLike, item_count: int, note: str | None = None) -> list[dict]:
+    """One source: name, facts, last success and next check, last error, and the latest
+    line of its history (`note`: an entry skipped, an address moved)."""
     state = " · _paused_" if source.paused_at else ""
     head = f"*{source.id}.* {source_name(source)}{state}"
     facts = [source.kind or "feed", every(source.interval_seconds)]
     if source.category:
         facts.append(escape(source.category))
     facts.append(f"{item_count} item" + ("" if item_count == 1 else "s"))
-    lines = [head, " · ".join(facts), f"Last success: {format_moment(source.last_success_at)}"]
+    lines = [
+        head,
+        " · ".join(facts),
+        f"Last success: {format_moment(source.last_success_at)} · next check: {next_check(source)}",
+    ]
     if source.last_error:
         streak = f" ({source.failures} failures in a row)" if source.failures > 1 else ""
         lines.append(f"Last error: {escape(shorten(source.last_error, 300))}{streak}")
+    if note and note != source.last_error:
+        lines.append(f"Latest note: {escape(shorten(note, 300))}")
     return [
         {
             "type": "section",
@@ -67,7 +91,11 @@ def source_blocks(source: SourceLike, item_count: int) -> list[dict]:
 MAX_LISTED = 23
 
 
-def sources_list_message(rows: Sequence[tuple[SourceLike, int]]) -> dict:
+def sources_list_message(
+    rows: Sequence[tuple[SourceLike, int]], notes: dict[int, str] | None = None
+) -> dict:
+    """The list for `/coopnews sources`; `notes`: source id -> latest history line."""
+    notes = notes or {}
     if not rows:
         text = (
             "No sources yet. An admin can follow a feed with "
@@ -81,9 +109,9 @@ def sources_list_message(rows: Sequence[tuple[SourceLike, int]]) -> dict:
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
     for source, count in rows[:MAX_LISTED]:
         blocks.append({"type": "divider"})
-        blocks.extend(source_blocks(source, count))
+        blocks.extend(source_blocks(source, count, notes.get(source.id)))
     footer = (
-        "Admins: `/coopnews sources add URL [category]`, `remove ID`, `pause ID`, "
+        "Admins: `/coopnews sources add URL [category]`, `poll ID`, `remove ID`, `pause ID`, "
         "`resume ID`, `interval ID MINUTES`."
     )
     if len(rows) > MAX_LISTED:

@@ -7,6 +7,7 @@ import logging
 import click
 
 from bot.cli.common import (
+    StoreFailures,
     configure_logging,
     fail,
     load_environment,
@@ -18,7 +19,7 @@ from bot.cli.sources import sources
 log = logging.getLogger("coopnews")
 
 
-@click.group()
+@click.group(cls=StoreFailures)
 def main() -> None:
     """coopnews: news about cooperatives, in Slack."""
     load_environment()

@@ -39,6 +39,21 @@ def configure_logging() -> None:
         logging.getLogger(name).setLevel(quiet)
 
 
+class StoreFailures(click.Group):
+    """A command group whose commands answer a database failure in one line (exit 1)."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from storage.db import describe_failure
+
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            logging.getLogger("coopnews").debug("database failure", exc_info=True)
+            fail(f"{describe_failure(exc, detail=True)}; nothing was changed", code=1)
+
+
 def fail(message: str, code: int = 2) -> None:
     click.echo(f"coopnews: {message}", err=True)
     sys.exit(code)
@@ -59,14 +74,16 @@ def open_database(settings: Settings, seed: bool = False):
     """Migrate, then open the store; `seed`: a serving process's first start (run, web,
     worker) imports the bundled sample listing into an empty store, so every way of
     starting shows news at once. Exits with one line if the database does not answer."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.db import Database, upgrade
+    from storage.db import Database, describe_failure, upgrade
 
     try:
         upgrade(settings.database_url)
-    except OperationalError as exc:
-        fail(f"cannot reach the database at DATABASE_URL: {exc.orig}")
+    except SQLAlchemyError as exc:
+        problem = describe_failure(exc, detail=True)
+        verb = "reach" if problem.startswith("the database does not answer") else "use"
+        fail(f"cannot {verb} the database at DATABASE_URL: {problem}")
     db = Database(settings.database_url)
     if seed:
         seed_if_empty(db)

@@ -15,18 +15,21 @@ def sources() -> None:
     """Feeds and listings the worker follows."""
 
 
-def _source_line(source, item_count: int) -> str:
-    from bot.blocks.sources import every, format_moment
+def _source_line(source, item_count: int, note: str | None = None) -> str:
+    from bot.blocks.sources import every, format_moment, next_check
 
     state = "paused" if source.paused_at else every(source.interval_seconds)
     lines = [
         f"{source.id}. {source.title or source.url}  [{source.kind or 'feed'}, {state}, "
         f"{item_count} items{', ' + source.category if source.category else ''}]",
         f"   {source.url}" + (f" -> {source.feed_url}" if source.feed_url != source.url else ""),
-        f"   last success: {format_moment(source.last_success_at)}",
+        f"   last success: {format_moment(source.last_success_at)}; "
+        f"next check: {next_check(source)}",
     ]
     if source.last_error:
         lines.append(f"   last error ({source.failures} in a row): {source.last_error}")
+    if note and note != source.last_error:
+        lines.append(f"   latest note: {note}")
     return "\n".join(lines)
 
 
@@ -39,10 +42,11 @@ def sources_list() -> None:
     db = open_database(settings)
     with db.reading() as session:
         rows = source_store.list_sources(session)
+        notes = source_store.latest_notes(session, [row.source.id for row in rows])
     if not rows:
         click.echo("No sources yet: `coopnews sources add URL [category]` follows one.")
     for row in rows:
-        click.echo(_source_line(row.source, row.item_count))
+        click.echo(_source_line(row.source, row.item_count, notes.get(row.source.id)))
 
 
 @sources.command("add")
@@ -143,19 +147,27 @@ def sources_interval(source_id: int, minutes: int) -> None:
 
 
 @sources.command("poll")
-def sources_poll() -> None:
-    """Poll the sources that are due now, once (what the worker does every minute)."""
+@click.argument("source_ids", nargs=-1, type=int, metavar="[ID]...")
+def sources_poll(source_ids: tuple[int, ...]) -> None:
+    """Poll the named sources now, due or not (no ID: the due ones, as the worker does).
+
+    A Retry-After the site sent still holds: such a source says until when.
+    Exits 1 when a named source does not exist or its poll failed.
+    """
     from sources.fetch import FetchOptions
-    from sources.poller import poll_due
+    from sources.poller import poll_due, poll_now
 
     settings = settings_or_exit()
     db = open_database(settings)
-    outcomes = poll_due(db, FetchOptions(allow_private=settings.allow_private_sources))
+    options = FetchOptions(allow_private=settings.allow_private_sources)
+    ids = list(dict.fromkeys(source_ids))
+    outcomes = poll_now(db, ids, options) if ids else poll_due(db, options)
     for outcome in outcomes:
-        detail = outcome.error or f"added {outcome.added}"
-        click.echo(f"source {outcome.source_id}: {outcome.status}, {detail}")
+        click.echo(f"source {outcome.source_id}: {outcome.line()}")
     if not outcomes:
         click.echo("no source is due")
+    if any(o.status in ("failed", "unknown") for o in outcomes):
+        raise SystemExit(1)
 
 
 @sources.command("export")

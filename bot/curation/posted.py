@@ -1,70 +1,196 @@
-"""Correcting what was already posted: chat.update for every message showing an item.
+"""Correcting what was already posted: the applier of durable corrections.
 
-Runs after the change is committed. A message Slack no longer has (deleted,
-channel archived, bot removed) is logged and skipped: the correction stands.
+The store records which messages owe a `chat.update` (storage/corrections.py),
+in the transaction that changed the item. Here they are applied: at once by the
+request that made the change (`correct_posted`, or `update_posted`, the entry
+point every writer calls after its commit), and again by the worker
+(`install_correction_retries`) for those Slack did not take: a 5xx, a
+rate limit or a dropped connection is retried with backoff; an answer Slack
+will never change its mind about (message deleted, channel archived…) ends the
+row, and the admin who asked (else the one who added the item's source) gets a
+DM with a link to the message. Each message is rendered when applied, from the
+item's state then, so several edits in a row reach Slack as one, the last.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
-from storage import curation
+from bot.blocks.corrections import correction_failed_notice
+from bot.deps import Deps
+from bot.scheduler import job_installer
+from storage import corrections, curation
+from storage.corrections import ClaimedCorrection
 from storage.db import Database
-from storage.models import Item
+from storage.models import Delivery, Item
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
+RETRY_TICK_SECONDS = 15
+# chat.update errors that a later try may not get (Slack's docs: chat.update "Errors").
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
-@dataclass(frozen=True)
-class MessageUpdate:
-    channel_id: str
-    message_ts: str
-    message: dict
+
+@dataclass
+class Applied:
+    """What one application did: messages updated, still owed (and when next), given up."""
+
+    updated: int = 0
+    retry_at: list[datetime] = field(default_factory=list)
+    failed: int = 0
+
+    @property
+    def retrying(self) -> int:
+        return len(self.retry_at)
 
 
-def planned_updates(db: Database, item_id: int) -> list[MessageUpdate]:
-    """What each message showing the item should now say (reads the committed state)."""
-    updates = []
-    with db.reading() as session:
-        item = session.get(Item, item_id)
-        if item is None:
-            return []
-        retracted = item.retracted_at is not None
-        for posted in curation.posted_messages(session, item_id):
-            if posted.digest:
-                others = curation.digest_items(session, posted.channel_id, posted.message_ts)
-                message = digest_message(others) if others else retraction_message(item)
+def render(session, claim: ClaimedCorrection) -> dict | None:
+    """What the message should now say; None when nothing shows it any more."""
+    item = session.get(Item, claim.item_id) if claim.item_id is not None else None
+    if item is None:
+        return None
+    digest = session.scalar(
+        Delivery.__table__.select()
+        .with_only_columns(Delivery.digest)
+        .where(Delivery.channel_id == claim.channel_id, Delivery.message_ts == claim.message_ts)
+        .limit(1)
+    )
+    if digest:
+        others = curation.digest_items(session, claim.channel_id, claim.message_ts)
+        return digest_message(others) if others else retraction_message(item)
+    return retraction_message(item) if item.retracted_at is not None else announcement_message(item)
+
+
+def apply_corrections(
+    client: WebClient, db: Database, item_id: int | None = None, now: datetime | None = None
+) -> Applied:
+    """Claim the due corrections (of one item, or all) and send each chat.update once."""
+    now = now or utcnow()
+    applied = Applied()
+    with db.transaction() as session:
+        claims = corrections.claim_due(session, now, item_id=item_id)
+    for claim in claims:
+        with db.reading() as session:
+            message = render(session, claim)
+        content = _content_hash(message) if message is not None else None
+        if message is None or content == claim.applied_hash:
+            # Nothing shows it any more, or Slack already has exactly this: send nothing.
+            with db.transaction() as session:
+                corrections.record_applied(session, claim, now)
+            continue
+        error, transient = _send(client, claim, message)
+        with db.transaction() as session:
+            if error is None:
+                corrections.record_applied(session, claim, utcnow(), content)
+                applied.updated += 1
+                continue
+            if transient:
+                when = corrections.record_retry(session, claim, error, max(now, utcnow()))
+                if when is not None:
+                    applied.retry_at.append(when)
+                    log.info(
+                        "correction of %s in %s: %s, retry at %s",
+                        claim.message_ts,
+                        claim.channel_id,
+                        error,
+                        when,
+                    )
+                    continue
             else:
-                message = retraction_message(item) if retracted else announcement_message(item)
-            updates.append(MessageUpdate(posted.channel_id, posted.message_ts, message))
-    return updates
+                corrections.record_failed(session, claim, error, utcnow())
+            admin = corrections.who_to_tell(session, claim)
+        applied.failed += 1
+        log.warning(
+            "correction of %s in %s given up: %s", claim.message_ts, claim.channel_id, error
+        )
+        _tell(client, admin, claim, error)
+    return applied
+
+
+def _content_hash(message: dict) -> str:
+    return hashlib.sha256(json.dumps(message, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _send(client: WebClient, claim: ClaimedCorrection, message: dict) -> tuple[str | None, bool]:
+    """(error, transient): (None, False) when Slack accepted the update."""
+    try:
+        client.chat_update(
+            channel=claim.channel_id,
+            ts=claim.message_ts,
+            text=message["text"],
+            blocks=message["blocks"],
+            metadata=message.get("metadata"),
+        )
+        return None, False
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown error")
+        status = exc.response.status_code
+        if status and status >= 500:
+            return f"HTTP {status} ({error})", True
+        return error, error in TRANSIENT_ERRORS
+    except Exception as exc:  # connection refused, dropped, timed out: Slack never answered
+        return f"no answer from Slack ({type(exc).__name__})", True
+
+
+def _tell(client: WebClient, admin: str | None, claim: ClaimedCorrection, error: str) -> None:
+    if not admin:
+        return
+    permalink = None
+    try:
+        permalink = client.chat_getPermalink(
+            channel=claim.channel_id, message_ts=claim.message_ts
+        ).get("permalink")
+    except Exception:
+        log.info("no permalink for %s in %s", claim.message_ts, claim.channel_id)
+    try:
+        client.chat_postMessage(
+            channel=admin, **correction_failed_notice(claim.channel_id, permalink, error)
+        )
+    except Exception:
+        log.warning("could not tell %s that a correction failed", admin, exc_info=True)
+
+
+def correct_posted(
+    client: WebClient, db: Database, item_id: int, requested_by: str | None = None
+) -> Applied:
+    """After a committed change to an item: make sure its messages owe a correction
+    (planning again is harmless: content Slack already has is not sent again) and
+    apply what can be applied now; the worker retries the rest."""
+    with db.transaction() as session:
+        corrections.plan_corrections(session, item_id, requested_by)
+    return apply_corrections(client, db, item_id=item_id)
 
 
 def update_posted(client: WebClient, db: Database, item_id: int) -> int:
-    """Apply the updates; returns how many messages Slack accepted."""
-    done = 0
-    for update in planned_updates(db, item_id):
-        message = update.message
-        try:
-            client.chat_update(
-                channel=update.channel_id,
-                ts=update.message_ts,
-                text=message["text"],
-                blocks=message["blocks"],
-                metadata=message.get("metadata"),
-            )
-            done += 1
-        except SlackApiError as exc:
-            log.warning(
-                "could not update message %s in %s for item %s: %s",
-                update.message_ts,
-                update.channel_id,
-                item_id,
-                exc.response.get("error"),
-            )
-    return done
+    """The entry point for writers (curation, feed corrections): returns how many
+    messages Slack accepted now; the rest are retried by the worker."""
+    return correct_posted(client, db, item_id).updated
+
+
+def retry_corrections(deps: Deps) -> Applied:
+    """The worker's pass over corrections whose retry is due."""
+    return apply_corrections(deps.client, deps.db)
+
+
+@job_installer
+def install_correction_retries(scheduler: BaseScheduler, deps: Deps) -> None:
+    scheduler.add_job(
+        retry_corrections,
+        "interval",
+        args=[deps],
+        seconds=RETRY_TICK_SECONDS,
+        id="retry-corrections",
+        next_run_time=utcnow(),
+    )

@@ -1,4 +1,4 @@
-"""`/coopnews sources [list | add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]`.
+"""`/coopnews sources [list | add URL [category] | poll ID | remove ID | pause ID | resume ID | interval ID MINUTES]`.
 
 Anyone may list; every other action is an admin's (the router checks, see
 READ_ACTIONS). `add` acks at
@@ -17,14 +17,20 @@ from bot.blocks.text import escape
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from bot.listeners.commands.sources_paste import add_pasted, pasted_urls
 from sources.fetch import FetchOptions
-from sources.poller import SourceProblem, subscribe, validate_url
+from sources.poller import SourceProblem, poll_now, subscribe, validate_url
 from storage import sources as source_store
 from storage.types import utcnow
 
 # Reading a new source while the admin waits for the answer (after the ack).
 ADD_TIMEOUT = 15.0
-USAGE = "sources [add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES]"
-ADMIN_USAGE = "sources add URL [category] | remove ID | pause ID | resume ID | interval ID MINUTES"
+USAGE = (
+    "sources [add URL [category] | poll ID | remove ID | pause ID | resume ID | "
+    "interval ID MINUTES]"
+)
+ADMIN_USAGE = (
+    "sources add URL [category] | poll ID | remove ID | pause ID | resume ID | "
+    "interval ID MINUTES"
+)
 
 
 def fetch_options(call: CommandCall, timeout: float | None = None) -> FetchOptions:
@@ -35,7 +41,8 @@ def fetch_options(call: CommandCall, timeout: float | None = None) -> FetchOptio
 def show_sources(call: CommandCall) -> None:
     with call.deps.db.reading() as session:
         rows = source_store.list_sources(session)
-    call.reply(sources_list_message([(row.source, row.item_count) for row in rows]))
+        notes = source_store.latest_notes(session, [row.source.id for row in rows])
+    call.reply(sources_list_message([(row.source, row.item_count) for row in rows], notes))
 
 
 def add_source(call: CommandCall) -> None:
@@ -88,6 +95,29 @@ def _source_id(call: CommandCall, verb: str) -> int | None:
 
 def _not_found(call: CommandCall, source_id: int) -> None:
     call.reply(notice_message(f"There is no source {source_id}: see `/coopnews sources list`."))
+
+
+def poll_source_now(call: CommandCall) -> None:
+    """Poll one source at once, due or not (after an admin fixed its feed, say).
+
+    Acks at once, then answers through the response_url with what the poll did:
+    added / already present, the failure's reason, or until when a Retry-After holds.
+    """
+    source_id = _source_id(call, "poll")
+    if source_id is None:
+        return
+    with call.deps.db.reading() as session:
+        source = source_store.get_source(session, source_id)
+    if source is None:
+        _not_found(call, source_id)
+        return
+    call.reply(notice_message(f"Polling {source_name(source)} (source {source_id})…"))
+    (outcome,) = poll_now(call.deps.db, [source_id], fetch_options(call, ADD_TIMEOUT)) or [None]
+    if outcome is None:  # removed meanwhile
+        text = f"Source {source_id} was removed meanwhile."
+    else:
+        text = f"{source_name(source)} (source {source_id}): {escape(outcome.line())}"
+    call.respond(response_type="ephemeral", replace_original=False, **notice_message(text))
 
 
 def remove_source(call: CommandCall) -> None:
@@ -157,6 +187,7 @@ ACTIONS = {
     "list": show_sources,
     "ls": show_sources,
     "add": add_source,
+    "poll": poll_source_now,
     "remove": remove_source,
     "rm": remove_source,
     "delete": remove_source,

@@ -4,7 +4,9 @@ Slack redelivers an event (same event_id, X-Slack-Retry-Num header) when it
 thinks we were slow. The event id is claimed in the database before any
 listener runs, so a redelivery to any web worker or process is acked and
 dropped. A failed claim (database down) raises: Slack gets an error and
-retries later, when the claim can succeed.
+retries later, when the claim can succeed. A read-only store is different: no
+claim can succeed for as long as it lasts, and nothing can be written twice
+either, so the event is handled unclaimed (the App Home still opens).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import App, BoltResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deps import Deps
 from storage.events import claim_event, prune_events
@@ -26,10 +29,16 @@ def register(app: App, deps: Deps) -> None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()
-        with deps.db.transaction() as session:
-            first = claim_event(session, str(event_id)[:100])
-            if first:
-                prune_events(session)
+        try:
+            with deps.db.transaction() as session:
+                first = claim_event(session, str(event_id)[:100])
+                if first:
+                    prune_events(session)
+        except SQLAlchemyError:
+            if deps.db.health() != "read-only":
+                raise
+            log.warning("event %s handled unclaimed: the store is read-only", event_id)
+            return next()
         if not first:
             log.info("event %s already handled; dropping this redelivery", event_id)
             return BoltResponse(status=200, body="")

@@ -32,19 +32,24 @@ from bot.blocks.curation import (
 from bot.blocks.text import format_date
 from bot.curation.form import Submission, read_values, validate
 from bot.curation.modals import tell_admin
-from bot.curation.posted import update_posted
+from bot.curation.posted import correct_posted
 from bot.deps import Deps
 from storage import curation
+from storage.db import describe_failure
 from storage.models import Item
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 ITEM_GONE = "That item was deleted in the meantime, so nothing was saved."
-DATABASE_TROUBLE = (
-    "coopnews could not save this just now: its database did not answer. "
-    "Nothing was changed; please try again in a minute."
-)
+
+
+def database_trouble(exc: Exception) -> str:
+    """One line for the modal: why the store refused (read-only, down…); nothing changed."""
+    return (
+        f"coopnews could not save this just now: {describe_failure(exc)}. "
+        "Nothing was changed; please try again in a minute."
+    )
 
 
 def duplicate_error(duplicate: curation.DuplicateItem) -> dict[str, str]:
@@ -79,17 +84,17 @@ def register(app: App, deps: Deps) -> None:
         except curation.DuplicateItem as duplicate:
             ack(response_action="errors", errors=duplicate_error(duplicate))
             return
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             # Keep the modal open with what the admin typed: nothing is lost.
             log.exception("saving an item failed")
-            ack(response_action="errors", errors={TITLE: DATABASE_TROUBLE})
+            ack(response_action="errors", errors={TITLE: database_trouble(exc)})
             return
         ack()
         if context.item_id is None:
             tell_admin(client, user_id, context.channel_id, saved_message(item, added=True))
         elif changed:
-            updated = update_posted(client, deps.db, item.id)
-            message = saved_message(item, added=False, messages_updated=updated)
+            posted = correct_posted(client, deps.db, item.id, user_id)
+            message = saved_message(item, False, posted.updated, posted.retrying, posted.failed)
             tell_admin(client, user_id, context.channel_id, message)
 
     @app.view(DELETE_FORM, middleware=[deps.require_admin])
@@ -100,16 +105,17 @@ def register(app: App, deps: Deps) -> None:
             with deps.db.transaction() as session:
                 item = session.get(Item, context.item_id) if context.item_id is not None else None
                 retracted = item is not None and curation.retract_item(session, item, user_id)
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             log.exception("deleting item %s failed", context.item_id)
-            ack(response_action="update", view=notice_view("Not deleted", DATABASE_TROUBLE))
+            ack(response_action="update", view=notice_view("Not deleted", database_trouble(exc)))
             return
         if not retracted:
             ack(response_action="update", view=notice_view("Item gone", "Nothing to delete."))
             return
         ack()
-        updated = update_posted(client, deps.db, item.id)
-        tell_admin(client, user_id, context.channel_id, deleted_message(item, updated))
+        posted = correct_posted(client, deps.db, item.id, user_id)
+        message = deleted_message(item, posted.updated, posted.retrying, posted.failed)
+        tell_admin(client, user_id, context.channel_id, message)
 
 
 class Rejected(Exception):
