@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from storage import limits
 from storage.db import upsert_insert
 from storage.models import Item
 from storage.types import utcnow
@@ -125,14 +126,15 @@ def _batches(items: Iterable, size: int):
 
 
 def _row(draft: ItemDraft, now: datetime) -> dict:
+    category = limits.cut(draft.category, limits.CATEGORY)  # no source can overflow a column
     return {
         "created_at": now,
         "updated_at": now,
-        "title": draft.title,
-        "url": draft.url,
-        "category": draft.category,
-        "category_key": category_key(draft.category),
-        "summary": draft.summary,
+        "title": limits.cut(draft.title, limits.TITLE),
+        "url": limits.usable_url(draft.url),
+        "category": category,
+        "category_key": category_key(category),
+        "summary": limits.cut(draft.summary, limits.SUMMARY),
         "published_at": draft.published_at,
         "origin": draft.origin,
         "fingerprint": draft.fingerprint,

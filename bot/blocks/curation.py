@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
 from bot.blocks.kit import context_block
 from bot.blocks.text import escape, safe_url, shorten, slack_time
+from bot.numbers import row_id
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -69,7 +70,7 @@ class FormContext:
         item_id = data.get("item_id")
         channel_id = data.get("channel_id")
         return cls(
-            item_id=item_id if isinstance(item_id, int) and not isinstance(item_id, bool) else None,
+            item_id=row_id(item_id) if isinstance(item_id, int) else None,
             channel_id=channel_id if isinstance(channel_id, str) and channel_id else None,
         )
 
@@ -237,9 +238,10 @@ def item_menu(item: ItemLike) -> dict:
 def parse_menu_value(value: str | None) -> tuple[str, int] | None:
     """`edit:12` -> ("edit", 12); anything else (forged) -> None."""
     verb, _, raw_id = (value or "").partition(":")
-    if verb not in (EDIT, DELETE) or not raw_id.isdigit():
+    item_id = row_id(raw_id)
+    if verb not in (EDIT, DELETE) or item_id is None:
         return None
-    return verb, int(raw_id)
+    return verb, item_id
 
 
 def saved_message(item: ItemLike, added: bool, messages_updated: int = 0) -> dict:

@@ -16,10 +16,25 @@ def load_environment() -> None:
     load_dotenv(find_dotenv(usecwd=True), override=False)
 
 
+class OneLineMessages(logging.Filter):
+    """Newlines in a log message are written as `\\n`: text from outside (a title, a
+    URL, an error quoting either) can never forge a log line. Tracebacks keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "\n" in message or "\r" in message:
+            record.msg = message.replace("\r", "\\r").replace("\n", "\\n")
+            record.args = None
+        return True
+
+
 def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, OneLineMessages) for f in handler.filters):
+            handler.addFilter(OneLineMessages())
     # Alembic narrates every start at INFO; only its problems matter here.
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
