@@ -100,7 +100,9 @@ def build_web(settings: Settings) -> WebApp:
 
 def create_wsgi() -> WebApp:
     """gunicorn's factory: settings from the environment, migrations, the app."""
-    from bot.cli.common import configure_logging, load_environment
+    from sqlalchemy.exc import OperationalError
+
+    from bot.cli.common import configure_logging, database_problem, load_environment
 
     load_environment()
     configure_logging()
@@ -110,5 +112,9 @@ def create_wsgi() -> WebApp:
     except SettingsError as exc:
         print(f"coopnews: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except OperationalError as exc:
+        print(f"coopnews: {database_problem(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
     return build_web(settings)

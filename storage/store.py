@@ -149,10 +149,17 @@ def latest(
 
 
 def latest_page(
-    session: Session, n: int = 5, category: str | None = None, offset: int = 0
+    session: Session,
+    n: int = 5,
+    category: str | None = None,
+    offset: int = 0,
+    cap: int = MAX_LATEST,
 ) -> tuple[Sequence[Item], bool]:
-    """`latest`, and whether older items remain (one query: it reads one row more)."""
-    n = max(1, min(n, MAX_LATEST))
+    """`latest`, and whether older items remain (one query: it reads one row more).
+
+    `n` is held to 1..`cap` (Slack's 20 unless the caller, e.g. the terminal, says more).
+    """
+    n = max(1, min(n, cap))
     stmt = select(Item).where(Item.retracted_at.is_(None))
     if category:
         stmt = stmt.where(Item.category_key == category_key(category))

@@ -63,5 +63,11 @@ def open_database(settings: Settings):
     try:
         upgrade(settings.database_url)
     except OperationalError as exc:
-        fail(f"cannot reach the database at DATABASE_URL: {exc.orig}")
+        fail(database_problem(exc))
     return Database(settings.database_url)
+
+
+def database_problem(exc: Exception) -> str:
+    """One line for the operator: the driver's message without its newlines."""
+    detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return f"cannot reach the database at DATABASE_URL: {detail}"
