@@ -37,7 +37,7 @@ def parse_latest(args: list[str]) -> LatestQuery:
     if raw is None:
         return LatestQuery(DEFAULT_COUNT, category)
     count = whole_number(raw)
-    if count is not None and count < 1:
+    if raw.strip().startswith("-") or (count is not None and count < 1):
         return LatestQuery(DEFAULT_COUNT, category, invalid=raw.strip())
     if count is None or count > store.MAX_LATEST:  # 19+ digits is "a lot" too
         return LatestQuery(store.MAX_LATEST, category, capped=True)
