@@ -150,3 +150,11 @@ def test_log_messages_never_carry_newlines(caplog):
     )
     assert OneLineMessages().filter(record)
     assert record.getMessage() == f"title a\\n{FORGED_LINE}"
+
+
+def test_control_characters_in_command_text_are_removed(slack, db):
+    make_items(db, [("Story", 1, "News", None, None)])
+    body = slack.command("latest 1 Ne\x00ws\x07").json()
+    assert [b["block_id"] for b in body["blocks"] if b.get("block_id", "").startswith("item-")]
+    body = slack.command("search x\x00y").json()
+    assert body["text"].startswith("No news matches “xy”")
