@@ -158,3 +158,19 @@ def test_control_characters_in_command_text_are_removed(slack, db):
     assert [b["block_id"] for b in body["blocks"] if b.get("block_id", "").startswith("item-")]
     body = slack.command("search x\x00y").json()
     assert body["text"].startswith("No news matches “xy”")
+
+
+def test_decoded_text_echoed_back_is_escaped_again(slack, fake, db):
+    make_items(db, [("Story", 1, "News", None, None)])
+    # Typed "<!channel>" arrives as "&lt;!channel&gt;"; decoded, it must never ping.
+    for text in (
+        "subscribe digest daily &lt;!channel&gt;",
+        "sources &lt;!channel&gt;",
+        "&lt;!here&gt;",
+        "search &lt;!channel&gt;",
+        "latest 2 &lt;@U024BE7LH&gt;",
+    ):
+        body = slack.command(text, user_id="UADMIN", channel_id="CECHO").json()
+        raw = json.dumps(body)
+        assert "<!channel>" not in raw and "<!here>" not in raw and "<@U024BE7LH>" not in raw, text
+        assert "&lt;" in raw, text
