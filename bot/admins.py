@@ -1,4 +1,10 @@
-"""Who may write: workspace admins/owners (users.info) and COOPNEWS_ADMINS."""
+"""Who may write: workspace admins/owners (users.info) and COOPNEWS_ADMINS.
+
+Slack Connect: people from other organisations reach coopnews in shared
+channels, and users.info tells their own workspace's rights (`is_admin` there,
+with their `team_id`). Only admins and owners of the workspace coopnews is
+installed in (auth.test's `team_id`) are coopnews admins; others may read.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ class UserDirectory:
         self._clock = clock
         self._cache: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
+        self._home_team: str | None = None
 
     def info(self, user_id: str) -> dict | None:
         now = self._clock()
@@ -49,6 +56,15 @@ class UserDirectory:
         with self._lock:
             self._cache[user_id] = (now, user)
         return user
+
+    def home_team(self) -> str | None:
+        """The installed workspace's team id (auth.test), cached once known; None if unknown."""
+        if self._home_team is None:
+            try:
+                self._home_team = self._client.auth_test().get("team_id") or None
+            except SlackApiError as exc:
+                log.warning("auth.test failed: %s", exc.response.get("error"))
+        return self._home_team
 
     def timezone(self, user_id: str) -> str | None:
         user = self.info(user_id)
@@ -67,7 +83,17 @@ class AdminPolicy:
             return True
         user = self._users.info(user_id)
         # Fail closed: no answer from Slack means no write rights.
-        return bool(user and (user.get("is_admin") or user.get("is_owner")))
+        if not user or not (user.get("is_admin") or user.get("is_owner")):
+            return False
+        return self._is_home_member(user)
+
+    def _is_home_member(self, user: dict) -> bool:
+        """True when `user` belongs to the installed workspace (or its Enterprise Grid team)."""
+        home = self._users.home_team()
+        if home is None:
+            return False
+        teams = (user.get("enterprise_user") or {}).get("teams") or []
+        return user.get("team_id") == home or home in teams
 
 
 # The one answer to a member who asks for an admin's command, button or form.

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.blocks.text import escape
+
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 USAGE = "`/coopnews subscribe digest daily 09:00` or `/coopnews subscribe digest weekly mon 09:00`"
@@ -53,10 +55,10 @@ def parse_schedule(words: list[str]) -> tuple[DigestSchedule, list[str]]:
 def parse_time(text: str) -> tuple[int, int]:
     match = _TIME.match(text.strip())
     if not match:
-        raise ScheduleError(f"“{text}” is not a time: use 24-hour HH:MM, like 09:00.")
+        raise ScheduleError(f"“{escape(text)}” is not a time: use 24-hour HH:MM, like 09:00.")
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"“{text}” is not a time of day: use 00:00 to 23:59.")
+        raise ScheduleError(f"“{escape(text)}” is not a time of day: use 00:00 to 23:59.")
     return hour, minute
 
 

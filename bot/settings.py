@@ -97,6 +97,60 @@ def log_level(env: Mapping[str, str] | None = None) -> str:
     return raw
 
 
+DEFAULT_DATABASE = "sqlite:///coopnews.db"
+_DATABASE_EXAMPLE = "e.g. postgresql://user:password@host/coopnews or sqlite:///coopnews.db"
+# The drivers coopnews is installed with (pyproject.toml); others are not there.
+_DRIVERS = {"postgresql": ("psycopg",), "sqlite": ("pysqlite",)}
+
+
+def check_database_url(raw: str) -> str:
+    """`raw` if it is a URL coopnews can use; SettingsError (one line) saying what is wrong.
+
+    PostgreSQL (psycopg 3; `postgres://` as Heroku writes it) or SQLite, whose file
+    must be in a folder that exists. The password is never repeated in the message.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from storage.db import normalise_url
+
+    try:
+        url = make_url(normalise_url(raw))
+    except ArgumentError:
+        raise SettingsError(
+            f"DATABASE_URL is not a database URL ({_DATABASE_EXAMPLE}); got {raw[:80]!r}"
+        ) from None
+    shown = url.render_as_string(hide_password=True)
+    backend, _, driver = url.drivername.partition("+")
+    if backend not in _DRIVERS:
+        raise SettingsError(
+            f"DATABASE_URL uses {backend!r}: coopnews supports PostgreSQL and SQLite "
+            f"({_DATABASE_EXAMPLE})"
+        )
+    if driver and driver not in _DRIVERS[backend]:
+        raise SettingsError(
+            f"DATABASE_URL names the driver {driver!r}, which coopnews does not use: "
+            f"write {backend}+{_DRIVERS[backend][0]}:// or just {backend}://"
+        )
+    if backend == "sqlite":
+        path = url.database or ""
+        if not path or path == ":memory:":
+            raise SettingsError(
+                "DATABASE_URL names an in-memory SQLite database, which forgets everything "
+                "when the process ends: give a file, e.g. sqlite:///coopnews.db"
+            )
+        if path and path != ":memory:" and not path.startswith("file:"):
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise SettingsError(
+                    f"DATABASE_URL points to a SQLite file in a folder that does not exist "
+                    f"({folder}): create it or fix the path in {shown}"
+                )
+    elif not url.host and not url.query.get("host"):
+        raise SettingsError(f"DATABASE_URL has no host name: {shown} ({_DATABASE_EXAMPLE})")
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
@@ -110,7 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip() or None,
         app_token=env.get("SLACK_APP_TOKEN", "").strip() or None,
         api_url=api_url,
-        database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///coopnews.db",
+        database_url=check_database_url(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE),
         admins=admins,
         channel=env.get("COOPNEWS_CHANNEL", "").strip() or None,
         announce_interval=_int(env, "COOPNEWS_ANNOUNCE_INTERVAL", 60),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable
 
@@ -23,6 +24,10 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# Slack's own requests are a few kilobytes; 1 MB leaves room and bounds the work.
+MAX_BODY_BYTES = 1_000_000
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class WebApp:
@@ -52,20 +57,38 @@ class WebApp:
         return self.bolt(environ, start_response)
 
     def _slack(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        # Keep the body: if Bolt cannot parse it, we still answer forged from malformed.
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        """Size and signature are checked here, before Bolt parses anything or logs it.
+
+        Over MAX_BODY_BYTES: 413, unread. A timestamp that is not a number, more than
+        five minutes off, or a signature that does not match: 401, logged in one line
+        without the body ("Verifying requests from Slack":
+        https://api.slack.com/authentication/verifying-requests-from-slack).
+        """
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if declared and not declared.isdigit():
+            return _json(start_response, "400 Bad Request", {"error": "bad Content-Length"})
+        if declared and int(declared) > MAX_BODY_BYTES:
+            log.info("refused a %s-byte request to /slack/events: too large", declared)
+            return _json(start_response, "413 Content Too Large", {"error": "request too large"})
+        body = environ["wsgi.input"].read(int(declared) if declared else MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            log.info("refused a request to /slack/events over %s bytes: too large", MAX_BODY_BYTES)
+            return _json(start_response, "413 Content Too Large", {"error": "request too large"})
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not _TIMESTAMP.fullmatch(timestamp) or not self.verifier.is_valid(
+            body, timestamp, signature
+        ):
+            log.info(
+                "refused a %d-byte request to /slack/events: bad signature or timestamp", len(body)
+            )
+            return _json(start_response, "401 Unauthorized", {"error": "invalid signature"})
+        # Keep the body: if Bolt cannot parse it, we still answer 400, not a bare 500.
         environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         try:
             return self.bolt(environ, start_response)
         except Exception:
-            # Bolt parses before it verifies: garbage would otherwise be a bare 500.
-            signed = self.verifier.is_valid(
-                body.decode("utf-8", "replace"),
-                environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-            )
-            if not signed:
-                return _json(start_response, "401 Unauthorized", {"error": "invalid signature"})
             log.warning("a signed request Bolt could not handle", exc_info=True)
             return _json(start_response, "400 Bad Request", {"error": "malformed request"})
 

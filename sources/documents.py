@@ -11,6 +11,7 @@ from sources.discover import feed_links
 from sources.feed_items import feed_drafts
 from sources.feeds import NotAFeed, looks_like_html, parse_feed
 from sources.fetch import FetchOptions, FetchResult, fetch
+from sources.text import decode_utf8_leniently, remove_control_characters
 from storage.store import ItemDraft, fingerprint
 
 
@@ -87,10 +88,8 @@ def read_document(
             skipped=drafts.skipped,
             problem=feed.problem,
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NotAFeed("this is neither an RSS/Atom feed nor an ILO news listing (UTF-8)") from exc
+    # Listings declare no charset: UTF-8, with stray bytes read as Windows-1252.
+    text = remove_control_characters(decode_utf8_leniently(data.removeprefix(b"\xef\xbb\xbf")))
     try:
         listing = ilo.parse_listing(text)
     except ilo.NotAListing as exc:

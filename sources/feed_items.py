@@ -27,7 +27,7 @@ TITLE_FROM_SUMMARY = 80
 SUMMARY_LIMIT = 1000
 CATEGORY_LIMIT = 200
 # A date further ahead than this is a broken clock, not news from the future.
-FUTURE_SLACK = timedelta(days=2)
+FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass

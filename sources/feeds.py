@@ -7,15 +7,15 @@ feedparser's entries into plain, checked values.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from sources.text import html_to_text, normalise_space
+from sources.dates import read_date
+from sources.text import decode_utf8_leniently, html_to_text, normalise_space
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_START = re.compile(
@@ -109,6 +109,7 @@ def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> P
     if not data.strip():
         raise NotAFeed("the document is empty")
     refuse_entity_declarations(data)
+    data = _clean_bytes(data, content_type)
     headers = {"content-type": content_type or "application/xml"}
     if url:
         # The base for relative links when the feed sets no xml:base.
@@ -136,6 +137,34 @@ def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> P
         entries=[_entry(raw, base) for raw in parsed.entries],
         problem=problem,
     )
+
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", re.I)
+_UTF8_NAMES = ("", "utf-8", "utf8")
+
+
+def _clean_bytes(data: bytes, content_type: str) -> bytes:
+    """Control bytes removed (XML forbids them; PostgreSQL refuses NUL); a document in
+    UTF-8 (declared, or by XML's default) with invalid bytes gets them read as
+    Windows-1252 instead of feedparser re-reading the whole document (mojibake)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:2] in (b"\x00<", b"<\x00"):
+        return data  # UTF-16/32: feedparser's own detection
+    data = _CONTROL_BYTES.sub(b"", data)
+    charset = ""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").lower()
+    declared = _DECLARED.match(data)
+    charset = charset or (declared[1].decode().lower() if declared else "")
+    if charset not in _UTF8_NAMES:
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_utf8_leniently(data).encode("utf-8")
+    return data
 
 
 def _text(mapping, key: str) -> str:
@@ -171,19 +200,20 @@ def _entry(raw, base: str | None) -> FeedEntry:
 
 
 def _date(raw) -> tuple[datetime | None, str | None]:
-    """Published, else updated; (None, text) when the feed had a date we could not read."""
+    """Published, else updated; (None, text) when the feed had a date we could not read.
+
+    Dates are read from the text as written (sources/dates.py), not from
+    feedparser's `*_parsed`, which misreads some common forms.
+    """
     written = None
     for key in ("published", "updated", "created"):
-        text = raw.get(key)
+        text = normalise_space(raw.get(key) or "")
         if not text:
             continue
-        written = written or normalise_space(text)
-        moment = raw.get(f"{key}_parsed")
+        written = written or text
+        moment = read_date(text)
         if moment:
-            try:
-                return datetime.fromtimestamp(calendar.timegm(moment), UTC), written
-            except (OverflowError, ValueError, OSError):
-                continue
+            return moment, written
     return None, written
 
 

@@ -33,6 +33,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from urllib.request import getproxies_environment, proxy_bypass_environment
 
+from sources.hosts import is_valid_host
+
 USER_AGENT = "coopnews/0.1 (+https://github.com/coopnews; feed reader for a Slack app)"
 MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT = 20.0
@@ -151,6 +153,8 @@ def check_url(url: str) -> tuple[str, str, int]:
         raise FetchError(f"only http and https URLs can be followed, not {url!r}")
     if not parts.hostname:
         raise FetchError(f"the URL has no host name: {url!r}")
+    if not is_valid_host(parts.hostname):
+        raise FetchError(f"the URL's host is not a real host name: {url!r}")
     if parts.username or parts.password:
         raise FetchError("URLs with a user name or password are not supported")
     return scheme, parts.hostname, port or (443 if scheme == "https" else 80)

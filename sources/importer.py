@@ -24,6 +24,7 @@ from sources.documents import (
 from sources.documents import read_document as read_document_bytes
 from sources.feeds import FeedRejected, NotAFeed
 from sources.fetch import FetchError, FetchOptions
+from sources.text import decode_utf8_leniently, remove_control_characters
 from storage.db import Database
 from storage.store import add_items
 
@@ -69,10 +70,8 @@ def read_text_file(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"{path} is not UTF-8 text, so it is not an ILO news listing") from exc
+    # A stray non-UTF-8 byte is read as Windows-1252, never refused or garbled.
+    return remove_control_characters(decode_utf8_leniently(raw.removeprefix(b"\xef\xbb\xbf")))
 
 
 def import_document(db: Database, document: Document) -> ImportSummary:
@@ -82,8 +81,7 @@ def import_document(db: Database, document: Document) -> ImportSummary:
     warnings = list(document.warnings)
     if document.problem:
         warnings.append(f"{document.problem} (kept the entries that parsed cleanly)")
-    for warning in warnings:
-        log.warning("%s", warning)
+    # Returned, not logged: the caller shows them once (the CLI prints them).
     return ImportSummary(
         added=len(result.added),
         already_present=result.already_present,

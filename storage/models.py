@@ -39,7 +39,8 @@ class Item(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
-    url: Mapped[str | None] = mapped_column(String(2000))
+    # TEXT since 0008: long links are stored whole (limits in storage/limits.py).
+    url: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(200))
     # Lower-cased category: filtering is case-insensitive and index-backed.
     category_key: Mapped[str | None] = mapped_column(String(200))

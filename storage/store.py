@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from storage import limits
 from storage.db import upsert_insert
 from storage.models import Item
 from storage.types import utcnow
@@ -125,14 +126,15 @@ def _batches(items: Iterable, size: int):
 
 
 def _row(draft: ItemDraft, now: datetime) -> dict:
+    category = limits.cut(draft.category, limits.CATEGORY)  # no source can overflow a column
     return {
         "created_at": now,
         "updated_at": now,
-        "title": draft.title,
-        "url": draft.url,
-        "category": draft.category,
-        "category_key": category_key(draft.category),
-        "summary": draft.summary,
+        "title": limits.cut(draft.title, limits.TITLE),
+        "url": limits.usable_url(draft.url),
+        "category": category,
+        "category_key": category_key(category),
+        "summary": limits.cut(draft.summary, limits.SUMMARY),
         "published_at": draft.published_at,
         "origin": draft.origin,
         "fingerprint": draft.fingerprint,
@@ -147,10 +149,17 @@ def latest(
 
 
 def latest_page(
-    session: Session, n: int = 5, category: str | None = None, offset: int = 0
+    session: Session,
+    n: int = 5,
+    category: str | None = None,
+    offset: int = 0,
+    cap: int = MAX_LATEST,
 ) -> tuple[Sequence[Item], bool]:
-    """`latest`, and whether older items remain (one query: it reads one row more)."""
-    n = max(1, min(n, MAX_LATEST))
+    """`latest`, and whether older items remain (one query: it reads one row more).
+
+    `n` is held to 1..`cap` (Slack's 20 unless the caller, e.g. the terminal, says more).
+    """
+    n = max(1, min(n, cap))
     stmt = select(Item).where(Item.retracted_at.is_(None))
     if category:
         stmt = stmt.where(Item.category_key == category_key(category))

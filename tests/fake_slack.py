@@ -80,10 +80,17 @@ class FakeSlack(LocalServer):
 
     # -- test helpers ----------------------------------------------------
     def add_user(
-        self, user_id: str, *, admin: bool = False, owner: bool = False, tz: str = "UTC"
+        self,
+        user_id: str,
+        *,
+        admin: bool = False,
+        owner: bool = False,
+        tz: str = "UTC",
+        team_id: str = "T0001",
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
+            "team_id": team_id,
             "name": user_id.lower(),
             "is_admin": admin,
             "is_owner": owner,

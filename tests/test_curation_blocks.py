@@ -240,7 +240,10 @@ def test_invalid_submissions_name_the_block(submission, block):
         "https://exa mple.org",
         "data:text/html,<b>x</b>",
         "https://[::1",
-        "https://e.org/" + "a" * 2000,
+        "https://e.org/" + "a" * 10_000,
+        "http://<!channel>",
+        "https://<@U123>/x",
+        "http://exa_mple..org/",
     ],
 )
 def test_links_that_are_refused(url):

@@ -112,9 +112,14 @@ def test_hostile_items_over_http(slack, db):
 
 def test_hostile_category_argument_is_escaped(slack, db):
     make_items(db, [("Story", 1, "News", None, None)])
-    body = slack.command("latest <!channel>").json()
+    # Typed "<!channel>" arrives escaped; decoded once, it is escaped again on the way out.
+    body = slack.command("latest &lt;!channel&gt;").json()
     assert "<!channel>" not in json.dumps(body)
     assert "&lt;!channel&gt;" in body["text"]
+    # A real @channel mention arrives as <!channel>: it is read as the text "@channel".
+    body = slack.command("latest <!channel>").json()
+    assert "<!channel>" not in json.dumps(body)
+    assert "“@channel”" in body["text"]
 
 
 @given(st.text(max_size=400), st.integers(min_value=2, max_value=300))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, format_date, shorten
+from bot.blocks.text import LABEL_MAX, escape_within, format_date, shorten
 
 ITEM_EVENT = "coopnews_item"
 DIGEST_EVENT = "coopnews_digest"
@@ -48,7 +48,7 @@ def digest_message(items: Sequence[ItemLike]) -> dict:
     for item in shown:
         blocks.append({"type": "divider"})
         blocks.extend(item_blocks(item))
-    titles = "; ".join(escape(i.title) for i in shown)
+    titles = "; ".join(escape_within(i.title, 300) for i in shown)
     return {
         "text": shorten(f"{count} new items: {titles}", 2900),
         "blocks": blocks,
@@ -64,7 +64,7 @@ def digest_message(items: Sequence[ItemLike]) -> dict:
 def retraction_message(item: ItemLike) -> dict:
     """What an announcement of a retracted item becomes."""
     text = (
-        f"_This item was retracted by the editors: {escape(item.title)} "
+        f"_This item was retracted by the editors: {escape_within(item.title, LABEL_MAX)} "
         f"({format_date(item.published_at)})._"
     )
     return {

@@ -7,11 +7,12 @@ from typing import Protocol
 
 from bot.blocks.items import notice_message
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape
+from bot.blocks.text import escape_within, pack_lines
 
 # Keep the message well inside Slack's 3,000 characters per section.
 MAX_LISTED = 60
-LINES_PER_SECTION = 20
+# A category name is shown in at most this many characters (escaped).
+NAME_SHOWN_MAX = 120
 
 
 class Counted(Protocol):
@@ -20,7 +21,7 @@ class Counted(Protocol):
 
 
 def category_lines(counts: Sequence[Counted], limit: int = MAX_LISTED) -> list[str]:
-    lines = [f"• {escape(c.name)}: {c.count}" for c in counts[:limit]]
+    lines = [f"• {escape_within(c.name, NAME_SHOWN_MAX)}: {c.count}" for c in counts[:limit]]
     if len(counts) > limit:
         lines.append(f"…and {len(counts) - limit} more")
     return lines
@@ -34,9 +35,10 @@ def categories_message(counts: Sequence[Counted], uncategorised: int = 0) -> dic
     lines = category_lines(counts)
     if uncategorised:
         lines.append(f"• _no category_: {uncategorised}")
-    for start in range(0, len(lines), LINES_PER_SECTION):
-        text = "\n".join(lines[start : start + LINES_PER_SECTION])
+    for text in pack_lines(lines):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     blocks.append(context_block("`/coopnews latest [N] category` shows a category's newest items."))
-    plain = ", ".join(f"{escape(c.name)} ({c.count})" for c in counts[:MAX_LISTED])
+    plain = ", ".join(
+        f"{escape_within(c.name, NAME_SHOWN_MAX)} ({c.count})" for c in counts[:MAX_LISTED]
+    )
     return {"text": f"Categories: {plain}"[:2900], "blocks": blocks}

@@ -12,7 +12,8 @@ from typing import Protocol
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, safe_url, shorten, slack_time
+from bot.blocks.text import escape, escape_within, safe_url, slack_time
+from bot.numbers import row_id
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -69,7 +70,7 @@ class FormContext:
         item_id = data.get("item_id")
         channel_id = data.get("channel_id")
         return cls(
-            item_id=item_id if isinstance(item_id, int) and not isinstance(item_id, bool) else None,
+            item_id=row_id(item_id) if isinstance(item_id, int) else None,
             channel_id=channel_id if isinstance(channel_id, str) and channel_id else None,
         )
 
@@ -103,7 +104,8 @@ def item_form_view(
     item: ItemLike | None = None,
 ) -> dict:
     """The Add / Edit modal; `item` pre-fills it for editing."""
-    options = [category_option(c) for c in categories if len(c) <= OPTION_VALUE_MAX]
+    # Slack: at most 100 options, values of 150 characters.
+    options = [category_option(c) for c in categories if len(c) <= OPTION_VALUE_MAX][:100]
     # An imported title may be longer than a new one may be: room to correct it.
     title_limit = (
         TITLE_MAX if item is None else min(max(TITLE_MAX, len(item.title)), TITLE_MAX_EDIT)
@@ -237,9 +239,10 @@ def item_menu(item: ItemLike) -> dict:
 def parse_menu_value(value: str | None) -> tuple[str, int] | None:
     """`edit:12` -> ("edit", 12); anything else (forged) -> None."""
     verb, _, raw_id = (value or "").partition(":")
-    if verb not in (EDIT, DELETE) or not raw_id.isdigit():
+    item_id = row_id(raw_id)
+    if verb not in (EDIT, DELETE) or item_id is None:
         return None
-    return verb, int(raw_id)
+    return verb, item_id
 
 
 def saved_message(
@@ -307,12 +310,12 @@ def mention(user_id: str) -> str:
 
 
 def audit_line(entry: AuditLike) -> str:
-    what = f"*{escape(shorten(entry.item_title, 120))}*"
+    what = f"*{escape_within(entry.item_title, 600)}*"
     if entry.item_id is not None:
         what += f" (#{entry.item_id})"
     line = f"{slack_time(entry.at)} · {mention(entry.user_id)} {entry.action} {what}"
     if entry.details:
-        line += f": {escape(shorten(entry.details, 200))}"
+        line += f": {escape_within(entry.details, 1000)}"
     return line
 
 

@@ -12,7 +12,8 @@ from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
 from bot.blocks.items import ItemLike, item_blocks
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, format_date, link, shorten
+from bot.blocks.subscriptions import categories_text
+from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
 
 HOME_CATEGORIES = 15
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -63,12 +64,12 @@ def channel_mention(channel_id: str) -> str:
 
 def subscription_line(sub: SubscriptionLike) -> str:
     keys = [c for c in (sub.categories or "").split("\n") if c.strip()]
-    what = ", ".join(escape(c) for c in keys) if keys else "all categories"
+    what = categories_text(keys, quoted=False) if keys else "all categories"
     line = f"• {channel_mention(sub.channel_id)}: {what}, {escape(sub.mode)}"
     if sub.paused_at:
         line += " · _paused_"
     if sub.problem:
-        line += f" · :warning: {escape(shorten(sub.problem, 120))}"
+        line += f" · :warning: {escape_within(sub.problem, 300)}"
     return line
 
 
@@ -84,7 +85,7 @@ def source_line(source: SourceLike) -> str:
     if source.last_success_at:
         line += f" · last fetched {format_date(source.last_success_at)}"
     if source.last_error and (source.failures or source.paused_at):
-        line += f"\n    _{escape(shorten(source.last_error, 150))}_"
+        line += f"\n    _{escape_within(source.last_error, 300)}_"
     return line
 
 
@@ -133,7 +134,7 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
         lines = [subscription_line(s) for s in content.subscriptions]
         if content.more_subscriptions:
             lines.append(f"…and {content.more_subscriptions} more")
-        blocks.append(_section("\n".join(lines)))
+        blocks.extend(_section(text) for text in pack_lines(lines))
     else:
         blocks.append(_section("No channel gets news announced yet."))
     if is_admin:
@@ -144,8 +145,8 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
             if content.more_sources:
                 lines.append(f"…and {content.more_sources} more")
             # Several sections: each holds at most 3,000 characters.
-            for start in range(0, len(lines), 5):
-                blocks.append(_section("\n".join(lines[start : start + 5])))
+            for text in pack_lines(lines):
+                blocks.append(_section(text))
         else:
             blocks.append(_section("No sources yet."))
     return {"type": "home", "blocks": blocks}

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, format_date, link, shorten
+from bot.blocks.text import LABEL_MAX, escape_within, format_date, link, shorten
 
 
 class ItemLike(Protocol):
@@ -21,6 +21,8 @@ class ItemLike(Protocol):
 
 
 SUMMARY_LIMIT = 280
+SUMMARY_ESCAPED_MAX = 1200  # 280 characters of `&` would escape to 1,400
+CATEGORY_SHOWN_MAX = 300
 DIVIDED_LIST_MAX = 12
 
 # Extra controls for an item (e.g. an admin's Edit/Delete menu), or None.
@@ -28,10 +30,12 @@ Accessory = Callable[[ItemLike], dict | None]
 
 
 def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict]:
+    """A section (title as a link, summary) and a context (date, category), each within
+    Slack's 3,000 characters whatever the item holds (see bot/blocks/text.py)."""
     text = f"*{link(item.url, item.title)}*"
     summary = shorten(item.summary, SUMMARY_LIMIT)
     if summary:
-        text += "\n" + escape(summary)
+        text += "\n" + escape_within(summary, SUMMARY_ESCAPED_MAX)
     section: dict = {
         "type": "section",
         "block_id": f"item-{item.id}",
@@ -42,14 +46,14 @@ def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict
         section["accessory"] = extra
     meta = format_date(item.published_at)
     if item.category:
-        meta += f" · {escape(item.category)}"
+        meta += f" · {escape_within(item.category, CATEGORY_SHOWN_MAX)}"
     context = context_block(meta)
     return [section, context]
 
 
 def item_fallback(item: ItemLike) -> str:
     """Plain top-level `text` for one item (notifications, screen readers), escaped too."""
-    return f"{escape(item.title)} ({format_date(item.published_at)})"
+    return f"{escape_within(item.title, LABEL_MAX)} ({format_date(item.published_at)})"
 
 
 def item_list_message(
@@ -74,10 +78,10 @@ def item_list_message(
 def latest_heading(count: int, category: str | None, offset: int = 0) -> str:
     what = "item" if count == 1 else "items"
     if offset:  # a later page, reached with "More"
-        where = f" in {escape(category)}" if category else ""
+        where = f" in {escape_within(category, CATEGORY_SHOWN_MAX)}" if category else ""
         return f"*Items {offset + 1}–{offset + count}{where}, newest first*"
     if category:
-        return f"*The {count} newest {what} in {escape(category)}*"
+        return f"*The {count} newest {what} in {escape_within(category, CATEGORY_SHOWN_MAX)}*"
     return f"*The {count} newest {what}*"
 
 

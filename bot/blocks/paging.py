@@ -11,11 +11,13 @@ import json
 from dataclasses import dataclass
 
 from bot.blocks.kit import context_block
+from bot.numbers import MAX_OFFSET
 
 MORE_ACTION = "coopnews_more"
 # Slack's limit for a button value; ours stay far below it (queries are capped).
 MAX_VALUE_CHARS = 2000
 KINDS = ("latest", "search")
+MAX_PAGE_COUNT = 100
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,10 @@ def read_page(value: str | None) -> PageRequest | None:
         return None
     offset, count = data.get("o"), data.get("n", 0)
     category, query = data.get("c"), data.get("q", "")
-    if not isinstance(offset, int) or not isinstance(count, int) or offset < 0 or count < 0:
+    if not isinstance(offset, int) or not isinstance(count, int):
+        return None
+    # Forged values (2**63, negatives) are no page at all, never an OverflowError.
+    if not 0 <= offset <= MAX_OFFSET or not 0 <= count <= MAX_PAGE_COUNT:
         return None
     if category is not None and not isinstance(category, str) or not isinstance(query, str):
         return None

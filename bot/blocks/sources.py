@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, format_date, link, shorten
+from bot.blocks.text import escape, escape_within, format_date, link, shorten
 
 
 class SourceLike(Protocol):
@@ -66,7 +66,7 @@ def source_blocks(source: SourceLike, item_count: int, note: str | None = None) 
     head = f"*{source.id}.* {source_name(source)}{state}"
     facts = [source.kind or "feed", every(source.interval_seconds)]
     if source.category:
-        facts.append(escape(source.category))
+        facts.append(escape_within(source.category, 300))
     facts.append(f"{item_count} item" + ("" if item_count == 1 else "s"))
     lines = [
         head,
@@ -75,9 +75,9 @@ def source_blocks(source: SourceLike, item_count: int, note: str | None = None) 
     ]
     if source.last_error:
         streak = f" ({source.failures} failures in a row)" if source.failures > 1 else ""
-        lines.append(f"Last error: {escape(shorten(source.last_error, 300))}{streak}")
+        lines.append(f"Last error: {escape_within(source.last_error, 600)}{streak}")
     if note and note != source.last_error:
-        lines.append(f"Latest note: {escape(shorten(note, 300))}")
+        lines.append(f"Latest note: {escape_within(note, 300)}")
     return [
         {
             "type": "section",
@@ -126,7 +126,7 @@ def failure_notice(source: SourceLike) -> dict:
     text = (
         f":warning: The news source {source_name(source)} (source {source.id}) has failed "
         f"{source.failures} times in a row. Last error: "
-        f"{escape(shorten(source.last_error or 'unknown', 300))}\n"
+        f"{escape_within(source.last_error or 'unknown', 600)}\n"
         "coopnews keeps trying, less and less often. "
         f"`/coopnews sources list` shows its state; `/coopnews sources pause {source.id}` "
         f"or `/coopnews sources remove {source.id}` stops it."

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.items import notice_message
-from bot.blocks.text import escape, slack_time
+from bot.blocks.text import escape, escape_within, slack_time
 
 PROBLEMS = {
     "channel_not_found": "the channel no longer exists, or I can no longer see it",
@@ -28,14 +28,27 @@ class SubscriptionLike(Protocol):
     last_posted_at: datetime | None
 
 
+# Categories named in one answer, at most this many characters (each at most 120):
+# two such lists and our own words stay within a section's 3,000.
+CATEGORIES_TEXT_MAX = 1200
+
+
 def describe_problem(error: str | None) -> str:
     return PROBLEMS.get(error or "", error or "unknown problem")
 
 
-def categories_text(categories: Sequence[str]) -> str:
+def categories_text(categories: Sequence[str], quoted: bool = True) -> str:
     if not categories:
         return "all categories"
-    return ", ".join(f"“{escape(c)}”" for c in categories)
+    shown: list[str] = []
+    for category in categories:
+        name = escape_within(category, 120)
+        name = f"“{name}”" if quoted else name
+        if sum(len(n) + 2 for n in shown) + len(name) > CATEGORIES_TEXT_MAX:
+            break
+        shown.append(name)
+    more = len(categories) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
@@ -111,11 +124,11 @@ def subscriptions_message(
         if sub.paused_at is not None:
             text += (
                 f"\n:warning: Paused since {slack_time(sub.paused_at)}: "
-                f"{escape(describe_problem(sub.problem))}. Fix it, then run "
+                f"{escape_within(describe_problem(sub.problem), 300)}. Fix it, then run "
                 "`/coopnews subscribe` in the channel again."
             )
         elif sub.problem:
-            text += f"\n:warning: {escape(describe_problem(sub.problem))}"
+            text += f"\n:warning: {escape_within(describe_problem(sub.problem), 300)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
 

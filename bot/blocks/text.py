@@ -49,11 +49,58 @@ def safe_url(url: str | None) -> str | None:
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
-def link(url: str | None, label: str) -> str:
-    """`<url|label>` when the URL is usable, else just the escaped label."""
+# Slack refuses a section over 3,000 characters ("Reference: blocks", section
+# text). An item's section is built within: a link's URL part at most
+# LINK_URL_MAX (a longer link is shown as its plain label), its label at most
+# LABEL_MAX escaped, the summary at most SUMMARY_MAX escaped.
+SECTION_MAX = 3000
+LINK_URL_MAX = 1000
+LABEL_MAX = 600
+_ESCAPED_WIDTH = {"&": 5, "<": 4, ">": 4}
+
+
+def escape_within(text: str | None, limit: int) -> str:
+    """`escape(text)` in at most `limit` characters: the text is cut first (at a word,
+    with an ellipsis), so the cut never falls inside an entity like `&amp;`."""
+    text = " ".join(text.split()) if text else ""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    used = kept = 0
+    for char in text:
+        width = _ESCAPED_WIDTH.get(char, 1)
+        if used + width > limit - 1:  # room for the ellipsis
+            break
+        used += width
+        kept += 1
+    return escape(cut_text(text, kept + 1))
+
+
+def link(url: str | None, label: str, label_limit: int = LABEL_MAX) -> str:
+    """`<url|label>` when the URL is usable and short enough to show, else the escaped label.
+
+    The label is escaped within `label_limit` characters; the result is at most
+    LINK_URL_MAX + label_limit + 3 characters.
+    """
     href = safe_url(url)
-    label = escape(label)
-    return f"<{href}|{label}>" if href else label
+    label = escape_within(label, label_limit)
+    return f"<{href}|{label}>" if href and len(href) <= LINK_URL_MAX else label
+
+
+def pack_lines(lines: list[str], limit: int = SECTION_MAX) -> list[str]:
+    """Lines joined into as few texts as possible, each at most `limit` characters
+    (one section each); a line longer than `limit` is cut."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and len(current) + 1 + len(line) > limit:
+            texts.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        texts.append(current)
+    return texts
 
 
 def shorten(text: str | None, limit: int = 280) -> str:

@@ -15,8 +15,11 @@ from bot.cli.common import (
     settings_or_exit,
 )
 from bot.cli.sources import sources
+from bot.numbers import MAX_OFFSET
 
 log = logging.getLogger("coopnews")
+# The terminal may list more than Slack's 20 at a time, within reason.
+CLI_LATEST_MAX = 1000
 
 
 @click.group(cls=StoreFailures)
@@ -97,9 +100,23 @@ def import_command(source: str) -> None:
 
 
 @main.command()
-@click.option("-n", "count", type=click.IntRange(1), default=5, show_default=True)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(1, CLI_LATEST_MAX),
+    default=5,
+    show_default=True,
+    help=f"how many items (1 to {CLI_LATEST_MAX:,}; Slack's cap of 20 does not apply here)",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(0, MAX_OFFSET),
+    default=0,
+    show_default=True,
+    help="skip this many newer items first (the next page: --offset 20 after -n 20)",
+)
 @click.option("--category", "-c", default=None, help="only this category (any case)")
-def latest(count: int, category: str | None) -> None:
+def latest(count: int, offset: int, category: str | None) -> None:
     """Print the newest items."""
     from bot.blocks.text import format_date, shorten
     from storage import store
@@ -107,9 +124,10 @@ def latest(count: int, category: str | None) -> None:
     settings = settings_or_exit()
     db = open_database(settings)
     with db.reading() as session:
-        items = store.latest(session, count, category)
+        items, older = store.latest_page(session, count, category, offset, cap=CLI_LATEST_MAX)
     if not items:
-        click.echo("No items" + (f" in category {category!r}." if category else " yet."))
+        where = f" in category {category!r}" if category else ""
+        click.echo(f"No items{where}" + (f" after the first {offset}." if offset else " yet."))
         return
     for item in items:
         meta = format_date(item.published_at) + (f" · {item.category}" if item.category else "")
@@ -119,6 +137,8 @@ def latest(count: int, category: str | None) -> None:
         if item.summary:
             click.echo(f"  {shorten(item.summary, 200)}")
         click.echo()
+    if older:
+        click.echo(f"More: coopnews latest -n {count} --offset {offset + len(items)}")
 
 
 main.add_command(sources)

@@ -20,6 +20,18 @@ def load_environment() -> None:
     load_dotenv(find_dotenv(usecwd=True), override=False)
 
 
+class OneLineMessages(logging.Filter):
+    """Newlines in a log message are written as `\\n`: text from outside (a title, a
+    URL, an error quoting either) can never forge a log line. Tracebacks keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "\n" in message or "\r" in message:
+            record.msg = message.replace("\r", "\\r").replace("\n", "\\n")
+            record.args = None
+        return True
+
+
 # Libraries that narrate routine work at INFO: APScheduler two lines per job run (six a
 # minute in the worker), Alembic every start, Bolt and slack_sdk each connection.
 CHATTY_LIBRARIES = ("apscheduler", "alembic", "slack_bolt", "slack_sdk")
@@ -34,6 +46,9 @@ def configure_logging() -> None:
     except SettingsError as exc:
         fail(str(exc))
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, OneLineMessages) for f in handler.filters):
+            handler.addFilter(OneLineMessages())
     quiet = logging.DEBUG if level == "DEBUG" else max(logging.getLevelName(level), logging.WARNING)
     for name in CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(quiet)
@@ -100,3 +115,5 @@ def seed_if_empty(db) -> None:
     if empty and SAMPLE_LISTING.exists():
         summary = import_listing_text(db, SAMPLE_LISTING.read_text(encoding="utf-8"))
         log.info("empty store: imported the bundled sample listing (%s)", summary.line())
+        for warning in summary.warnings:
+            log.warning("sample listing: %s", warning)

@@ -19,9 +19,11 @@ from bot.blocks.curation import (
     TITLE,
     TITLE_MAX,
 )
+from sources.hosts import is_valid_host
+from storage import limits
 from storage.curation import ItemFields
 
-URL_MAX = 2000
+URL_MAX = limits.URL  # long tracking links are kept whole (storage/limits.py)
 # Dates up to a day ahead of UTC are allowed: it is already tomorrow somewhere.
 FUTURE_SLACK = timedelta(days=1)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -126,4 +128,6 @@ def link_problem(url: str) -> str | None:
         return "Please use a web link starting with http:// or https://."
     if not host:
         return "That link has no site name (like https://www.ilo.org/…)."
+    if not is_valid_host(host):
+        return "That link's site name is not a real host name (like www.ilo.org)."
     return None

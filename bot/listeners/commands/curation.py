@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.blocks.curation import FormContext, audit_message
+from bot.blocks.items import notice_message
 from bot.curation.modals import open_item_form
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
+from bot.numbers import looks_numeric, whole_number
 from storage import curation
 
 AUDIT_DEFAULT = 15
@@ -20,8 +22,14 @@ def open_add_form(call: CommandCall) -> None:
 
 def show_audit(call: CommandCall) -> None:
     count = AUDIT_DEFAULT
-    if call.args and call.args[0].isdigit():
-        count = max(1, min(int(call.args[0]), AUDIT_MAX))
+    if call.args and looks_numeric(call.args[0]):
+        wanted = whole_number(call.args[0])
+        if wanted is not None and wanted < 1:
+            call.reply(
+                notice_message(f"`audit` shows 1 to {AUDIT_MAX} changes: try `/coopnews audit`.")
+            )
+            return
+        count = AUDIT_MAX if wanted is None else min(wanted, AUDIT_MAX)
     with call.deps.db.reading() as session:
         entries = curation.recent_changes(session, count)
     call.reply(audit_message(entries))

@@ -10,6 +10,7 @@ from bot.blocks.paging import PageRequest, more_footer, range_text
 from bot.blocks.text import escape
 from bot.deps import Deps
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
+from bot.numbers import looks_numeric, whole_number
 from storage import store
 
 DEFAULT_COUNT = 5
@@ -20,25 +21,40 @@ class LatestQuery:
     count: int = DEFAULT_COUNT
     category: str | None = None
     capped: bool = False
+    # N was below 1 (`latest 0`, `latest -3`): answered with the range, nothing listed.
+    invalid: str | None = None
 
 
 def parse_latest(args: list[str]) -> LatestQuery:
     """`[N] [category words...]`; N may also come last ("News 3"); capped at 20."""
     words = list(args)
-    count = None
-    if words and words[0].lstrip("-").isdigit():
-        count = int(words.pop(0))
-    elif words and words[-1].isdigit():
-        count = int(words.pop())
+    raw = None
+    if words and looks_numeric(words[0]):
+        raw = words.pop(0)
+    elif words and looks_numeric(words[-1]):
+        raw = words.pop()
     category = " ".join(words) or None
-    if count is None:
+    if raw is None:
         return LatestQuery(DEFAULT_COUNT, category)
-    capped = count > store.MAX_LATEST
-    return LatestQuery(max(1, min(count, store.MAX_LATEST)), category, capped)
+    count = whole_number(raw)
+    if raw.strip().startswith("-") or (count is not None and count < 1):
+        return LatestQuery(DEFAULT_COUNT, category, invalid=raw.strip())
+    if count is None or count > store.MAX_LATEST:  # 19+ digits is "a lot" too
+        return LatestQuery(store.MAX_LATEST, category, capped=True)
+    return LatestQuery(count, category)
 
 
 def show_latest(call: CommandCall) -> None:
     query = parse_latest(call.args)
+    if query.invalid is not None:
+        call.reply(
+            notice_message(
+                f"`latest` shows 1 to {store.MAX_LATEST} items; "
+                f"“{escape(query.invalid)}” is not in that range. "
+                "Try `/coopnews latest 5`."
+            )
+        )
+        return
     message = latest_page(call.deps, call.user_id, query.count, query.category)
     if message is None:
         with call.deps.db.reading() as session:

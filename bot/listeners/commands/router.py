@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.admins import REFUSAL
 from bot.blocks.items import notice_message
 from bot.deps import Deps
+from bot.slack_text import MAX_COMMAND_CHARS, decode_command_text
 
 
 @dataclass
@@ -25,7 +26,7 @@ class CommandCall:
 
     name: str
     args: list[str]
-    text: str  # everything after the subcommand, as typed
+    text: str  # everything after the subcommand, as typed (Slack's encoding undone)
     user_id: str
     channel_id: str
     trigger_id: str | None
@@ -83,9 +84,24 @@ class CommandRouter:
         return list(self._order)
 
     def __call__(self, ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
-        words = split_words(command.get("text") or "")
+        raw = command.get("text") or ""
+        if len(raw) > MAX_COMMAND_CHARS:
+            # Slack never sends this much: refused before any parsing or query.
+            ack(
+                response_type="ephemeral",
+                **notice_message(
+                    f"Sorry, that command is {len(raw):,} characters long; "
+                    f"coopnews reads at most {MAX_COMMAND_CHARS:,}."
+                ),
+            )
+            return
+        # Slack's escaping and <…> forms are undone here, once, for every subcommand.
+        typed = decode_command_text(raw).strip()
+        words = split_words(typed)
         name = words[0].lower() if words else ""
-        text = (command.get("text") or "").strip()[len(words[0]) :].strip() if words else ""
+        text = typed[len(words[0]) :].strip() if words and typed.startswith(words[0]) else ""
+        if words and not text and len(words) > 1:
+            text = " ".join(words[1:])
         call = CommandCall(
             name=name,
             args=words[1:],

@@ -16,10 +16,14 @@ from bot.blocks.sources import added_message, every, source_name, sources_list_m
 from bot.blocks.text import escape
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from bot.listeners.commands.sources_paste import add_pasted, pasted_urls
+from bot.numbers import looks_numeric, row_id, whole_number
 from sources.fetch import FetchOptions
 from sources.poller import SourceProblem, poll_now, subscribe, validate_url
 from storage import sources as source_store
 from storage.types import utcnow
+
+# A week: slower than that, pause the source instead.
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
 
 # Reading a new source while the admin waits for the answer (after the ack).
 ADD_TIMEOUT = 15.0
@@ -83,14 +87,19 @@ def add_source(call: CommandCall) -> None:
 
 def _source_id(call: CommandCall, verb: str) -> int | None:
     raw = call.args[1].lstrip("#") if len(call.args) > 1 else ""
-    if not raw.isdigit():
+    if looks_numeric(raw) and row_id(raw) is None:
+        call.reply(
+            notice_message(f"There is no source {escape(raw[:30])}: see `/coopnews sources list`.")
+        )
+        return None
+    if row_id(raw) is None:
         call.reply(
             notice_message(
                 f"Usage: `/coopnews sources {verb} ID` (the number in `/coopnews sources list`)"
             )
         )
         return None
-    return int(raw)
+    return row_id(raw)
 
 
 def _not_found(call: CommandCall, source_id: int) -> None:
@@ -160,17 +169,18 @@ def set_interval(call: CommandCall) -> None:
     source_id = _source_id(call, "interval")
     if source_id is None:
         return
-    raw = call.args[2] if len(call.args) > 2 else ""
-    if not raw.isdigit() or int(raw) * 60 < source_store.MIN_INTERVAL:
-        minimum = source_store.MIN_INTERVAL // 60
+    minutes = whole_number(call.args[2] if len(call.args) > 2 else "")
+    minimum = source_store.MIN_INTERVAL // 60
+    if minutes is None or not minimum <= minutes <= MAX_INTERVAL_MINUTES:
         call.reply(
             notice_message(
-                f"Usage: `/coopnews sources interval ID MINUTES` (at least {minimum} minutes)"
+                f"Usage: `/coopnews sources interval ID MINUTES` "
+                f"(at least {minimum} minutes, at most {MAX_INTERVAL_MINUTES:,})"
             )
         )
         return
     with call.deps.db.transaction() as session:
-        source = source_store.set_interval(session, source_id, int(raw) * 60, utcnow())
+        source = source_store.set_interval(session, source_id, minutes * 60, utcnow())
     if source is None:
         _not_found(call, source_id)
         return

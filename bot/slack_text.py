@@ -1,0 +1,62 @@
+"""What people type, as Slack sends it, back to what they typed.
+
+Slack escapes `&`, `<` and `>` in a slash command's text as `&amp;`, `&lt;`
+and `&gt;`, and may send typed links, channels, users and groups in angle
+brackets ("Formatting text for app surfaces": https://api.slack.com/reference/surfaces/formatting#escaping
+and #retrieving-messages). `decode_command_text` undoes both, once, where a
+command enters (bot/listeners/commands/router.py), so no subcommand ever sees
+Slack's encoding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sources.text import remove_control_characters
+
+# Slack's limit for a slash command's text is about 4,000 characters; anything longer
+# was not typed in Slack and is refused before any work.
+MAX_COMMAND_CHARS = 4000
+
+_ANGLE = re.compile(r"<([^<>]*)>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_WEB = ("http://", "https://")
+
+
+def _unescape(text: str) -> str:
+    # One pass: "&amp;lt;" (someone typed "&lt;") becomes "&lt;", never "<".
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+
+
+def _angle(match: re.Match) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith("#"):  # <#C123|general> or <#C123>
+        return "#" + (label or target[1:])
+    if target.startswith("@"):  # <@U123> or <@U123|mira>
+        return "@" + (label or target[1:])
+    if target.startswith("!"):  # <!here>, <!subteam^S123|@team>, <!date^…|fallback>
+        if target.startswith("!date"):
+            return label
+        if label:
+            return label if label.startswith("@") else "@" + label
+        name = target[1:]
+        return "@" + (name.split("^", 1)[1] if name.startswith("subteam^") else name)
+    if target.lower().startswith(_WEB):  # a link: its URL, whatever its label
+        return target
+    return label or target  # mailto: and other schemes: what was shown
+
+
+def decode_command_text(text: str | None) -> str:
+    """Slack's wire form of a command's text -> the text as typed.
+
+    `<https://a.example/?x=1&amp;y=2|label>` -> `https://a.example/?x=1&y=2`;
+    `<#C1|news>` -> `#news`; `<@U1>` -> `@U1`; `<!subteam^S1|@ops>` -> `@ops`;
+    `Food &amp; Farming` -> `Food & Farming`. Control characters (NUL included)
+    are removed. Entities are decoded exactly once, after the angle-bracket
+    forms (a `<` typed by a person always arrives as `&lt;`).
+    """
+    if not text:
+        return ""
+    text = remove_control_characters(text)
+    return _unescape(_ANGLE.sub(_angle, text))

@@ -1,0 +1,98 @@
+"""Publication dates as feeds write them -> aware UTC datetimes, or None.
+
+Never a wrong date: a date is read only when it can be read with confidence,
+else the caller dates the entry when first seen, with a warning.
+
+Order: RFC 822 (RSS 2.0's pubDate, via the standard library, any day name,
+obsolete zone names such as EST), then python-dateutil for the rest (ISO
+8601, `2026/11/20 15:07:41`, `2026/11/9`, `20.11.2026`). A missing zone is
+UTC. A dotted date is day first (European usage); a slashed date with the
+year last and both other parts 12 or less (`03/04/2026`) is ambiguous and
+not read. feedparser's own date parsing is not used: it reads
+`2026/11/20` as 1 November (kurtmckee/feedparser#75).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import warnings
+from datetime import UTC, datetime
+
+from dateutil import parser as dateutil_parser
+from dateutil.tz import tzoffset
+
+# RFC 822 section 5.1 zone names, for dateutil (which knows only UTC/GMT by name).
+_ZONES = {
+    name: tzoffset(name, hours * 3600)
+    for name, hours in {
+        "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
+        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+        "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+        "CET": 1, "CEST": 2,
+    }.items()
+}  # fmt: skip
+_DOTTED = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b")
+_YEAR_FIRST = re.compile(r"^\s*\d{4}[-/.]")
+_SLASHED_YEAR_LAST = re.compile(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b")
+# A leading day name in any language ("Fr,", "Mo.", "jeudi"): never needed to read a date.
+_DAY_NAME = re.compile(r"^\s*[^\W\d_]{2,}\.?,?\s+(?=\d)")
+# Two different defaults: a part present in the text gives the same value under both.
+_DEFAULTS = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2002, 2, 2, tzinfo=UTC))
+
+
+def read_date(text: str | None) -> datetime | None:
+    """The moment `text` names, in UTC; None when it cannot be read with confidence."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    moment = _rfc822(text) or _dateutil(text)
+    return moment.astimezone(UTC) if moment else None
+
+
+def _rfc822(text: str) -> datetime | None:
+    if _YEAR_FIRST.match(text) or _DOTTED.search(text):
+        return None
+    try:
+        parts = email.utils.parsedate_tz(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not parts or parts[0] < 1000:
+        return None
+    last = text.split()[-1]
+    if last.isalpha() and last.upper() not in _ZONES:
+        return None  # a zone name we do not know: not "UTC" by guess
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _dateutil(text: str) -> datetime | None:
+    text = _DAY_NAME.sub("", text)
+    slashed = _SLASHED_YEAR_LAST.search(text)
+    if slashed and int(slashed[1]) <= 12 and int(slashed[2]) <= 12 and slashed[1] != slashed[2]:
+        return None  # 03/04/2026: March or April, nobody can say
+    dayfirst = bool(_DOTTED.search(text)) or bool(slashed and int(slashed[1]) > 12)
+    yearfirst = bool(_YEAR_FIRST.match(text))
+    readings = []
+    for default in _DEFAULTS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an unknown zone name must not pass as UTC
+            try:
+                readings.append(
+                    dateutil_parser.parse(
+                        text,
+                        default=default,
+                        dayfirst=dayfirst,
+                        yearfirst=yearfirst,
+                        tzinfos=_ZONES,
+                    )
+                )
+            except (ValueError, OverflowError, Warning):
+                return None
+    first, second = readings
+    if first.date() != second.date():
+        return None  # a year, month or day was missing: not a date to trust
+    return first if first.tzinfo else first.replace(tzinfo=UTC)

@@ -1,0 +1,92 @@
+"""Migration 0008 (items.url as TEXT): long links fit, and on SQLite the
+full-text triggers of 0006, dropped when batch mode rebuilds `items`, work again."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from storage.db import Database, alembic_config, upgrade
+from storage.search import parse_query, search
+
+LONG_LINK = "https://news.example-aggregator.com/rss/articles/" + "x" * 2635
+
+
+@pytest.fixture
+def fresh_url(tmp_path):
+    """An empty database: a SQLite file, or a new PostgreSQL database with TEST_DATABASE_URL."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    server = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"coopnews_m8_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def insert_item(db: Database, title: str, url: str | None, fingerprint: str) -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with db.transaction() as session:
+        session.execute(
+            text(
+                "INSERT INTO items (title, url, published_at, origin, fingerprint, created_at,"
+                " updated_at, announce) VALUES (:t, :u, :p, 'test', :f, :p, :p, :a)"
+            ),
+            {"t": title, "u": url, "p": now, "f": fingerprint, "a": True},
+        )
+
+
+def found(db: Database, words: str) -> list[str]:
+    with db.reading() as session:
+        return [i.title for i in search(session, parse_query(words)).items]
+
+
+def url_type(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        column = next(c for c in inspect(engine).get_columns("items") if c["name"] == "url")
+        return str(column["type"]).upper()
+    finally:
+        engine.dispose()
+
+
+def test_0008_keeps_search_working_and_takes_long_links(fresh_url):
+    config = alembic_config(fresh_url)
+    command.upgrade(config, "0006")
+    db = Database(fresh_url)
+    try:
+        insert_item(db, "Bakery cooperative opens", "https://a.example/1", "f1")
+        assert "VARCHAR" in url_type(fresh_url)
+        upgrade(fresh_url)  # to head, through 0008
+        assert url_type(fresh_url) == "TEXT"
+        assert found(db, "bakery") == ["Bakery cooperative opens"]
+        # Written after the rebuild: the triggers index it, long link and all.
+        insert_item(db, "Dairy cooperative merges", LONG_LINK, "f2")
+        assert found(db, "dairy") == ["Dairy cooperative merges"]
+        with db.transaction() as session:
+            session.execute(
+                text("UPDATE items SET title = 'Grain cooperative merges' WHERE fingerprint = 'f2'")
+            )
+            session.execute(text("DELETE FROM items WHERE fingerprint = 'f1'"))
+        assert found(db, "dairy") == [] and found(db, "bakery") == []
+        assert found(db, "grain") == ["Grain cooperative merges"]
+        # Down and up again: long links are dropped from items going down, entries kept.
+        command.downgrade(config, "0006")
+        with db.reading() as session:
+            assert session.scalar(text("SELECT count(*) FROM items WHERE url IS NULL")) == 1
+        upgrade(fresh_url)
+        assert found(db, "grain") == ["Grain cooperative merges"]
+    finally:
+        db.dispose()
