@@ -90,6 +90,8 @@ class FakeSource:
     last_error: str | None
     failures: int
     items: int = 3
+    next_poll_at: datetime | None = None
+    retry_after_until: datetime | None = None
 
 
 @dataclass

@@ -177,4 +177,4 @@ def test_help_lists_sources(bolt, db):
     assert "`/coopnews sources`  the feeds coopnews follows" in member
     assert "sources add" not in member
     admin = text_of(bolt.command("help", user_id="UADMIN").json())
-    assert "`/coopnews sources add URL [category] | remove ID" in admin
+    assert "`/coopnews sources add URL [category] | poll ID | remove ID" in admin

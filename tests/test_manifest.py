@@ -19,6 +19,8 @@ SCOPES_BY_METHOD = {
     # Announcements live in channels (public or private), never in DMs.
     "conversations_history": {"channels:history", "groups:history"},
     "users_info": {"users:read"},
+    # chat.getPermalink needs no scope (its method page).
+    "chat_getPermalink": set(),
     "views_open": set(),
     "views_publish": set(),
     "auth_test": set(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.admins import REFUSAL
 from sources.fetch import FetchOptions
 from sources.poller import subscribe
 from tests import feed_samples as samples
@@ -71,7 +72,7 @@ def test_members_cannot_poll(slack_private_sources, fake, db, feed_server):
     a, _ = two_sources(db, feed_server)
     before = len(feed_server.requests_to("/a"))
     body = slack_private_sources.command(f"sources poll {a}", user_id="UMEMBER").json()
-    assert "only coopnews admins can poll sources" in body["text"]
+    assert body["text"] == REFUSAL
     assert len(feed_server.requests_to("/a")) == before
     assert fake.calls_to("response_url") == []
 
