@@ -25,6 +25,7 @@ from sources.documents import read_document as read_document_bytes
 from sources.feeds import FeedRejected, NotAFeed
 from sources.fetch import FetchError, FetchOptions
 from storage.db import Database
+from storage.identity import import_scope
 from storage.store import add_items
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,12 @@ __all__ = [
 ]
 
 
-def import_listing_text(db: Database, text: str) -> ImportSummary:
+def import_listing_text(db: Database, text: str, where: str = "listing") -> ImportSummary:
     try:
         parsed = ilo.parse_listing(text)
     except ilo.NotAListing as exc:
         raise ImportFailed(str(exc)) from exc
-    return import_document(db, listing_document(parsed))
+    return import_document(db, listing_document(parsed), where)
 
 
 def read_text_file(path: Path) -> str:
@@ -75,10 +76,13 @@ def read_text_file(path: Path) -> str:
         raise ImportFailed(f"{path} is not UTF-8 text, so it is not an ILO news listing") from exc
 
 
-def import_document(db: Database, document: Document) -> ImportSummary:
-    """Store a feed's or listing's drafts in one transaction (no source: a one-off import)."""
+def import_document(db: Database, document: Document, where: str) -> ImportSummary:
+    """Store a feed's or listing's drafts in one transaction (no source: a one-off import).
+
+    `where` (the URL, or the file's absolute path) scopes the entries' keys.
+    """
     with db.transaction() as session:
-        result = add_items(session, document.drafts)
+        result = add_items(session, document.drafts, scope=import_scope(where))
     warnings = list(document.warnings)
     if document.problem:
         warnings.append(f"{document.problem} (kept the entries that parsed cleanly)")
@@ -104,7 +108,7 @@ def import_url(db: Database, url: str, options: FetchOptions) -> ImportSummary:
         raise ImportFailed(str(exc)) from exc
     if loaded.document is None:  # cannot happen: no validators were sent
         raise ImportFailed(f"{url} answered “not modified” to a first request")
-    return import_document(db, loaded.document)
+    return import_document(db, loaded.document, loaded.url)
 
 
 def import_file(db: Database, path: Path) -> ImportSummary:
@@ -113,7 +117,7 @@ def import_file(db: Database, path: Path) -> ImportSummary:
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not is_markup(raw):
-        return import_listing_text(db, read_text_file(path))
+        return import_listing_text(db, read_text_file(path), str(path.resolve()))
     try:
         document = read_document_bytes(raw, url=None)
     except NotAFeed as exc:
@@ -125,7 +129,7 @@ def import_file(db: Database, path: Path) -> ImportSummary:
         raise ImportFailed(f"{path}: {exc}") from exc
     except FeedRejected as exc:
         raise ImportFailed(f"{path}: {exc}") from exc
-    return import_document(db, document)
+    return import_document(db, document, str(path.resolve()))
 
 
 def import_source(db: Database, source: str, options: FetchOptions | None = None) -> ImportSummary:

@@ -48,6 +48,8 @@ class PollOutcome:
     warnings: list[str] = field(default_factory=list)
     # The admin who added the source should now be told about its failures.
     alert: bool = False
+    # Items the feed corrected (title, summary or link): messages showing them need updating.
+    corrected: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -182,6 +184,7 @@ def poll_source(db: Database, source_id: int, options: FetchOptions) -> PollOutc
                 already_present=result.already_present,
                 warnings=document.warnings,
                 error=document.problem,
+                corrected=result.corrected,
             )
         _record_read(session, source, loaded, now)
         outcome.alert = _alert_due(source)

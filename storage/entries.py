@@ -1,0 +1,303 @@
+"""A document's entries -> items: each stored once, matched by its key, its link or its title.
+
+For each entry of one document (a poll of a source, or an import), first rule that applies:
+
+1. Its key (guid as written, else link, else title and date) is stored in this
+   scope: it is that key's item. Several entries sharing a key, or several items
+   stored under it, are paired by content (canonical link, title, date as
+   written; best agreement first); a pairing needs at least one of them to agree
+   besides the key itself, so a guid reused by a new entry is a new entry. A
+   changed title, summary or link is the feed correcting itself: the item follows
+   (unless an admin wrote or edited it) and the audit log says so.
+2. Its canonical link (storage/identity.py) is the link of one stored item and
+   of no other entry of the document: it is that item. A link that is shared
+   (by entries of the document, or by several stored items) merges only an item
+   with the same title on the same day.
+3. No link: the item with the same normalised title on the same day (the ILO listing).
+4. Otherwise it is a new item.
+
+Under 2 and 3 the entry's key is remembered for the item (so later polls match
+by rule 1), nothing is announced again, and the item gains the source. No item
+is given to two entries of one document. Lookups go by chunks of keys (one
+query per chunk and rule), never one query per entry.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from storage import curation, identity
+from storage.db import upsert_insert
+from storage.models import AuditEntry, EntryKey, Item, ItemSource
+from storage.store import AddResult, ItemDraft, batches, item_row
+from storage.types import utcnow
+
+CHUNK = 2000
+
+
+@dataclass(eq=False)
+class _Entry:
+    draft: ItemDraft
+    position: int
+    key_hash: str
+    link_key: str | None
+    title_key: str | None
+    summary_hash: str
+    item_id: int | None = None
+    row: EntryKey | None = None  # set when matched by its key (rule 1)
+
+
+def _entry(draft: ItemDraft, position: int) -> _Entry:
+    key = draft.key if draft.key is not None else draft.fingerprint or ""
+    return _Entry(
+        draft,
+        position,
+        identity.key_hash(key.strip()),
+        identity.link_key(draft.url),
+        identity.title_key(draft.title, draft.published_at),
+        identity.sha256(draft.summary or ""),
+    )
+
+
+def store_drafts(
+    session: Session,
+    drafts: list[ItemDraft],
+    scope: str,
+    source_id: int | None,
+    announce: bool,
+    actor: str,
+) -> AddResult:
+    """See the module docstring; `actor` is who corrects items in the audit log."""
+    result = AddResult()
+    entries: list[_Entry] = []
+    repeats: set[tuple] = set()
+    for position, draft in enumerate(drafts):
+        entry = _entry(draft, position)
+        same = (entry.key_hash, entry.link_key, draft.title, draft.entry_date)
+        if same in repeats:  # the very same entry twice in one document
+            result.already_present += 1
+            continue
+        repeats.add(same)
+        entries.append(entry)
+    claimed: set[int] = set()
+    _match_keys(session, scope, entries, claimed)
+    link_counts = Counter(e.link_key for e in entries if e.link_key)
+    _match_links(session, [e for e in entries if e.item_id is None and e.link_key], link_counts,
+                 claimed)
+    _match_titles(session, [e for e in entries if e.item_id is None and not e.link_key], claimed)
+    new = [e for e in entries if e.item_id is None]
+    known = [e for e in entries if e.item_id is not None]
+    merged = [e for e in known if e.row is None]  # rules 2 and 3: remember the new key
+    result.already_present += len(known)
+    for entry in known:
+        if entry.row is not None and _correct(session, entry, actor):
+            result.corrected.append(entry.item_id)
+    added = _insert_items(session, scope, new, source_id, announce)
+    result.already_present += len(new) - len(added)
+    result.added.extend(added)
+    _insert_keys(session, scope, merged)
+    if source_id is not None:
+        _insert_sources(session, source_id, merged)
+    return result
+
+
+# -- rule 1: the entry's key in this scope ---------------------------------
+def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: set[int]) -> None:
+    groups: dict[str, list[_Entry]] = defaultdict(list)
+    for entry in entries:
+        groups[entry.key_hash].append(entry)
+    rows: dict[str, list[EntryKey]] = defaultdict(list)
+    for chunk in batches(list(groups), CHUNK):
+        stmt = select(EntryKey).where(EntryKey.scope == scope, EntryKey.key_hash.in_(chunk))
+        for row in session.scalars(stmt.order_by(EntryKey.id)):
+            rows[row.key_hash].append(row)
+    for key_hash, group in groups.items():
+        candidates = rows.get(key_hash)
+        if not candidates:
+            continue
+        pairs = [
+            (score, entry.position, row.id, entry, row)
+            for entry in group
+            for row in candidates
+            if (score := _agreement(entry, row)) > 0
+        ]
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        for _score, _pos, _id, entry, row in pairs:
+            if entry.item_id is None and row.item_id not in claimed:
+                entry.item_id, entry.row = row.item_id, row
+                claimed.add(row.item_id)
+
+
+def _agreement(entry: _Entry, row: EntryKey) -> int:
+    """How many of link, title and date agree, not counting what the key itself is made of."""
+    draft = entry.draft
+    if draft.key_kind == "content":  # the key is the title and date: they agree
+        return 1 + (entry.link_key is not None and entry.link_key == identity.link_key(row.link))
+    score = int(row.title == draft.title)
+    score += bool(draft.entry_date) and row.date == draft.entry_date
+    if draft.key_kind != "link":
+        score += entry.link_key is not None and entry.link_key == identity.link_key(row.link)
+    return score
+
+
+# -- rules 2 and 3: the same story under another key or from another source ------
+def _match_links(
+    session: Session, entries: list[_Entry], link_counts: Counter, claimed: set[int]
+) -> None:
+    stored: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
+        stmt = select(Item.link_key, Item.id, Item.title_key).where(Item.link_key.in_(chunk))
+        for link_key, item_id, title_key in session.execute(stmt.order_by(Item.id)):
+            stored[link_key].append((item_id, title_key))
+    for entry in entries:
+        items = stored.get(entry.link_key, [])
+        shared = link_counts[entry.link_key] > 1 or len(items) > 1
+        for item_id, title_key in items:
+            if item_id in claimed:
+                continue
+            if not shared or (entry.title_key is not None and title_key == entry.title_key):
+                entry.item_id = item_id
+                claimed.add(item_id)
+                break
+
+
+def _match_titles(session: Session, entries: list[_Entry], claimed: set[int]) -> None:
+    stored: dict[str, list[int]] = defaultdict(list)
+    wanted = sorted({e.title_key for e in entries if e.title_key})
+    for chunk in batches(wanted, CHUNK):
+        stmt = select(Item.title_key, Item.id).where(Item.title_key.in_(chunk))
+        for title_key, item_id in session.execute(stmt.order_by(Item.id)):
+            stored[title_key].append(item_id)
+    for entry in entries:
+        for item_id in stored.get(entry.title_key, []):
+            if item_id not in claimed:
+                entry.item_id = item_id
+                claimed.add(item_id)
+                break
+
+
+# -- corrections -------------------------------------------------------------
+def _correct(session: Session, entry: _Entry, actor: str) -> bool:
+    """Follow the feed's change of a stored entry; True when the item changed."""
+    row, draft = entry.row, entry.draft
+    link = draft.url.strip() if draft.url else None
+    changed = []
+    if row.title != draft.title:
+        changed.append(("title", "title", draft.title))
+    if row.summary_hash != entry.summary_hash:
+        changed.append(("summary", "summary", draft.summary))
+    if (row.link or None) != link:
+        changed.append(("url", "link", draft.url))
+    if row.date != draft.entry_date:
+        row.date = draft.entry_date  # a re-dated entry: the item keeps its date
+    if not changed:
+        return False
+    row.title, row.link, row.summary_hash = draft.title[:500], link, entry.summary_hash
+    item = session.get(Item, entry.item_id)
+    if item is None or _written_by_admin(session, item):
+        return False
+    changed = [(name, label, value) for name, label, value in changed if getattr(item, name) != value]
+    if not changed:
+        return False
+    for name, _label, value in changed:
+        setattr(item, name, value)
+    curation.record(session, actor, curation.EDITED, item, ", ".join(c[1] for c in changed))
+    session.flush()
+    return True
+
+
+def _written_by_admin(session: Session, item: Item) -> bool:
+    """An admin's item, or one an admin edited: its text is theirs, never a feed's."""
+    if item.origin == "admin":
+        return True
+    by_admin = exists().where(
+        AuditEntry.item_id == item.id,
+        AuditEntry.action == curation.EDITED,
+        ~AuditEntry.user_id.like(f"{curation.SOURCE_ACTOR} %"),
+        AuditEntry.user_id != curation.IMPORT_ACTOR,
+    )
+    return bool(session.scalar(select(by_admin)))
+
+
+# -- writing -----------------------------------------------------------------
+def _new_fingerprint(scope: str, entry: _Entry) -> str:
+    if entry.draft.fingerprint:
+        return entry.draft.fingerprint
+    draft = entry.draft
+    parts = (scope, entry.key_hash, entry.link_key or "", draft.title, draft.entry_date or "")
+    return identity.sha256("\x1f".join(parts))
+
+
+def _insert_items(
+    session: Session, scope: str, entries: list[_Entry], source_id: int | None, announce: bool
+) -> list[int]:
+    """Insert new items (several entries of one story without links: one item)."""
+    by_title: dict[str, _Entry] = {}
+    now = utcnow()  # one transaction, one creation time
+    added: list[int] = []
+    table = Item.__table__
+    for chunk in batches(entries, CHUNK):
+        rows, owners = [], {}
+        for entry in chunk:
+            if not entry.link_key and entry.title_key:
+                if entry.title_key in by_title:  # the listing repeats an entry
+                    continue
+                by_title[entry.title_key] = entry
+            fingerprint = _new_fingerprint(scope, entry)
+            if fingerprint in owners:
+                continue
+            row = item_row(entry.draft, fingerprint, now)
+            if source_id is not None or not announce:  # else the columns' defaults hold
+                row.update(source_id=source_id, announce=announce)
+            rows.append(row)
+            owners[fingerprint] = entry
+        if not rows:
+            continue
+        stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["fingerprint"])
+        # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
+        returned = session.connection().execute(
+            stmt.returning(table.c.id, table.c.fingerprint), rows
+        )
+        created = []
+        for item_id, fingerprint in returned:
+            entry = owners[fingerprint]
+            entry.item_id = item_id
+            created.append(entry)
+            added.append(item_id)
+        _insert_keys(session, scope, created)
+        if source_id is not None:
+            _insert_sources(session, source_id, created)
+    return sorted(added)
+
+
+def _insert_keys(session: Session, scope: str, entries: list[_Entry]) -> None:
+    rows = [
+        {
+            "scope": scope,
+            "key_hash": e.key_hash,
+            "item_id": e.item_id,
+            "link": e.draft.url.strip()[:2000] if e.draft.url else None,
+            "title": e.draft.title[:500],
+            "date": (e.draft.entry_date or "")[:100] or None,
+            "summary_hash": e.summary_hash,
+        }
+        for e in entries
+    ]
+    for chunk in batches(rows, CHUNK):
+        stmt = upsert_insert(session, EntryKey).on_conflict_do_nothing(
+            index_elements=["scope", "key_hash", "item_id"]
+        )
+        session.connection().execute(stmt, chunk)
+
+
+def _insert_sources(session: Session, source_id: int, entries: list[_Entry]) -> None:
+    rows = [{"item_id": e.item_id, "source_id": source_id} for e in entries]
+    for chunk in batches(rows, CHUNK):
+        stmt = upsert_insert(session, ItemSource).on_conflict_do_nothing(
+            index_elements=["item_id", "source_id"]
+        )
+        session.connection().execute(stmt, chunk)
