@@ -4,15 +4,17 @@ For each entry of one document (a poll of a source, or an import), first rule th
 
 1. Its key (guid as written, else link, else title and date) is stored in this
    scope: it is that key's item. Several entries sharing a key, or several items
-   stored under it, are paired by content (canonical link, title, date as
-   written; best agreement first); a pairing needs at least one of them to agree
-   besides the key itself, so a guid reused by a new entry is a new entry. A
+   stored under it, are paired by content (title and date as written, then the
+   canonical link; best agreement first); a pairing needs the title or the date
+   to agree, so a guid reused by a new entry is a new entry. A
    changed title, summary or link is the feed correcting itself: the item follows
    (unless an admin wrote or edited it) and the audit log says so.
 2. Its canonical link (storage/identity.py) is the link of one stored item and
-   of no other entry of the document: it is that item. A link that is shared
-   (by entries of the document, or by several stored items) merges only an item
-   with the same title on the same day.
+   of no other entry of the document, and the title or the day agrees: it is
+   that item. A link that is shared
+   (by entries of the document, by several stored items, or by an item that rule 1
+   showed to be another entry under the same key) merges only an item with the
+   same title on the same day.
 3. No link: the item with the same normalised title on the same day (the ILO listing).
 4. Otherwise it is a new item.
 
@@ -26,12 +28,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from storage import curation, identity
 from storage.db import upsert_insert
+from storage.identity import normalise_text
 from storage.models import AuditEntry, EntryKey, Item, ItemSource
 from storage.store import AddResult, ItemDraft, batches, item_row
 from storage.types import utcnow
@@ -49,6 +53,8 @@ class _Entry:
     summary_hash: str
     item_id: int | None = None
     row: EntryKey | None = None  # set when matched by its key (rule 1)
+    # Items stored under the same key in this scope that content showed are other entries.
+    others: frozenset[int] = frozenset()
 
 
 def _entry(draft: ItemDraft, position: int) -> _Entry:
@@ -86,8 +92,9 @@ def store_drafts(
     claimed: set[int] = set()
     _match_keys(session, scope, entries, claimed)
     link_counts = Counter(e.link_key for e in entries if e.link_key)
-    _match_links(session, [e for e in entries if e.item_id is None and e.link_key], link_counts,
-                 claimed)
+    _match_links(
+        session, [e for e in entries if e.item_id is None and e.link_key], link_counts, claimed
+    )
     _match_titles(session, [e for e in entries if e.item_id is None and not e.link_key], claimed)
     new = [e for e in entries if e.item_id is None]
     known = [e for e in entries if e.item_id is not None]
@@ -130,36 +137,55 @@ def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: se
             if entry.item_id is None and row.item_id not in claimed:
                 entry.item_id, entry.row = row.item_id, row
                 claimed.add(row.item_id)
+        for entry in group:
+            if entry.item_id is None:
+                entry.others = frozenset(row.item_id for row in candidates)
 
 
 def _agreement(entry: _Entry, row: EntryKey) -> int:
-    """How many of link, title and date agree, not counting what the key itself is made of."""
+    """How well an entry and a stored key's entry agree: title and date (as written)
+    weigh 2 each, the canonical link 1. Pairing needs title or date: a link alone may
+    be a page several entries share, and a key's own parts prove nothing."""
     draft = entry.draft
+    same_link = entry.link_key is not None and entry.link_key == identity.link_key(row.link)
     if draft.key_kind == "content":  # the key is the title and date: they agree
-        return 1 + (entry.link_key is not None and entry.link_key == identity.link_key(row.link))
-    score = int(row.title == draft.title)
-    score += bool(draft.entry_date) and row.date == draft.entry_date
-    if draft.key_kind != "link":
-        score += entry.link_key is not None and entry.link_key == identity.link_key(row.link)
-    return score
+        return 2 + same_link
+    score = 2 * (row.title == draft.title) + 2 * bool(
+        draft.entry_date and row.date == draft.entry_date
+    )
+    return score + same_link if score else 0
 
 
 # -- rules 2 and 3: the same story under another key or from another source ------
 def _match_links(
     session: Session, entries: list[_Entry], link_counts: Counter, claimed: set[int]
 ) -> None:
-    stored: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    stored: dict[str, list[tuple[int, str | None, str, date]]] = defaultdict(list)
     for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
-        stmt = select(Item.link_key, Item.id, Item.title_key).where(Item.link_key.in_(chunk))
-        for link_key, item_id, title_key in session.execute(stmt.order_by(Item.id)):
-            stored[link_key].append((item_id, title_key))
+        stmt = select(Item.link_key, Item.id, Item.title_key, Item.title, Item.published_at)
+        stmt = stmt.where(Item.link_key.in_(chunk)).order_by(Item.id)
+        for link_key, item_id, title_key, title, published_at in session.execute(stmt):
+            stored[link_key].append(
+                (item_id, title_key, normalise_text(title), published_at.date())
+            )
     for entry in entries:
         items = stored.get(entry.link_key, [])
-        shared = link_counts[entry.link_key] > 1 or len(items) > 1
-        for item_id, title_key in items:
-            if item_id in claimed:
+        # Shared: by entries of this document, by several items, or by an item this
+        # source showed to be another entry under the same key (a "polls" page).
+        shared = (
+            link_counts[entry.link_key] > 1
+            or len(items) > 1
+            or any(item[0] in entry.others for item in items)
+        )
+        title, day = normalise_text(entry.draft.title), entry.draft.published_at.date()
+        for item_id, title_key, item_title, item_day in items:
+            if item_id in claimed or item_id in entry.others:
                 continue
-            if not shared or (entry.title_key is not None and title_key == entry.title_key):
+            if shared:
+                same = entry.title_key is not None and title_key == entry.title_key
+            else:  # the link names the page; the title or the day confirms the story
+                same = item_title == title or item_day == day
+            if same:
                 entry.item_id = item_id
                 claimed.add(item_id)
                 break
@@ -174,7 +200,7 @@ def _match_titles(session: Session, entries: list[_Entry], claimed: set[int]) ->
             stored[title_key].append(item_id)
     for entry in entries:
         for item_id in stored.get(entry.title_key, []):
-            if item_id not in claimed:
+            if item_id not in claimed and item_id not in entry.others:
                 entry.item_id = item_id
                 claimed.add(item_id)
                 break
@@ -200,7 +226,9 @@ def _correct(session: Session, entry: _Entry, actor: str) -> bool:
     item = session.get(Item, entry.item_id)
     if item is None or _written_by_admin(session, item):
         return False
-    changed = [(name, label, value) for name, label, value in changed if getattr(item, name) != value]
+    changed = [
+        (name, label, value) for name, label, value in changed if getattr(item, name) != value
+    ]
     if not changed:
         return False
     for name, _label, value in changed:
