@@ -278,7 +278,7 @@ def _insert_items(
             fingerprint = _new_fingerprint(scope, entry)
             if fingerprint in owners:
                 continue
-            row = item_row(entry.draft, fingerprint, now)
+            row = item_row(entry.draft, fingerprint, now, entry.link_key, entry.title_key)
             if source_id is not None or not announce:  # else the columns' defaults hold
                 row.update(source_id=source_id, announce=announce)
             rows.append(row)

@@ -100,8 +100,15 @@ def batches(items: Iterable, size: int):
         yield batch
 
 
-def item_row(draft: ItemDraft, fingerprint: str, now: datetime) -> dict:
-    """The items row of a new draft (a Core insert: the identity keys are set here)."""
+def item_row(
+    draft: ItemDraft,
+    fingerprint: str,
+    now: datetime,
+    link_key: str | None = None,
+    title_key: str | None = None,
+) -> dict:
+    """The items row of a new draft (a Core insert: the identity keys are set here,
+    from the given ones when the caller already computed them)."""
     return {
         "created_at": now,
         "updated_at": now,
@@ -113,8 +120,8 @@ def item_row(draft: ItemDraft, fingerprint: str, now: datetime) -> dict:
         "published_at": draft.published_at,
         "origin": draft.origin,
         "fingerprint": fingerprint,
-        "link_key": identity.link_key(draft.url),
-        "title_key": identity.title_key(draft.title, draft.published_at),
+        "link_key": link_key or identity.link_key(draft.url),
+        "title_key": title_key or identity.title_key(draft.title, draft.published_at),
     }
 
 
