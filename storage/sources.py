@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from storage.curation import IMPORT_ACTOR, SOURCE_ACTOR
@@ -84,13 +84,17 @@ def get_source(session: Session, source_id: int) -> Source | None:
 
 
 def list_sources(session: Session) -> list[SourceRow]:
-    """Every source with its visible items: all it brought, also those another source
-    brought first (item_sources)."""
+    """Every source with its visible items: those it brought first (items.source_id)
+    and those another source brought first (item_sources), each counted once."""
+    links = union(
+        select(ItemSource.source_id, ItemSource.item_id),
+        select(Item.source_id, Item.id).where(Item.source_id.is_not(None)),
+    ).subquery()
     counts = (
-        select(ItemSource.source_id, func.count().label("n"))
-        .join(Item, Item.id == ItemSource.item_id)
+        select(links.c.source_id, func.count().label("n"))
+        .join(Item, Item.id == links.c.item_id)
         .where(Item.retracted_at.is_(None))
-        .group_by(ItemSource.source_id)
+        .group_by(links.c.source_id)
         .subquery()
     )
     stmt = (
