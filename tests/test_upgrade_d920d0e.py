@@ -122,3 +122,36 @@ def test_release_store_upgraded_then_polled_again_adds_and_announces_nothing(
     finally:
         server.stop()
         db.dispose()
+
+
+def test_0007_downgrades_and_upgrades_again_keeping_search_triggers(empty_database_url):
+    from alembic import command
+
+    from storage.db import alembic_config, make_engine
+
+    url = empty_database_url
+    load_release_store(url)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            config = alembic_config(url)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006")
+            conn.commit()
+            columns = list(conn.execute(text("SELECT * FROM items LIMIT 0")).keys())
+            assert "link_key" not in columns and "title_key" not in columns
+            if conn.dialect.name == "sqlite":
+                triggers = conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                ).scalars()
+                assert set(triggers) == {"items_fts_insert", "items_fts_delete", "items_fts_update"}
+    finally:
+        engine.dispose()
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(ItemSource)) == 17
+    finally:
+        db.dispose()

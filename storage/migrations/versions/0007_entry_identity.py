@@ -151,6 +151,11 @@ def downgrade() -> None:
     op.drop_table("entry_keys")
     op.drop_index("ix_items_title_key", table_name="items")
     op.drop_index("ix_items_link_key", table_name="items")
-    with op.batch_alter_table("items") as batch:
-        batch.drop_column("title_key")
-        batch.drop_column("link_key")
+    if op.get_bind().dialect.name == "sqlite":
+        # Native DROP COLUMN (SQLite 3.35+): batch mode would rebuild items and
+        # drop the full-text triggers of 0006 with it.
+        op.execute("ALTER TABLE items DROP COLUMN title_key")
+        op.execute("ALTER TABLE items DROP COLUMN link_key")
+    else:
+        op.drop_column("items", "title_key")
+        op.drop_column("items", "link_key")
