@@ -70,6 +70,7 @@ def canonical_link(url: str) -> str:
     return out
 
 
+@lru_cache(maxsize=16384)  # a poll compares each entry's link with its stored key's
 def link_key(url: str | None) -> str | None:
     """items.link_key: a hash of the canonical link (indexed, fixed width)."""
     return sha256(canonical_link(url)) if url and url.strip() else None
