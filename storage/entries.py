@@ -11,10 +11,9 @@ For each entry of one document (a poll of a source, or an import), first rule th
    (unless an admin wrote or edited it) and the audit log says so.
 2. Its canonical link (storage/identity.py) is the link of one stored item and
    of no other entry of the document, and the title or the day agrees: it is
-   that item. A link that is shared
-   (by entries of the document, by several stored items, or by an item that rule 1
-   showed to be another entry under the same key) merges only an item with the
-   same title on the same day.
+   that item. A shared link (by entries of the document, by several stored
+   items, or by an item that rule 1 showed to be another entry under the same
+   key) identifies none of them and never merges: the entry counts as linkless.
 3. No link: the item with the same normalised title on the same day (the ILO listing).
 4. Otherwise it is a new item.
 
@@ -55,6 +54,7 @@ class _Entry:
     row: EntryKey | None = None  # set when matched by its key (rule 1)
     # Items stored under the same key in this scope that content showed are other entries.
     others: frozenset[int] = frozenset()
+    link_shared: bool = False  # set by rule 2
 
 
 def _entry(draft: ItemDraft, position: int) -> _Entry:
@@ -95,7 +95,8 @@ def store_drafts(
     _match_links(
         session, [e for e in entries if e.item_id is None and e.link_key], link_counts, claimed
     )
-    _match_titles(session, [e for e in entries if e.item_id is None and not e.link_key], claimed)
+    by_title = [e for e in entries if e.item_id is None and (e.link_shared or not e.link_key)]
+    _match_titles(session, by_title, claimed)
     new = [e for e in entries if e.item_id is None]
     known = [e for e in entries if e.item_id is not None]
     merged = [e for e in known if e.row is None]  # rules 2 and 3: remember the new key
@@ -160,35 +161,31 @@ def _agreement(entry: _Entry, row: EntryKey) -> int:
 def _match_links(
     session: Session, entries: list[_Entry], link_counts: Counter, claimed: set[int]
 ) -> None:
-    stored: dict[str, list[tuple[int, str | None, str, date]]] = defaultdict(list)
+    stored: dict[str, list[tuple[int, str, date]]] = defaultdict(list)
     for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
-        stmt = select(Item.link_key, Item.id, Item.title_key, Item.title, Item.published_at)
+        stmt = select(Item.link_key, Item.id, Item.title, Item.published_at)
         stmt = stmt.where(Item.link_key.in_(chunk)).order_by(Item.id)
-        for link_key, item_id, title_key, title, published_at in session.execute(stmt):
-            stored[link_key].append(
-                (item_id, title_key, normalise_text(title), published_at.date())
-            )
+        for link_key, item_id, title, published_at in session.execute(stmt):
+            stored[link_key].append((item_id, normalise_text(title), published_at.date()))
     for entry in entries:
         items = stored.get(entry.link_key, [])
-        # Shared: by entries of this document, by several items, or by an item this
-        # source showed to be another entry under the same key (a "polls" page).
-        shared = (
+        # Shared by entries of this document, by several items, or by an item this
+        # source showed to be another entry under the same key (a "polls" page):
+        # the link identifies none of them, the entry is known by its title and day.
+        entry.link_shared = (
             link_counts[entry.link_key] > 1
             or len(items) > 1
             or any(item[0] in entry.others for item in items)
         )
-        title, day = normalise_text(entry.draft.title), entry.draft.published_at.date()
-        for item_id, title_key, item_title, item_day in items:
-            if item_id in claimed or item_id in entry.others:
-                continue
-            if shared:
-                same = entry.title_key is not None and title_key == entry.title_key
-            else:  # the link names the page; the title or the day confirms the story
-                same = item_title == title or item_day == day
-            if same:
-                entry.item_id = item_id
-                claimed.add(item_id)
-                break
+        if entry.link_shared or not items or items[0][0] in claimed:
+            continue
+        item_id, item_title, item_day = items[0]
+        # The link names the page; the title or the day confirms it is the same story.
+        if item_title == normalise_text(entry.draft.title) or (
+            item_day == entry.draft.published_at.date()
+        ):
+            entry.item_id = item_id
+            claimed.add(item_id)
 
 
 def _match_titles(session: Session, entries: list[_Entry], claimed: set[int]) -> None:
