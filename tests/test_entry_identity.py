@@ -23,6 +23,7 @@ from storage.types import utcnow
 from tests import feed_samples as samples
 from tests.announce_helpers import announcer, make_deps, shown_in
 from tests.announce_helpers import subscribe as subscribe_channel
+from tests.conftest import app_environment, run_cli
 from tests.feed_server import FeedServer
 
 ALLOW = FetchOptions(allow_private=True, timeout=5)
@@ -66,6 +67,19 @@ def announce(database_url, fake, db) -> None:
 
 
 # -- the handed case: ../shared/cases/guid-reused ---------------------------
+def test_guid_reused_by_a_new_entry_imports_from_the_command_line(db, database_url, fake):
+    env = app_environment(database_url, fake)
+    lines = [
+        run_cli("import", str(FIXTURES / "guid_reused" / name), env=env).stdout.strip()
+        for name in ("poll1.xml", "poll2.xml")
+    ]
+    assert lines == [
+        "added 1, already present 0, skipped 0",
+        "added 1, already present 1, skipped 0",
+    ]
+    assert len(items(db)) == 2
+
+
 def test_guid_reused_by_a_new_entry_imports(db):
     first = import_source(db, str(FIXTURES / "guid_reused" / "poll1.xml"))
     assert first.line() == "added 1, already present 0, skipped 0"
