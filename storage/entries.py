@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -55,6 +55,7 @@ class _Entry:
     # Items stored under the same key in this scope that content showed are other entries.
     others: frozenset[int] = frozenset()
     link_shared: bool = False  # set by rule 2
+    link_unknown: bool = False  # set by rule 2: no stored item and no other entry has the link
 
 
 def _entry(draft: ItemDraft, position: int) -> _Entry:
@@ -177,6 +178,7 @@ def _match_links(
             or len(items) > 1
             or any(item[0] in entry.others for item in items)
         )
+        entry.link_unknown = not items and not entry.link_shared
         if entry.link_shared or not items or items[0][0] in claimed:
             continue
         item_id, item_title, item_day = items[0]
@@ -250,8 +252,13 @@ def _written_by_admin(session: Session, item: Item) -> bool:
 
 # -- writing -----------------------------------------------------------------
 def _new_fingerprint(scope: str, entry: _Entry) -> str:
+    """The unique fingerprint of a new item: the draft's (the ILO listing's content), else
+    its link when no item has it yet, so that two sources polled at once that both bring
+    a story store it once (ON CONFLICT DO NOTHING), else its scope, key and content."""
     if entry.draft.fingerprint:
         return entry.draft.fingerprint
+    if entry.link_unknown:
+        return identity.sha256(f"link\x1f{entry.link_key}")
     draft = entry.draft
     parts = (scope, entry.key_hash, entry.link_key or "", draft.title, draft.entry_date or "")
     return identity.sha256("\x1f".join(parts))
@@ -264,7 +271,6 @@ def _insert_items(
     by_title: dict[str, _Entry] = {}
     now = utcnow()  # one transaction, one creation time
     added: list[int] = []
-    table = Item.__table__
     for chunk in batches(entries, CHUNK):
         rows, owners = [], {}
         for entry in chunk:
@@ -273,30 +279,64 @@ def _insert_items(
                     continue
                 by_title[entry.title_key] = entry
             fingerprint = _new_fingerprint(scope, entry)
-            if fingerprint in owners:
-                continue
-            row = item_row(entry.draft, fingerprint, now, entry.link_key, entry.title_key)
-            if source_id is not None or not announce:  # else the columns' defaults hold
-                row.update(source_id=source_id, announce=announce)
-            rows.append(row)
-            owners[fingerprint] = entry
-        if not rows:
-            continue
-        stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["fingerprint"])
-        # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
-        returned = session.connection().execute(
-            stmt.returning(table.c.id, table.c.fingerprint), rows
-        )
-        created = []
-        for item_id, fingerprint in returned:
-            entry = owners[fingerprint]
-            entry.item_id = item_id
-            created.append(entry)
-            added.append(item_id)
-        _insert_keys(session, scope, created)
+            if fingerprint not in owners:
+                rows.append(_new_row(entry, fingerprint, now, source_id, announce))
+                owners[fingerprint] = entry
+        created = _insert_rows(session, rows, owners)
+        added.extend(e.item_id for e in created)
+        # A link fingerprint already taken: the same story, stored at this moment by a
+        # source polled in parallel (remember the key), or an item whose link has
+        # changed since (then this is a new item after all).
+        taken = {fp: e for fp, e in owners.items() if e.item_id is None and e.link_unknown}
+        twins = []
+        if taken:
+            stmt = select(Item.fingerprint, Item.id, Item.link_key)
+            for fingerprint, item_id, link_key in session.execute(
+                stmt.where(Item.fingerprint.in_(list(taken)))
+            ):
+                entry = taken.pop(fingerprint)
+                if link_key == entry.link_key:
+                    entry.item_id = item_id
+                    twins.append(entry)
+                else:
+                    taken[fingerprint] = entry
+            again = {}
+            for entry in taken.values():
+                entry.link_unknown = False
+                again[_new_fingerprint(scope, entry)] = entry
+            rows = [_new_row(e, fp, now, source_id, announce) for fp, e in again.items()]
+            more = _insert_rows(session, rows, again)
+            added.extend(e.item_id for e in more)
+            created += more
+        _insert_keys(session, scope, created + twins)
         if source_id is not None:
-            _insert_sources(session, source_id, created)
+            _insert_sources(session, source_id, created + twins)
     return sorted(added)
+
+
+def _new_row(
+    entry: _Entry, fingerprint: str, now: datetime, source_id: int | None, announce: bool
+) -> dict:
+    row = item_row(entry.draft, fingerprint, now, entry.link_key, entry.title_key)
+    if source_id is not None or not announce:  # else the columns' defaults hold
+        row.update(source_id=source_id, announce=announce)
+    return row
+
+
+def _insert_rows(session: Session, rows: list[dict], owners: dict[str, _Entry]) -> list[_Entry]:
+    """INSERT … ON CONFLICT (fingerprint) DO NOTHING; the entries whose row went in."""
+    if not rows:
+        return []
+    table = Item.__table__
+    stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["fingerprint"])
+    # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
+    returned = session.connection().execute(stmt.returning(table.c.id, table.c.fingerprint), rows)
+    created = []
+    for item_id, fingerprint in returned:
+        entry = owners[fingerprint]
+        entry.item_id = item_id
+        created.append(entry)
+    return created
 
 
 def _insert_keys(session: Session, scope: str, entries: list[_Entry]) -> None:

@@ -324,3 +324,23 @@ def test_an_item_an_admin_edited_is_never_overwritten_by_its_feed(db, server):
         ).added
         == 0
     )
+
+
+def test_a_new_entry_at_a_link_an_item_gave_up_is_not_lost(db, server):
+    sid = follow(db, server, "/feed.xml", corrected_feed("Old", "Text", "https://c.example/1"))
+    poll(db, server, "/feed.xml", corrected_feed("Old", "Text", "https://c.example/moved"), sid)
+    assert [i.url for i in items(db)] == ["https://c.example/moved"]
+    other = samples.rss2(
+        [
+            {
+                "title": "A new story at the old address",
+                "link": "https://c.example/1",
+                "guid": "other-1",
+                "date": "Fri, 20 Nov 2026 09:00:00 GMT",
+            }
+        ]
+    )
+    server.serve("/other.xml", other)
+    done = subscribe(db, server.url("/other.xml"), ALLOW)
+    assert (done.added, done.already_present) == (1, 0)
+    assert sorted(titles(db)) == ["A new story at the old address", "Old"]
