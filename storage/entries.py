@@ -50,6 +50,10 @@ class _Entry:
     link_key: str | None
     title_key: str | None
     summary_hash: str
+    # As entry_keys keeps them (column sizes), so that comparing with a stored key is exact.
+    link: str | None
+    title: str
+    date: str | None
     item_id: int | None = None
     row: EntryKey | None = None  # set when matched by its key (rule 1)
     # Items stored under the same key in this scope that content showed are other entries.
@@ -67,6 +71,9 @@ def _entry(draft: ItemDraft, position: int) -> _Entry:
         identity.link_key(draft.url),
         identity.title_key(draft.title, draft.published_at),
         identity.sha256(draft.summary or ""),
+        draft.url.strip()[:2000] if draft.url and draft.url.strip() else None,
+        draft.title[:500],
+        (draft.entry_date or "")[:100] or None,
     )
 
 
@@ -152,9 +159,7 @@ def _agreement(entry: _Entry, row: EntryKey) -> int:
     same_link = entry.link_key is not None and entry.link_key == identity.link_key(row.link)
     if draft.key_kind == "content":  # the key is the title and date: they agree
         return 2 + same_link
-    score = 2 * (row.title == draft.title) + 2 * bool(
-        draft.entry_date and row.date == draft.entry_date
-    )
+    score = 2 * (row.title == entry.title) + 2 * bool(entry.date and row.date == entry.date)
     return score + same_link if score else 0
 
 
@@ -209,19 +214,18 @@ def _match_titles(session: Session, entries: list[_Entry], claimed: set[int]) ->
 def _correct(session: Session, entry: _Entry, actor: str) -> bool:
     """Follow the feed's change of a stored entry; True when the item changed."""
     row, draft = entry.row, entry.draft
-    link = draft.url.strip() if draft.url else None
     changed = []
-    if row.title != draft.title:
+    if row.title != entry.title:
         changed.append(("title", "title", draft.title))
     if row.summary_hash != entry.summary_hash:
         changed.append(("summary", "summary", draft.summary))
-    if (row.link or None) != link:
+    if (row.link or None) != entry.link:
         changed.append(("url", "link", draft.url))
-    if row.date != draft.entry_date:
-        row.date = draft.entry_date  # a re-dated entry: the item keeps its date
+    if row.date != entry.date:
+        row.date = entry.date  # a re-dated entry: the item keeps its date
     if not changed:
         return False
-    row.title, row.link, row.summary_hash = draft.title[:500], link, entry.summary_hash
+    row.title, row.link, row.summary_hash = entry.title, entry.link, entry.summary_hash
     item = session.get(Item, entry.item_id)
     if item is None or _written_by_admin(session, item):
         return False
@@ -345,9 +349,9 @@ def _insert_keys(session: Session, scope: str, entries: list[_Entry]) -> None:
             "scope": scope,
             "key_hash": e.key_hash,
             "item_id": e.item_id,
-            "link": e.draft.url.strip()[:2000] if e.draft.url else None,
-            "title": e.draft.title[:500],
-            "date": (e.draft.entry_date or "")[:100] or None,
+            "link": e.link,
+            "title": e.title,
+            "date": e.date,
             "summary_hash": e.summary_hash,
         }
         for e in entries

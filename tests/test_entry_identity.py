@@ -344,3 +344,15 @@ def test_a_new_entry_at_a_link_an_item_gave_up_is_not_lost(db, server):
     done = subscribe(db, server.url("/other.xml"), ALLOW)
     assert (done.added, done.already_present) == (1, 0)
     assert sorted(titles(db)) == ["A new story at the old address", "Old"]
+
+
+def test_an_overlong_date_is_kept_to_its_column_and_still_matches(db, server):
+    long_date = "Le premier jour du mois de novembre de l'an deux mille vingt-six " * 3
+    feed = samples.rss2(
+        [{"title": "Dated oddly", "link": "https://d.example/1", "date": long_date}]
+    )
+    sid = follow(db, server, "/feed.xml", feed)
+    for spaces in (1, 2):  # new bytes each time: parsed again
+        outcome = poll(db, server, "/feed.xml", feed + " " * spaces, sid)
+        assert (outcome.status, outcome.added, outcome.already_present) == ("new", 0, 1)
+    assert titles(db) == ["Dated oddly"]
