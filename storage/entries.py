@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, exists, select, update
 from sqlalchemy.orm import Session
 
 from storage import curation, identity
@@ -40,6 +40,7 @@ from storage.store import AddResult, ItemDraft, batches, item_row
 from storage.types import utcnow
 
 CHUNK = 2000
+_KEY_COLUMNS = ("id", "key_hash", "item_id", "link", "title", "date", "summary_hash")
 
 
 @dataclass(eq=False)
@@ -55,7 +56,7 @@ class _Entry:
     title: str
     date: str | None
     item_id: int | None = None
-    row: EntryKey | None = None  # set when matched by its key (rule 1)
+    row: Row | None = None  # the entry_keys row it matched by its key (rule 1)
     # Items stored under the same key in this scope that content showed are other entries.
     others: frozenset[int] = frozenset()
     link_shared: bool = False  # set by rule 2
@@ -126,10 +127,12 @@ def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: se
     groups: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
         groups[entry.key_hash].append(entry)
-    rows: dict[str, list[EntryKey]] = defaultdict(list)
+    rows: dict[str, list[Row]] = defaultdict(list)
+    # Plain rows, not ORM objects: a re-read listing compares thousands; few change.
+    columns = [EntryKey.__table__.c[name] for name in _KEY_COLUMNS]
     for chunk in batches(list(groups), CHUNK):
-        stmt = select(EntryKey).where(EntryKey.scope == scope, EntryKey.key_hash.in_(chunk))
-        for row in session.scalars(stmt.order_by(EntryKey.id)):
+        stmt = select(*columns).where(EntryKey.scope == scope, EntryKey.key_hash.in_(chunk))
+        for row in session.execute(stmt.order_by(EntryKey.id)):
             rows[row.key_hash].append(row)
     for key_hash, group in groups.items():
         candidates = rows.get(key_hash)
@@ -151,7 +154,7 @@ def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: se
                 entry.others = frozenset(row.item_id for row in candidates)
 
 
-def _agreement(entry: _Entry, row: EntryKey) -> int:
+def _agreement(entry: _Entry, row: Row) -> int:
     """How well an entry and a stored key's entry agree: title and date (as written)
     weigh 2 each, the canonical link 1. Pairing needs title or date: a link alone may
     be a page several entries share, and a key's own parts prove nothing."""
@@ -221,11 +224,18 @@ def _correct(session: Session, entry: _Entry, actor: str) -> bool:
         changed.append(("summary", "summary", draft.summary))
     if (row.link or None) != entry.link:
         changed.append(("url", "link", draft.url))
-    if row.date != entry.date:
-        row.date = entry.date  # a re-dated entry: the item keeps its date
+    if not changed and row.date == entry.date:
+        return False
+    # The key keeps what the source shows now (a re-dated entry: the item keeps its date).
+    session.execute(
+        update(EntryKey)
+        .where(EntryKey.id == row.id)
+        .values(
+            title=entry.title, link=entry.link, date=entry.date, summary_hash=entry.summary_hash
+        )
+    )
     if not changed:
         return False
-    row.title, row.link, row.summary_hash = entry.title, entry.link, entry.summary_hash
     item = session.get(Item, entry.item_id)
     if item is None or _written_by_admin(session, item):
         return False
