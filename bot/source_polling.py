@@ -11,6 +11,7 @@ import logging
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.blocks.sources import failure_notice
+from bot.curation.posted import update_posted
 from bot.deps import Deps
 from bot.scheduler import job_installer
 from sources.fetch import FetchOptions
@@ -35,7 +36,20 @@ def poll_sources_once(deps: Deps) -> list:
     for outcome in outcomes:
         if outcome.added:
             log.info("source %s: %s new item(s)", outcome.source_id, outcome.added)
+        correct_posted(deps, outcome.corrected)
     return outcomes
+
+
+def correct_posted(deps: Deps, item_ids: list[int]) -> None:
+    """Messages already posted show what a feed has since corrected: apply the
+    corrections the poll planned (chat.update, the path admin edits take) now; what
+    Slack does not take now, the worker's corrections job retries. The one place
+    polls correct messages."""
+    for item_id in item_ids:
+        try:
+            update_posted(deps.client, deps.db, item_id)
+        except Exception:  # one message's trouble must not stop the poll's others
+            log.warning("could not correct messages of item %s", item_id, exc_info=True)
 
 
 @job_installer

@@ -46,10 +46,13 @@ def listing_drafts(parsed: ilo.ParsedListing, category: str | None = None) -> li
             title=entry.title,
             published_at=ilo.published_datetime(entry.published),
             origin="ilo",
-            # The listing has no IDs and positions shift: identity is the content.
+            # The listing has no IDs and positions shift: its key is the title and date
+            # (kind "content"); the store also finds it by normalised title and day.
             fingerprint=fingerprint("ilo", entry.title, entry.published.isoformat()),
             category=category or entry.category,
             summary=entry.summary,
+            key=f"{entry.title}\x1f{entry.published.isoformat()}",
+            entry_date=entry.published.isoformat(),
         )
         for entry in parsed.entries
     ]

@@ -1,25 +1,20 @@
-"""Feed entries -> item drafts, with a stable identity per entry.
+"""Feed entries -> item drafts, each with its key within the feed.
 
-Identity (the items' fingerprint), first that applies:
-1. the entry's guid, when no other entry of the feed has the same one;
-2. its link, when no other entry of the feed has the same one;
-3. a hash of its title and date (as written).
-URL-like guids and links are compared without scheme, so a feed switching
-from http to https does not re-import everything; dates are never part of
-identity 1 or 2, so a re-dated entry is not imported again.
+An entry's key is its guid as written (trimmed only: fragment, case and query
+count), else its link as written, else its title (or, title-less, its text)
+and date as written. Keys are never derived from the rest of the window: what
+the store does with them (entries sharing a key, the same story under another
+key or from another feed) is storage/entries.py's job.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sources.feeds import FeedEntry, ParsedFeed
 from sources.text import shorten
-from storage.store import ItemDraft, fingerprint
+from storage.store import ItemDraft
 from storage.types import utcnow
 
 TITLE_LIMIT = 300
@@ -37,55 +32,17 @@ class FeedDrafts:
     skipped: int = 0
 
 
-def normalise_link(url: str) -> str:
-    """A URL without its scheme, default port, fragment and trailing slash; host lower-cased."""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError:
-        return url.strip()
-    if port and port not in (80, 443):
-        host = f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return f"//{host}{path}" + (f"?{parts.query}" if parts.query else "")
+def entry_key(entry: FeedEntry) -> tuple[str, str]:
+    """(key, kind): kind "guid", "link" or "content" (see the module docstring)."""
+    if entry.guid and entry.guid.strip():
+        return entry.guid.strip(), "guid"
+    if entry.link and entry.link.strip():
+        return entry.link.strip(), "link"
+    return f"{entry.title or entry.summary[:500]}\x1f{_entry_date(entry) or ''}", "content"
 
 
-def _is_url(value: str) -> bool:
-    return value.lower().startswith(("http://", "https://"))
-
-
-def _digest(value: str) -> str:
-    # Hex survives store.fingerprint's text normalisation exactly (URLs would not).
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def link_fingerprint(url: str) -> str:
-    return fingerprint("feed-url", _digest(normalise_link(url)))
-
-
-def entry_fingerprints(feed: ParsedFeed) -> list[str]:
-    """One identity per entry, in order (see the module docstring)."""
-    scope = normalise_link(feed.link) if feed.link else (feed.title or "")
-    guids = Counter(e.guid for e in feed.entries if e.guid)
-    links = Counter(normalise_link(e.link) for e in feed.entries if e.link)
-    out = []
-    for entry in feed.entries:
-        if entry.guid and guids[entry.guid] == 1:
-            if _is_url(entry.guid):
-                out.append(link_fingerprint(entry.guid))
-            else:
-                out.append(fingerprint("feed-guid", _digest(scope), _digest(entry.guid)))
-        elif entry.link and links[normalise_link(entry.link)] == 1:
-            out.append(link_fingerprint(entry.link))
-        else:
-            date = entry.date_text or (entry.published.isoformat() if entry.published else "")
-            out.append(
-                fingerprint(
-                    "feed-entry", _digest(scope), entry.title, date, _digest(entry.summary[:500])
-                )
-            )
-    return out
+def _entry_date(entry: FeedEntry) -> str | None:
+    return entry.date_text or (entry.published.isoformat() if entry.published else None)
 
 
 def feed_drafts(
@@ -94,10 +51,9 @@ def feed_drafts(
     """Drafts for every usable entry; `category` (the source's) wins over entries' tags."""
     now = now or utcnow()
     result = FeedDrafts()
-    for position, (entry, identity) in enumerate(
-        zip(feed.entries, entry_fingerprints(feed), strict=True), start=1
-    ):
+    for position, entry in enumerate(feed.entries, start=1):
         title = _title(entry)
+        key, kind = entry_key(entry)
         if not title:
             result.skipped += 1
             result.warnings.append(f"entry {position}: no title, text or link, skipped")
@@ -109,10 +65,12 @@ def feed_drafts(
                 title=title,
                 published_at=published,
                 origin="feed",
-                fingerprint=identity,
                 url=entry.link,
                 category=shorten(entry_category, CATEGORY_LIMIT) if entry_category else None,
                 summary=shorten(entry.summary, SUMMARY_LIMIT) or None,
+                key=key,
+                key_kind=kind,
+                entry_date=_entry_date(entry),
             )
         )
     return result

@@ -26,6 +26,7 @@ from sources.feeds import FeedRejected, NotAFeed
 from sources.fetch import FetchError, FetchOptions
 from sources.text import decode_utf8_leniently, remove_control_characters
 from storage.db import Database
+from storage.identity import import_scope
 from storage.store import add_items
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,12 @@ __all__ = [
 ]
 
 
-def import_listing_text(db: Database, text: str) -> ImportSummary:
+def import_listing_text(db: Database, text: str, where: str = "listing") -> ImportSummary:
     try:
         parsed = ilo.parse_listing(text)
     except ilo.NotAListing as exc:
         raise ImportFailed(str(exc)) from exc
-    return import_document(db, listing_document(parsed))
+    return import_document(db, listing_document(parsed), where)
 
 
 def read_text_file(path: Path) -> str:
@@ -74,10 +75,13 @@ def read_text_file(path: Path) -> str:
     return remove_control_characters(decode_utf8_leniently(raw.removeprefix(b"\xef\xbb\xbf")))
 
 
-def import_document(db: Database, document: Document) -> ImportSummary:
-    """Store a feed's or listing's drafts in one transaction (no source: a one-off import)."""
+def import_document(db: Database, document: Document, where: str) -> ImportSummary:
+    """Store a feed's or listing's drafts in one transaction (no source: a one-off import).
+
+    `where` (the URL, or the file's absolute path) scopes the entries' keys.
+    """
     with db.transaction() as session:
-        result = add_items(session, document.drafts)
+        result = add_items(session, document.drafts, scope=import_scope(where))
     warnings = list(document.warnings)
     if document.problem:
         warnings.append(f"{document.problem} (kept the entries that parsed cleanly)")
@@ -102,7 +106,7 @@ def import_url(db: Database, url: str, options: FetchOptions) -> ImportSummary:
         raise ImportFailed(str(exc)) from exc
     if loaded.document is None:  # cannot happen: no validators were sent
         raise ImportFailed(f"{url} answered “not modified” to a first request")
-    return import_document(db, loaded.document)
+    return import_document(db, loaded.document, loaded.url)
 
 
 def import_file(db: Database, path: Path) -> ImportSummary:
@@ -111,7 +115,7 @@ def import_file(db: Database, path: Path) -> ImportSummary:
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not is_markup(raw):
-        return import_listing_text(db, read_text_file(path))
+        return import_listing_text(db, read_text_file(path), str(path.resolve()))
     try:
         document = read_document_bytes(raw, url=None)
     except NotAFeed as exc:
@@ -123,7 +127,7 @@ def import_file(db: Database, path: Path) -> ImportSummary:
         raise ImportFailed(f"{path}: {exc}") from exc
     except FeedRejected as exc:
         raise ImportFailed(f"{path}: {exc}") from exc
-    return import_document(db, document)
+    return import_document(db, document, str(path.resolve()))
 
 
 def import_source(db: Database, source: str, options: FetchOptions | None = None) -> ImportSummary:

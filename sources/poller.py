@@ -60,6 +60,8 @@ class PollOutcome:
     skipped: int = 0
     until: datetime | None = None
     moved_to: str | None = None
+    # Items the feed corrected (title, summary or link): messages showing them need updating.
+    corrected: list[int] = field(default_factory=list)
 
     def line(self) -> str:
         """One line for people: what the poll did."""
@@ -258,6 +260,7 @@ def _store(db: Database, source_id: int, loaded: Loaded) -> PollOutcome | None:
             announce = source.first_fetched_at is not None
             result = source_store.store_entries(session, source.id, document.drafts, announce)
             outcome = _outcome(source_id, document, len(result.added), result.already_present)
+            outcome.corrected = result.corrected
         outcome.moved_to = _record_read(session, source, loaded, now)
         outcome.alert = _alert_due(source)
     return outcome
@@ -287,6 +290,7 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
             return None
         announce = source.first_fetched_at is not None
     added = present = 0
+    corrected: list[int] = []
     refused: list[str] = []
     reason = ""
     for draft in document.drafts:
@@ -295,6 +299,7 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
                 result = source_store.store_entries(session, source_id, [draft], announce)
             added += len(result.added)
             present += result.already_present
+            corrected.extend(result.corrected)
         except SQLAlchemyError as exc:
             reason = _reason(exc)
             refused.append(
@@ -314,6 +319,7 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
             source_store.add_event(session, source_id, source_store.WARNING, warning, now)
         outcome = _outcome(source_id, document, added, present)
         outcome.skipped = len(refused)
+        outcome.corrected = corrected
         outcome.warnings.extend(refused)
         outcome.moved_to = _record_read(session, source, loaded, now)
         if refused:  # no validators: the next poll reads the feed again and retries them

@@ -14,11 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import store
+from storage.identity import normalise_text
 from storage.models import AuditEntry, Delivery, Item
-from storage.store import category_key, fingerprint, normalise_text
+from storage.store import category_key, fingerprint
 from storage.types import utcnow
 
 ADDED, EDITED, RETRACTED = "added", "edited", "retracted"
+# Audit actors besides Slack user IDs: a followed source ("source 3") correcting
+# its entries, and one-off imports.
+SOURCE_ACTOR, IMPORT_ACTOR = "source", "import"
 # A static_select holds at most 100 options.
 MAX_CATEGORIES = 100
 

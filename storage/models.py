@@ -12,9 +12,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     desc,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage import identity
 from storage.types import UTCDateTime, utcnow
 
 # Alembic naming.rst: deterministic constraint names, so migrations can
@@ -61,6 +63,11 @@ class Item(Base):
     )
     # Slack user ID of the admin who added it (None for imports).
     created_by: Mapped[str | None] = mapped_column(String(40))
+    # 0007: what makes another entry the same story (storage/identity.py): a hash of
+    # the canonical link, and of the normalised title and day. Kept in step with
+    # url/title/published_at by `_identity_keys` (ORM writes) and by add_items (Core).
+    link_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    title_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     __table_args__ = (
         Index("ix_items_published", desc("published_at"), desc("id")),
@@ -69,6 +76,51 @@ class Item(Base):
         Index("ix_items_url", "url", postgresql_using="hash"),
         # 0010: the public feeds' validators (max(updated_at)) in one seek.
         Index("ix_items_updated", "updated_at"),
+    )
+
+
+@event.listens_for(Item, "before_insert")
+@event.listens_for(Item, "before_update")
+def _identity_keys(_mapper, _connection, item: Item) -> None:
+    item.link_key = identity.link_key(item.url)
+    item.title_key = identity.title_key(item.title, item.published_at)
+
+
+class EntryKey(Base):
+    """An entry's key within one source, and the item it is (0007).
+
+    The key is the entry's guid as written, else its link, else its title and
+    date (see storage/identity.py); entries sharing a key in one source are told
+    apart by the content kept here (link, title, date as written), which is also
+    what a later poll compares to notice that the feed corrected an entry.
+    """
+
+    __tablename__ = "entry_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "source:ID" for a followed source, "import:HASH" for a one-off import's URL or file.
+    scope: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    # The entry as the source last showed it.
+    link: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str | None] = mapped_column(String(500))
+    date: Mapped[str | None] = mapped_column(String(100))
+    summary_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("scope", "key_hash", "item_id"),)
+
+
+class ItemSource(Base):
+    """A source an item came from (an item reached through several feeds has several)."""
+
+    __tablename__ = "item_sources"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from storage.models import Item, Source, SourceEvent
+from storage.curation import IMPORT_ACTOR, SOURCE_ACTOR
+from storage.models import Item, ItemSource, Source, SourceEvent
 from storage.store import AddResult, ItemDraft, add_items
 
 DEFAULT_INTERVAL = 30 * 60
@@ -90,10 +91,17 @@ def get_source(session: Session, source_id: int) -> Source | None:
 
 
 def list_sources(session: Session) -> list[SourceRow]:
+    """Every source with its visible items: those it brought first (items.source_id)
+    and those another source brought first (item_sources), each counted once."""
+    links = union(
+        select(ItemSource.source_id, ItemSource.item_id),
+        select(Item.source_id, Item.id).where(Item.source_id.is_not(None)),
+    ).subquery()
     counts = (
-        select(Item.source_id, func.count().label("n"))
-        .where(Item.source_id.is_not(None), Item.retracted_at.is_(None))
-        .group_by(Item.source_id)
+        select(links.c.source_id, func.count().label("n"))
+        .join(Item, Item.id == links.c.item_id)
+        .where(Item.retracted_at.is_(None))
+        .group_by(links.c.source_id)
         .subquery()
     )
     stmt = (
@@ -176,8 +184,10 @@ def claim(
 def store_entries(
     session: Session, source_id: int | None, drafts: Iterable[ItemDraft], announce: bool
 ) -> AddResult:
-    """Add new items from a source, marked as its own and as announceable or backfill."""
-    return add_items(session, drafts, source_id=source_id, announce=announce)
+    """Store a source's entries (new ones announceable, or backfill); the source is the
+    actor of the corrections its entries bring."""
+    actor = f"{SOURCE_ACTOR} {source_id}" if source_id is not None else IMPORT_ACTOR
+    return add_items(session, drafts, source_id=source_id, announce=announce, actor=actor)
 
 
 def record_success(

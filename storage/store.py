@@ -3,62 +3,57 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from itertools import islice
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage import limits
-from storage.db import upsert_insert
+from storage import identity, limits
+from storage.identity import normalise_text
 from storage.models import Item
-from storage.types import utcnow
 
 MAX_LATEST = 20
-_CHUNK = 2000
 ANALYZE_AFTER = 10_000  # rows added in one go
 
 
 @dataclass(frozen=True)
 class ItemDraft:
-    """An item about to be stored; `fingerprint` is its content identity."""
+    """An item about to be stored, and the entry it comes from.
+
+    `key` is the entry's key within its source (guid as written, else link,
+    else title and date; `key_kind` says which: "guid", "link", "content");
+    `entry_date` is its date as written. Drafts without a key (tests, benches)
+    use their fingerprint as key. `fingerprint` is optional: without one, the
+    new item's is derived from its scope, key and content.
+    """
 
     title: str
     published_at: datetime
     origin: str
-    fingerprint: str
+    fingerprint: str | None = None
     url: str | None = None
     category: str | None = None
     summary: str | None = None
+    key: str | None = None
+    key_kind: str = "content"
+    entry_date: str | None = None
 
 
 @dataclass
 class AddResult:
     added: list[int] = field(default_factory=list)
     already_present: int = 0
+    # Items whose entry the source corrected (title, summary or link): messages
+    # already posted showing them should be updated.
+    corrected: list[int] = field(default_factory=list)
 
 
 def category_key(category: str | None) -> str | None:
     return category.strip().casefold() if category and category.strip() else None
-
-
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-@lru_cache(maxsize=8192)  # imports repeat many parts (origins, dates, categories)
-def normalise_text(text: str) -> str:
-    """Case-, accent-, punctuation- and whitespace-insensitive form used for identity."""
-    text = text.casefold()
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _NOT_WORD.sub(" ", text).strip()
 
 
 def fingerprint(*parts: str | None) -> str:
@@ -71,47 +66,27 @@ def add_items(
     drafts: Iterable[ItemDraft],
     source_id: int | None = None,
     announce: bool = True,
+    scope: str | None = None,
+    actor: str = "import",
 ) -> AddResult:
-    """Store drafts not yet present (by fingerprint); never adds one twice.
+    """Store a document's entries: each becomes a new item only if no stored item is it.
 
-    `source_id` marks them as a source's; `announce=False` as backfill, never announced.
+    `source_id` records them as that source's (item_sources, and the source_id
+    of new items); `announce=False` marks new ones as backfill, never announced.
+    `scope` is whose keys they are (identity.source_scope / import_scope; default:
+    the source's, else one shared scope); `actor` names who corrects an item in the
+    audit log. The rules are in storage/entries.py and the README ("How an
+    entry's identity works"): no entry is added twice, no two entries of one
+    document are merged.
 
-    Safe against a concurrent import of the same page: the unique
-    fingerprint and ON CONFLICT DO NOTHING settle races in the database.
+    Safe against a concurrent import of the same page: the unique fingerprint
+    and ON CONFLICT DO NOTHING settle races in the database.
     """
-    result = AddResult()
-    seen: set[str] = set()
-    now = utcnow()  # one transaction, one creation time
-    # Chunk by chunk: drafts may come from a generator, never all in memory twice.
-    for batch in _batches(drafts, _CHUNK):
-        chunk = []
-        for draft in batch:
-            if draft.fingerprint in seen:
-                result.already_present += 1
-            else:
-                seen.add(draft.fingerprint)
-                chunk.append(draft)
-        if not chunk:
-            continue
-        existing = set(
-            session.scalars(
-                select(Item.fingerprint).where(Item.fingerprint.in_([d.fingerprint for d in chunk]))
-            )
-        )
-        rows = [_row(d, now) for d in chunk if d.fingerprint not in existing]
-        if source_id is not None or not announce:  # else the columns' defaults hold
-            for row in rows:
-                row.update(source_id=source_id, announce=announce)
-        result.already_present += len(chunk) - len(rows)
-        if not rows:
-            continue
-        stmt = upsert_insert(session, Item.__table__).on_conflict_do_nothing(
-            index_elements=["fingerprint"]
-        )
-        # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
-        ids = list(session.connection().scalars(stmt.returning(Item.__table__.c.id), rows))
-        result.already_present += len(rows) - len(ids)
-        result.added.extend(ids)
+    from storage.entries import store_drafts  # entries builds on this module's types
+
+    if scope is None:
+        scope = identity.source_scope(source_id) if source_id is not None else "global"
+    result = store_drafts(session, list(drafts), scope, source_id, announce, actor)
     if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Without fresh statistics the planner scans the whole table for `latest`
         # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
@@ -119,13 +94,21 @@ def add_items(
     return result
 
 
-def _batches(items: Iterable, size: int):
+def batches(items: Iterable, size: int):
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def _row(draft: ItemDraft, now: datetime) -> dict:
+def item_row(
+    draft: ItemDraft,
+    fingerprint: str,
+    now: datetime,
+    link_key: str | None = None,
+    title_key: str | None = None,
+) -> dict:
+    """The items row of a new draft (a Core insert: the identity keys are set here,
+    from the given ones when the caller already computed them)."""
     category = limits.cut(draft.category, limits.CATEGORY)  # no source can overflow a column
     return {
         "created_at": now,
@@ -137,7 +120,9 @@ def _row(draft: ItemDraft, now: datetime) -> dict:
         "summary": limits.cut(draft.summary, limits.SUMMARY),
         "published_at": draft.published_at,
         "origin": draft.origin,
-        "fingerprint": draft.fingerprint,
+        "fingerprint": fingerprint,
+        "link_key": link_key or identity.link_key(draft.url),
+        "title_key": title_key or identity.title_key(draft.title, draft.published_at),
     }
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from sources.discover import feed_links
 from sources.documents import read_document
-from sources.feed_items import entry_fingerprints, feed_drafts, normalise_link
+from sources.feed_items import entry_key, feed_drafts
 from sources.feeds import FeedRejected, NotAFeed, parse_feed
 from sources.text import html_to_text, shorten
+from storage.identity import canonical_link
 from tests import feed_samples as samples
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -31,7 +32,7 @@ def test_rss2_entries_become_drafts_with_clean_fields():
     assert first.summary == "Text of story 0"
     assert first.origin == "feed"
     assert first.published_at == datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
-    assert len({d.fingerprint for d in result.drafts}) == 3
+    assert len({d.key for d in result.drafts}) == 3
     assert result.skipped == 0 and result.warnings == []
 
 
@@ -131,50 +132,41 @@ def test_entry_without_title_takes_first_words_of_summary():
     assert result.skipped == 1 and "entry 3" in result.warnings[0]
 
 
-def test_no_guid_uses_link_and_repeated_guid_falls_back_without_dropping():
+def test_entry_keys_are_guid_then_link_then_title_and_date_as_written():
     xml = samples.rss2(
         [
-            {"title": "A", "link": "https://coop.example/a", "guid": "same"},
-            {"title": "B", "link": "https://coop.example/b", "guid": "same"},
-            {"title": "C", "link": "https://coop.example/c"},
-            {"title": "D", "guid": "same", "date": "Mon, 01 Jun 2026 10:00:00 GMT"},
-            {"title": "E", "guid": "unique"},
+            {"title": "A", "link": "https://coop.example/a", "guid": " Same#Part "},
+            {"title": "B", "link": "https://coop.example/b", "guid": "same#part"},
+            {"title": "C", "link": "https://coop.example/c/?utm_source=x#frag"},
+            {"title": "D", "date": "Mon, 01 Jun 2026 10:00:00 GMT"},
+            {"description": "No title here", "date": "Mon, 01 Jun 2026 11:00:00 GMT"},
         ]
     )
     feed = parse_feed(xml.encode())
-    fingerprints = entry_fingerprints(feed)
-    assert len(set(fingerprints)) == 5  # nobody dropped
+    keys = [entry_key(e) for e in feed.entries]
+    assert keys[0] == ("Same#Part", "guid")  # trimmed only: case and fragment count
+    assert keys[1] == ("same#part", "guid")
+    assert keys[2] == ("https://coop.example/c/?utm_source=x#frag", "link")
+    assert keys[3] == ("D\x1fMon, 01 Jun 2026 10:00:00 GMT", "content")
+    assert keys[4] == ("No title here\x1fMon, 01 Jun 2026 11:00:00 GMT", "content")
     result = feed_drafts(feed, None, NOW)
-    assert [d.title for d in result.drafts] == ["A", "B", "C", "D", "E"]
-    # A, B (shared guid) and C (no guid) are identified by their links
-    by_link = drafts_of(
-        samples.rss2([{"title": "Other title", "link": "http://coop.example/a/"}])
-    ).drafts[0]
-    assert by_link.fingerprint == fingerprints[0]
+    assert [(d.key, d.key_kind) for d in result.drafts] == keys
+    assert [d.title for d in result.drafts] == ["A", "B", "C", "D", "No title here"]
 
 
-def test_identity_survives_reorder_redate_and_http_to_https():
-    before = parse_feed(samples.simple_rss(5, scheme="http", day=1).encode())
-    after_xml = samples.simple_rss(5, scheme="https", day=9)  # re-dated, https
-    after = parse_feed(after_xml.encode())
-    after.entries.reverse()  # reordered
-    assert sorted(entry_fingerprints(before)) == sorted(entry_fingerprints(after))
-
-
-def test_non_url_guids_are_scoped_to_their_feed():
-    one = samples.rss2([{"title": "X", "guid": "1"}], link="https://one.example/")
-    two = samples.rss2([{"title": "X", "guid": "1"}], link="https://two.example/")
-    assert entry_fingerprints(parse_feed(one.encode())) != entry_fingerprints(
-        parse_feed(two.encode())
-    )
-
-
-def test_normalise_link():
-    assert normalise_link("HTTP://Coop.Example:80/a/b/#top") == normalise_link(
-        "https://coop.example/a/b"
-    )
-    assert normalise_link("https://coop.example/a?p=1") != normalise_link(
+def test_canonical_link():
+    same = canonical_link("https://coop.example/a/b#top")
+    assert canonical_link("HTTP://Coop.Example:80/a/b/#top") == same
+    assert canonical_link("https://coop.example:443/a/b?utm_source=x&fbclid=1&ref=rss#top") == same
+    assert canonical_link("https://coop.example/a/b?gclid=1&mc_cid=2&mc_eid=3#top") == same
+    assert canonical_link("https://coop.example/a/b#other") != same  # the fragment is kept
+    assert canonical_link("https://coop.example/A/b#top") != same  # so is the path's case
+    assert canonical_link("https://coop.example:8080/a/b#top") != same
+    assert canonical_link("https://coop.example/a?p=1") != canonical_link(
         "https://coop.example/a?p=2"
+    )
+    assert canonical_link("https://coop.example/a?p=1&utm_medium=x&q=2") == canonical_link(
+        "https://coop.example/a?p=1&q=2"
     )
 
 

@@ -7,7 +7,7 @@ but its schema is kept the same as PostgreSQL's: batch mode recreates
 again from 0006's own statements.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import importlib.util
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

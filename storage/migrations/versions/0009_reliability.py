@@ -1,7 +1,7 @@
 """reliability: durable corrections, source history, Retry-After and permanent redirects
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa

@@ -6,7 +6,7 @@ conditional GET from `max(updated_at)` alone; this index makes that one seek.
 Only an index: no table rebuild, so 0006's full-text triggers are untouched.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 """
 
 from alembic import op

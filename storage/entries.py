@@ -1,0 +1,384 @@
+"""A document's entries -> items: each stored once, matched by its key, its link or its title.
+
+For each entry of one document (a poll of a source, or an import), first rule that applies:
+
+1. Its key (guid as written, else link, else title and date) is stored in this
+   scope: it is that key's item. Several entries sharing a key, or several items
+   stored under it, are paired by content (title and date as written, then the
+   canonical link; best agreement first); a pairing needs the title or the date
+   to agree, so a guid reused by a new entry is a new entry. A
+   changed title, summary or link is the feed correcting itself: the item follows
+   (unless an admin wrote or edited it) and the audit log says so.
+2. Its canonical link (storage/identity.py) is the link of one stored item and
+   of no other entry of the document, and the title or the day agrees: it is
+   that item. A shared link (by entries of the document, by several stored
+   items, or by an item that rule 1 showed to be another entry under the same
+   key) identifies none of them and never merges: the entry counts as linkless.
+3. No link: the item with the same normalised title on the same day (the ILO listing).
+4. Otherwise it is a new item.
+
+Under 2 and 3 the entry's key is remembered for the item (so later polls match
+by rule 1), nothing is announced again, and the item gains the source. No item
+is given to two entries of one document. Lookups go by chunks of keys (one
+query per chunk and rule), never one query per entry.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Row, exists, select, update
+from sqlalchemy.orm import Session
+
+from storage import corrections, curation, identity
+from storage.db import upsert_insert
+from storage.identity import normalise_text
+from storage.models import AuditEntry, EntryKey, Item, ItemSource
+from storage.store import AddResult, ItemDraft, batches, item_row
+from storage.types import utcnow
+
+CHUNK = 2000
+_KEY_COLUMNS = ("id", "key_hash", "item_id", "link", "title", "date", "summary_hash")
+
+
+@dataclass(eq=False)
+class _Entry:
+    draft: ItemDraft
+    position: int
+    key_hash: str
+    link_key: str | None
+    title_key: str | None
+    summary_hash: str
+    # As entry_keys keeps them (column sizes), so that comparing with a stored key is exact.
+    link: str | None
+    title: str
+    date: str | None
+    item_id: int | None = None
+    row: Row | None = None  # the entry_keys row it matched by its key (rule 1)
+    # Items stored under the same key in this scope that content showed are other entries.
+    others: frozenset[int] = frozenset()
+    link_shared: bool = False  # set by rule 2
+    link_unknown: bool = False  # set by rule 2: no stored item and no other entry has the link
+
+
+def _entry(draft: ItemDraft, position: int) -> _Entry:
+    key = draft.key if draft.key is not None else draft.fingerprint or ""
+    return _Entry(
+        draft,
+        position,
+        identity.key_hash(key.strip()),
+        identity.link_key(draft.url),
+        identity.title_key(draft.title, draft.published_at),
+        identity.sha256(draft.summary or ""),
+        draft.url.strip()[:2000] if draft.url and draft.url.strip() else None,
+        draft.title[:500],
+        (draft.entry_date or "")[:100] or None,
+    )
+
+
+def store_drafts(
+    session: Session,
+    drafts: list[ItemDraft],
+    scope: str,
+    source_id: int | None,
+    announce: bool,
+    actor: str,
+) -> AddResult:
+    """See the module docstring; `actor` is who corrects items in the audit log."""
+    result = AddResult()
+    entries: list[_Entry] = []
+    repeats: set[tuple] = set()
+    for position, draft in enumerate(drafts):
+        entry = _entry(draft, position)
+        same = (entry.key_hash, entry.link_key, draft.title, draft.entry_date)
+        if same in repeats:  # the very same entry twice in one document
+            result.already_present += 1
+            continue
+        repeats.add(same)
+        entries.append(entry)
+    claimed: set[int] = set()
+    _match_keys(session, scope, entries, claimed)
+    link_counts = Counter(e.link_key for e in entries if e.link_key)
+    _match_links(
+        session, [e for e in entries if e.item_id is None and e.link_key], link_counts, claimed
+    )
+    by_title = [e for e in entries if e.item_id is None and (e.link_shared or not e.link_key)]
+    _match_titles(session, by_title, claimed)
+    new = [e for e in entries if e.item_id is None]
+    known = [e for e in entries if e.item_id is not None]
+    merged = [e for e in known if e.row is None]  # rules 2 and 3: remember the new key
+    result.already_present += len(known)
+    for entry in known:
+        if entry.row is not None and _correct(session, entry, actor):
+            # Owed in this transaction, so a crash before chat.update loses nothing.
+            corrections.plan_corrections(session, entry.item_id)
+            result.corrected.append(entry.item_id)
+    added = _insert_items(session, scope, new, source_id, announce)
+    result.already_present += len(new) - len(added)
+    result.added.extend(added)
+    _insert_keys(session, scope, merged)
+    if source_id is not None:
+        _insert_sources(session, source_id, merged)
+    return result
+
+
+# -- rule 1: the entry's key in this scope ---------------------------------
+def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: set[int]) -> None:
+    groups: dict[str, list[_Entry]] = defaultdict(list)
+    for entry in entries:
+        groups[entry.key_hash].append(entry)
+    rows: dict[str, list[Row]] = defaultdict(list)
+    # Plain rows, not ORM objects: a re-read listing compares thousands; few change.
+    columns = [EntryKey.__table__.c[name] for name in _KEY_COLUMNS]
+    for chunk in batches(list(groups), CHUNK):
+        stmt = select(*columns).where(EntryKey.scope == scope, EntryKey.key_hash.in_(chunk))
+        for row in session.execute(stmt.order_by(EntryKey.id)):
+            rows[row.key_hash].append(row)
+    for key_hash, group in groups.items():
+        candidates = rows.get(key_hash)
+        if not candidates:
+            continue
+        pairs = [
+            (score, entry.position, row.id, entry, row)
+            for entry in group
+            for row in candidates
+            if (score := _agreement(entry, row)) > 0
+        ]
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        for _score, _pos, _id, entry, row in pairs:
+            if entry.item_id is None and row.item_id not in claimed:
+                entry.item_id, entry.row = row.item_id, row
+                claimed.add(row.item_id)
+        for entry in group:
+            if entry.item_id is None:
+                entry.others = frozenset(row.item_id for row in candidates)
+
+
+def _agreement(entry: _Entry, row: Row) -> int:
+    """How well an entry and a stored key's entry agree: title and date (as written)
+    weigh 2 each, the canonical link 1. Pairing needs title or date: a link alone may
+    be a page several entries share, and a key's own parts prove nothing."""
+    draft = entry.draft
+    same_link = entry.link_key is not None and entry.link_key == identity.link_key(row.link)
+    if draft.key_kind == "content":  # the key is the title and date: they agree
+        return 2 + same_link
+    score = 2 * (row.title == entry.title) + 2 * bool(entry.date and row.date == entry.date)
+    return score + same_link if score else 0
+
+
+# -- rules 2 and 3: the same story under another key or from another source ------
+def _match_links(
+    session: Session, entries: list[_Entry], link_counts: Counter, claimed: set[int]
+) -> None:
+    stored: dict[str, list[tuple[int, str, date]]] = defaultdict(list)
+    for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
+        stmt = select(Item.link_key, Item.id, Item.title, Item.published_at)
+        stmt = stmt.where(Item.link_key.in_(chunk)).order_by(Item.id)
+        for link_key, item_id, title, published_at in session.execute(stmt):
+            stored[link_key].append((item_id, normalise_text(title), published_at.date()))
+    for entry in entries:
+        items = stored.get(entry.link_key, [])
+        # Shared by entries of this document, by several items, or by an item this
+        # source showed to be another entry under the same key (a "polls" page):
+        # the link identifies none of them, the entry is known by its title and day.
+        entry.link_shared = (
+            link_counts[entry.link_key] > 1
+            or len(items) > 1
+            or any(item[0] in entry.others for item in items)
+        )
+        entry.link_unknown = not items and not entry.link_shared
+        if entry.link_shared or not items or items[0][0] in claimed:
+            continue
+        item_id, item_title, item_day = items[0]
+        # The link names the page; the title or the day confirms it is the same story.
+        if item_title == normalise_text(entry.draft.title) or (
+            item_day == entry.draft.published_at.date()
+        ):
+            entry.item_id = item_id
+            claimed.add(item_id)
+
+
+def _match_titles(session: Session, entries: list[_Entry], claimed: set[int]) -> None:
+    stored: dict[str, list[int]] = defaultdict(list)
+    wanted = sorted({e.title_key for e in entries if e.title_key})
+    for chunk in batches(wanted, CHUNK):
+        stmt = select(Item.title_key, Item.id).where(Item.title_key.in_(chunk))
+        for title_key, item_id in session.execute(stmt.order_by(Item.id)):
+            stored[title_key].append(item_id)
+    for entry in entries:
+        for item_id in stored.get(entry.title_key, []):
+            if item_id not in claimed and item_id not in entry.others:
+                entry.item_id = item_id
+                claimed.add(item_id)
+                break
+
+
+# -- corrections -------------------------------------------------------------
+def _correct(session: Session, entry: _Entry, actor: str) -> bool:
+    """Follow the feed's change of a stored entry; True when the item changed."""
+    row, draft = entry.row, entry.draft
+    changed = []
+    if row.title != entry.title:
+        changed.append(("title", "title", draft.title))
+    if row.summary_hash != entry.summary_hash:
+        changed.append(("summary", "summary", draft.summary))
+    if (row.link or None) != entry.link:
+        changed.append(("url", "link", draft.url))
+    if not changed and row.date == entry.date:
+        return False
+    # The key keeps what the source shows now (a re-dated entry: the item keeps its date).
+    session.execute(
+        update(EntryKey)
+        .where(EntryKey.id == row.id)
+        .values(
+            title=entry.title, link=entry.link, date=entry.date, summary_hash=entry.summary_hash
+        )
+    )
+    if not changed:
+        return False
+    item = session.get(Item, entry.item_id)
+    if item is None or _written_by_admin(session, item):
+        return False
+    changed = [
+        (name, label, value) for name, label, value in changed if getattr(item, name) != value
+    ]
+    if not changed:
+        return False
+    for name, _label, value in changed:
+        setattr(item, name, value)
+    curation.record(session, actor, curation.EDITED, item, ", ".join(c[1] for c in changed))
+    session.flush()
+    return True
+
+
+def _written_by_admin(session: Session, item: Item) -> bool:
+    """An admin's item, or one an admin edited: its text is theirs, never a feed's."""
+    if item.origin == "admin":
+        return True
+    by_admin = exists().where(
+        AuditEntry.item_id == item.id,
+        AuditEntry.action == curation.EDITED,
+        ~AuditEntry.user_id.like(f"{curation.SOURCE_ACTOR} %"),
+        AuditEntry.user_id != curation.IMPORT_ACTOR,
+    )
+    return bool(session.scalar(select(by_admin)))
+
+
+# -- writing -----------------------------------------------------------------
+def _new_fingerprint(scope: str, entry: _Entry) -> str:
+    """The unique fingerprint of a new item: the draft's (the ILO listing's content), else
+    its link when no item has it yet, so that two sources polled at once that both bring
+    a story store it once (ON CONFLICT DO NOTHING), else its scope, key and content."""
+    if entry.draft.fingerprint:
+        return entry.draft.fingerprint
+    if entry.link_unknown:
+        return identity.sha256(f"link\x1f{entry.link_key}")
+    draft = entry.draft
+    parts = (scope, entry.key_hash, entry.link_key or "", draft.title, draft.entry_date or "")
+    return identity.sha256("\x1f".join(parts))
+
+
+def _insert_items(
+    session: Session, scope: str, entries: list[_Entry], source_id: int | None, announce: bool
+) -> list[int]:
+    """Insert new items (several entries of one story without links: one item)."""
+    by_title: dict[str, _Entry] = {}
+    now = utcnow()  # one transaction, one creation time
+    added: list[int] = []
+    for chunk in batches(entries, CHUNK):
+        rows, owners = [], {}
+        for entry in chunk:
+            if not entry.link_key and entry.title_key:
+                if entry.title_key in by_title:  # the listing repeats an entry
+                    continue
+                by_title[entry.title_key] = entry
+            fingerprint = _new_fingerprint(scope, entry)
+            if fingerprint not in owners:
+                rows.append(_new_row(entry, fingerprint, now, source_id, announce))
+                owners[fingerprint] = entry
+        created = _insert_rows(session, rows, owners)
+        added.extend(e.item_id for e in created)
+        # A link fingerprint already taken: the same story, stored at this moment by a
+        # source polled in parallel (remember the key), or an item whose link has
+        # changed since (then this is a new item after all).
+        taken = {fp: e for fp, e in owners.items() if e.item_id is None and e.link_unknown}
+        twins = []
+        if taken:
+            stmt = select(Item.fingerprint, Item.id, Item.link_key)
+            for fingerprint, item_id, link_key in session.execute(
+                stmt.where(Item.fingerprint.in_(list(taken)))
+            ):
+                entry = taken.pop(fingerprint)
+                if link_key == entry.link_key:
+                    entry.item_id = item_id
+                    twins.append(entry)
+                else:
+                    taken[fingerprint] = entry
+            again = {}
+            for entry in taken.values():
+                entry.link_unknown = False
+                again[_new_fingerprint(scope, entry)] = entry
+            rows = [_new_row(e, fp, now, source_id, announce) for fp, e in again.items()]
+            more = _insert_rows(session, rows, again)
+            added.extend(e.item_id for e in more)
+            created += more
+        _insert_keys(session, scope, created + twins)
+        if source_id is not None:
+            _insert_sources(session, source_id, created + twins)
+    return sorted(added)
+
+
+def _new_row(
+    entry: _Entry, fingerprint: str, now: datetime, source_id: int | None, announce: bool
+) -> dict:
+    row = item_row(entry.draft, fingerprint, now, entry.link_key, entry.title_key)
+    if source_id is not None or not announce:  # else the columns' defaults hold
+        row.update(source_id=source_id, announce=announce)
+    return row
+
+
+def _insert_rows(session: Session, rows: list[dict], owners: dict[str, _Entry]) -> list[_Entry]:
+    """INSERT … ON CONFLICT (fingerprint) DO NOTHING; the entries whose row went in."""
+    if not rows:
+        return []
+    table = Item.__table__
+    stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["fingerprint"])
+    # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
+    returned = session.connection().execute(stmt.returning(table.c.id, table.c.fingerprint), rows)
+    created = []
+    for item_id, fingerprint in returned:
+        entry = owners[fingerprint]
+        entry.item_id = item_id
+        created.append(entry)
+    return created
+
+
+def _insert_keys(session: Session, scope: str, entries: list[_Entry]) -> None:
+    rows = [
+        {
+            "scope": scope,
+            "key_hash": e.key_hash,
+            "item_id": e.item_id,
+            "link": e.link,
+            "title": e.title,
+            "date": e.date,
+            "summary_hash": e.summary_hash,
+        }
+        for e in entries
+    ]
+    for chunk in batches(rows, CHUNK):
+        stmt = upsert_insert(session, EntryKey).on_conflict_do_nothing(
+            index_elements=["scope", "key_hash", "item_id"]
+        )
+        session.connection().execute(stmt, chunk)
+
+
+def _insert_sources(session: Session, source_id: int, entries: list[_Entry]) -> None:
+    rows = [{"item_id": e.item_id, "source_id": source_id} for e in entries]
+    for chunk in batches(rows, CHUNK):
+        stmt = upsert_insert(session, ItemSource).on_conflict_do_nothing(
+            index_elements=["item_id", "source_id"]
+        )
+        session.connection().execute(stmt, chunk)
