@@ -1,17 +1,15 @@
 """items.url as TEXT: links of any length are stored whole (storage/limits.py)
 
 Aggregator and tracking links run to thousands of characters; VARCHAR(2000)
-made PostgreSQL refuse a whole poll. SQLite does not enforce VARCHAR lengths,
-but its schema is kept the same as PostgreSQL's: batch mode recreates
-`items`, which drops migration 0006's full-text triggers, so they are created
-again from 0006's own statements.
+made PostgreSQL refuse a whole poll. SQLite does not enforce VARCHAR lengths
+(https://www.sqlite.org/datatype3.html, "type affinity": VARCHAR and TEXT are
+both TEXT), so there is nothing to change there; rebuilding `items` in batch
+mode would instead drop 0006's full-text triggers and, through ON DELETE
+CASCADE, empty every table that refers to items (entry keys, item sources).
 
 Revision ID: 0008
 Revises: 0007
 """
-
-import importlib.util
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,27 +20,10 @@ branch_labels = None
 depends_on = None
 
 
-def _search_migration():
-    """Migration 0006's module (its file name is not an importable name)."""
-    path = Path(__file__).with_name("0006_search.py")
-    spec = importlib.util.spec_from_file_location("coopnews_migration_0006", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _recreate_sqlite_search_triggers() -> None:
-    for statement in _search_migration().SQLITE_UP:
-        if statement.lstrip().startswith("CREATE TRIGGER"):
-            op.execute(statement)
-
-
 def _alter_url(type_: sa.types.TypeEngine, existing: sa.types.TypeEngine) -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    with op.batch_alter_table("items") as batch:
-        batch.alter_column("url", type_=type_, existing_type=existing, existing_nullable=True)
-    if sqlite:
-        _recreate_sqlite_search_triggers()
+    if op.get_bind().dialect.name == "sqlite":
+        return  # TEXT affinity either way: see the module docstring
+    op.alter_column("items", "url", type_=type_, existing_type=existing, existing_nullable=True)
 
 
 def upgrade() -> None:

@@ -75,7 +75,11 @@ def downgrade() -> None:
     op.drop_table("corrections")
     op.drop_index("ix_source_events_recent", table_name="source_events")
     op.drop_table("source_events")
-    with op.batch_alter_table("sources") as batch:
-        batch.drop_column("redirect_count")
-        batch.drop_column("redirect_url")
-        batch.drop_column("retry_after_until")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for column in ("redirect_count", "redirect_url", "retry_after_until"):
+        if sqlite:
+            # Native DROP COLUMN (SQLite 3.35+): batch mode would rebuild `sources`, and
+            # dropping the old table cascades to every row that refers to a source.
+            op.execute(f"ALTER TABLE sources DROP COLUMN {column}")
+        else:
+            op.drop_column("sources", column)
