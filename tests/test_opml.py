@@ -197,3 +197,24 @@ def test_pasting_more_than_fifty_urls_is_refused(slack_private_sources, fake, db
     assert "up to 50 URLs" in answer["text"] and "you pasted 51" in answer["text"]
     with db.reading() as session:
         assert source_store.list_sources(session) == []
+
+
+def test_deeply_nested_folders_are_refused_with_a_reason_not_a_crash(
+    db, fake, database_url, tmp_path
+):
+    depth = 3000  # beyond Python's recursion limit
+    nested = tmp_path / "nested.opml"
+    nested.write_text(
+        '<opml version="2.0"><body>'
+        + '<outline text="folder">' * depth
+        + '<outline xmlUrl="https://a.example/feed"/>'
+        + "</outline>" * depth
+        + "</body></opml>"
+    )
+    result = run_cli("sources", "import", str(nested), env=app_environment(database_url, fake))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "folders nested deeper than" in result.stderr
+    assert "Nothing was imported" in result.stderr
+    with db.reading() as session:
+        assert source_store.list_sources(session) == []
