@@ -46,7 +46,7 @@ def _serve_threaded(settings: Settings, app, db: Database) -> None:
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-    from bot.web import WebApp
+    from bot.web import WebApp, public_site
 
     class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
         daemon_threads = True
@@ -58,7 +58,7 @@ def _serve_threaded(settings: Settings, app, db: Database) -> None:
     server = make_server(
         "0.0.0.0",
         settings.port,
-        WebApp(app, db, settings.signing_secret or ""),
+        WebApp(app, db, settings.signing_secret or "", public_site(settings, db)),
         ThreadingWSGIServer,
         QuietHandler,
     )
