@@ -147,11 +147,18 @@ def latest(
 
 
 def latest_page(
-    session: Session, n: int = 5, category: str | None = None, offset: int = 0
+    session: Session,
+    n: int = 5,
+    category: str | None = None,
+    offset: int = 0,
+    published_by: datetime | None = None,
 ) -> tuple[Sequence[Item], bool]:
-    """`latest`, and whether older items remain (one query: it reads one row more)."""
+    """`latest`, and whether older items remain (one query: it reads one row more).
+    `published_by`: only items dated no later (the public page hides items dated ahead)."""
     n = max(1, min(n, MAX_LATEST))
     stmt = select(Item).where(Item.retracted_at.is_(None))
+    if published_by is not None:
+        stmt = stmt.where(Item.published_at <= published_by)
     if category:
         stmt = stmt.where(Item.category_key == category_key(category))
     stmt = stmt.order_by(Item.published_at.desc(), Item.id.desc()).offset(offset).limit(n + 1)

@@ -135,3 +135,15 @@ def test_too_many_query_fields_is_a_400_not_a_500(site, db):
         assert response.status_code == 400, path
         assert "too many query parameters" in response.text
     assert requests.get(f"{site}/news?utm_source=x&q=served", timeout=10).status_code == 200
+
+
+def test_an_item_dated_ahead_is_not_public_before_its_time(site, db):
+    # As in the feeds: an admin may date an item ahead (an embargo); it appears when its
+    # time comes, on the page as in /feed.atom, and not before, listed or searched.
+    add(db, "Embargoed cooperative merger", days=3650)
+    add(db, "Published cooperative story", days=1)
+    for query in ("", "?q=cooperative", "?q=embargoed"):
+        assert "Embargoed" not in page(site, query).get_text(), query
+    assert titles(page(site, "?q=cooperative")) == ["Published cooperative story"]
+    assert titles(page(site)) == ["Published cooperative story"]
+    assert "Embargoed" not in requests.get(f"{site}/feed.atom", timeout=10).text
