@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 
-from bot.settings import Settings
+from slack_sdk.errors import SlackApiError
+
+from bot.settings import Settings, SettingsError
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,14 @@ def run_all(settings: Settings, db: Database) -> None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("coopnews running in Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            try:
+                SocketModeHandler(app, settings.app_token).start()
+            except SlackApiError as exc:  # apps.connections.open refused the token
+                raise SettingsError(
+                    f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): create an "
+                    "app-level token (xapp-) with connections:write under Basic Information "
+                    "→ App-Level Tokens (README: Create the Slack app)"
+                ) from None
         else:
             _serve_threaded(settings, app, db)
     except KeyboardInterrupt:

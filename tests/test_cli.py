@@ -148,3 +148,15 @@ def test_a_token_slack_refuses_is_a_clear_line_naming_the_variable(database_url,
         last = result.stderr.strip().splitlines()[-1]  # after the first start's seeding line
         assert last.startswith("coopnews: Slack refused SLACK_BOT_TOKEN"), result.stderr
         assert "invalid_auth" in last
+
+
+def test_an_app_token_slack_refuses_is_a_clear_line_naming_the_variable(database_url, fake):
+    # Socket Mode, the README's first run: a mistyped or revoked SLACK_APP_TOKEN.
+    fake.handlers["apps.connections.open"] = lambda call: {"ok": False, "error": "invalid_auth"}
+    env = cli_env(database_url, fake, SLACK_APP_TOKEN="xapp-1-revoked")
+    result = run_cli("run", env=env, timeout=30)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("coopnews: Slack refused SLACK_APP_TOKEN"), result.stderr
+    assert "invalid_auth" in last
