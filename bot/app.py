@@ -8,9 +8,11 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 
 from bot.deps import Deps
 from bot.listeners import register_listeners
+from bot.settings import SettingsError
 
 
 def build_app(
@@ -19,15 +21,28 @@ def build_app(
     """The app with every listener registered. `listener_executor` runs listeners after
     their ack (Bolt's default: a pool of 5 threads); tests give one they can wait on."""
     settings = deps.settings
-    with _no_token_in_environment():
-        app = App(
-            client=deps.client,
-            signing_secret=settings.signing_secret,
-            # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
-            request_verification_enabled=not settings.socket_mode,
-            token_verification_enabled=token_verification,
-            listener_executor=listener_executor,
-        )
+    # App() checks the token with auth.test: a refusal or no answer is a setting to fix,
+    # said in one line (SettingsError), not a traceback from Bolt or urllib.
+    try:
+        with _no_token_in_environment():
+            app = App(
+                client=deps.client,
+                signing_secret=settings.signing_secret,
+                # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
+                request_verification_enabled=not settings.socket_mode,
+                token_verification_enabled=token_verification,
+                listener_executor=listener_executor,
+            )
+    except BoltError as exc:
+        raise SettingsError(
+            f"Slack refused SLACK_BOT_TOKEN ({exc}): copy the Bot User OAuth Token (xoxb-) "
+            "from your app's OAuth & Permissions page (README: Create the Slack app)"
+        ) from None
+    except OSError as exc:  # urllib's URLError, timeouts
+        raise SettingsError(
+            f"cannot reach Slack's Web API at {settings.api_url} to check SLACK_BOT_TOKEN "
+            f"({exc}); check SLACK_API_URL and the network"
+        ) from None
     register_listeners(app, deps)
     return app
 

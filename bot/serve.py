@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 
-from bot.settings import Settings
+from slack_sdk.errors import SlackApiError
+
+from bot.settings import Settings, SettingsError
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,14 @@ def run_all(settings: Settings, db: Database) -> None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("coopnews running in Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            try:
+                SocketModeHandler(app, settings.app_token).start()
+            except SlackApiError as exc:  # apps.connections.open refused the token
+                raise SettingsError(
+                    f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): create an "
+                    "app-level token (xapp-) with connections:write under Basic Information "
+                    "→ App-Level Tokens (README: Create the Slack app)"
+                ) from None
         else:
             _serve_threaded(settings, app, db)
     except KeyboardInterrupt:
@@ -46,7 +55,7 @@ def _serve_threaded(settings: Settings, app, db: Database) -> None:
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-    from bot.web import WebApp
+    from bot.web import WebApp, public_site
 
     class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
         daemon_threads = True
@@ -58,7 +67,7 @@ def _serve_threaded(settings: Settings, app, db: Database) -> None:
     server = make_server(
         "0.0.0.0",
         settings.port,
-        WebApp(app, db, settings.signing_secret or ""),
+        WebApp(app, db, settings.signing_secret or "", public_site(settings, db)),
         ThreadingWSGIServer,
         QuietHandler,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 README_HINT = 'see "Create the Slack app" in README.md'
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -182,7 +183,12 @@ def _public_url(env: Mapping[str, str]) -> str | None:
     raw = env.get("COOPNEWS_PUBLIC_URL", "").strip()
     if not raw:
         return None
-    if not raw.startswith(("http://", "https://")) or "?" in raw or "#" in raw:
+    try:  # a host (and a valid port) too: feeds' links and tag: URIs are built on it
+        parts = urlsplit(raw)
+        usable = bool(parts.hostname) and parts.port != 0  # .port raises when out of range
+    except ValueError:  # e.g. an unclosed [IPv6 or a port out of range
+        usable = False
+    if not usable or not raw.startswith(("http://", "https://")) or "?" in raw or "#" in raw:
         raise SettingsError(
             f"COOPNEWS_PUBLIC_URL must be an http(s) base URL like https://news.example.org, got {raw!r}"
         )

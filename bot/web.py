@@ -101,9 +101,14 @@ def _json(start_response: Callable, status: str, payload: dict) -> list[bytes]:
     return [body]
 
 
+def public_site(settings: Settings, db: Database) -> PublicSite | None:
+    """The public routes when COOPNEWS_PUBLIC_WEB=1, else None (they are 404s)."""
+    return PublicSite(db, settings.public_url) if settings.public_web else None
+
+
 def build_web(settings: Settings, db: Database | None = None) -> WebApp:
     deps = build_deps(settings, db)
-    public = PublicSite(deps.db, settings.public_url) if settings.public_web else None
+    public = public_site(settings, deps.db)
     return WebApp(build_app(deps), deps.db, settings.signing_secret or "", public)
 
 
@@ -116,8 +121,8 @@ def create_wsgi() -> WebApp:
     try:
         settings = load_settings()
         settings.require_slack(http=True)
+        # Migrations, and the sample listing on a first start (as `coopnews run` does).
+        return build_web(settings, open_database(settings, seed=True))
     except SettingsError as exc:
         print(f"coopnews: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    # Migrations, and the sample listing on a first start (as `coopnews run` does).
-    return build_web(settings, open_database(settings, seed=True))

@@ -25,6 +25,8 @@ from sources.text import xml_text
 MAX_BYTES = 5_000_000
 MAX_FEEDS = 2000
 MAX_CATEGORY_CHARS = 200
+# Folders within folders; real lists nest two or three deep. Deeper would exhaust recursion.
+MAX_DEPTH = 50
 
 
 class OpmlError(ValueError):
@@ -60,7 +62,8 @@ def _category(value: str | None) -> str | None:
 
 def parse_opml(data: bytes) -> list[OpmlFeed]:
     """The feeds of an OPML document, in document order. Raises OpmlError when the file
-    is not XML, not OPML, has no body, declares entities, or is too large."""
+    is not XML, not OPML, has no body, declares entities, is too large or nests
+    folders more than MAX_DEPTH deep."""
     if len(data) > MAX_BYTES:
         raise OpmlError(f"the file is larger than {MAX_BYTES // 1_000_000} MB")
     try:
@@ -76,7 +79,9 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
         raise OpmlError("there is no <body> element")
     feeds: list[OpmlFeed] = []
 
-    def walk(parent, folder: str | None) -> None:
+    def walk(parent, folder: str | None, depth: int = 1) -> None:
+        if depth > MAX_DEPTH:
+            raise OpmlError(f"folders nested deeper than {MAX_DEPTH} levels")
         for outline in parent.findall("outline"):
             url = _attr(outline, "xmlUrl")
             if url:
@@ -92,7 +97,7 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
                 )
             else:
                 name = _attr(outline, "text") or _attr(outline, "title")
-                walk(outline, _category(name) or folder)
+                walk(outline, _category(name) or folder, depth + 1)
 
     walk(body, None)
     return feeds

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
 from sqlalchemy.orm import Session
@@ -234,8 +235,16 @@ class SearchPage:
     has_more: bool
 
 
-def search(session: Session, query: SearchQuery, limit: int = 10, offset: int = 0) -> SearchPage:
-    """Visible items matching `query`: title matches first, then newest first."""
+def search(
+    session: Session,
+    query: SearchQuery,
+    limit: int = 10,
+    offset: int = 0,
+    published_by: datetime | None = None,
+) -> SearchPage:
+    """Visible items matching `query`: title matches first, then newest first.
+    `published_by`: only items dated no later (the public page hides items dated ahead;
+    like retracted ones, they are dropped after the index read, so a page may be short)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and query:
         query = _unaccented(session, query)
@@ -259,6 +268,8 @@ def search(session: Session, query: SearchQuery, limit: int = 10, offset: int = 
         # page begins beyond this whole group.
         skip = 0 if found or not skip else max(0, skip - group.count(session))
     visible = select(Item).where(Item.id.in_(ids), Item.retracted_at.is_(None))
+    if published_by is not None:
+        visible = visible.where(Item.published_at <= published_by)
     found_items = {item.id: item for item in session.scalars(visible)}
     rows = [found_items[i] for i in ids if i in found_items]
     return SearchPage(rows[:limit], len(ids) > limit)

@@ -51,7 +51,10 @@ def backoff_delay(interval: int, failures: int) -> timedelta:
 
 
 def find_by_url(session: Session, url: str) -> Source | None:
-    return session.scalar(select(Source).where(Source.url == url))
+    """The source followed at `url`: as added, or the feed discovered from it (a page's
+    feed, which `sources export` writes as the xmlUrl), so neither is followed twice."""
+    stmt = select(Source).where(or_(Source.url == url, Source.feed_url == url))
+    return session.scalar(stmt.order_by(Source.id).limit(1))
 
 
 def create_source(
@@ -66,7 +69,8 @@ def create_source(
     created_by: str | None = None,
     interval_seconds: int = DEFAULT_INTERVAL,
 ) -> Source:
-    existing = find_by_url(session, url)
+    # A page whose feed is already followed (or the reverse) is the same source.
+    existing = find_by_url(session, url) or (find_by_url(session, feed_url) if feed_url else None)
     if existing is not None:
         raise SourceExists(existing)
     source = Source(

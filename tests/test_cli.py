@@ -4,10 +4,18 @@ start-up errors and migrations."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from storage import store
-from tests.conftest import ROOT, app_environment, run_cli, run_cli_in_process
+from tests.conftest import (
+    ROOT,
+    app_environment,
+    free_port,
+    procfile_command,
+    run_cli,
+    run_cli_in_process,
+)
 from tests.test_ilo_listing import VARIED
 
 SEED = ROOT / "data" / "ilo-coop-news-2017.txt"
@@ -118,3 +126,37 @@ def test_unreachable_database_is_one_clear_line(session_fake):
     result = run_cli("latest", env=env)
     assert result.returncode != 0
     assert "cannot reach the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_token_slack_refuses_is_a_clear_line_naming_the_variable(database_url, fake, tmp_path):
+    # A revoked or mistyped token: Bolt's auth.test at start fails. A line, no traceback,
+    # from `coopnews run` and from the Procfile's web process alike.
+    fake.handlers["auth.test"] = lambda call: {"ok": False, "error": "invalid_auth"}
+    env = cli_env(database_url, fake, PORT=str(free_port()))
+    run = run_cli("run", env=env, timeout=30)
+    web = subprocess.run(
+        ["sh", "-c", f"exec {procfile_command('web')}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    for result in (run, web):
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr, result.stderr
+        last = result.stderr.strip().splitlines()[-1]  # after the first start's seeding line
+        assert last.startswith("coopnews: Slack refused SLACK_BOT_TOKEN"), result.stderr
+        assert "invalid_auth" in last
+
+
+def test_an_app_token_slack_refuses_is_a_clear_line_naming_the_variable(database_url, fake):
+    # Socket Mode, the README's first run: a mistyped or revoked SLACK_APP_TOKEN.
+    fake.handlers["apps.connections.open"] = lambda call: {"ok": False, "error": "invalid_auth"}
+    env = cli_env(database_url, fake, SLACK_APP_TOKEN="xapp-1-revoked")
+    result = run_cli("run", env=env, timeout=30)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("coopnews: Slack refused SLACK_APP_TOKEN"), result.stderr
+    assert "invalid_auth" in last

@@ -197,3 +197,56 @@ def test_pasting_more_than_fifty_urls_is_refused(slack_private_sources, fake, db
     assert "up to 50 URLs" in answer["text"] and "you pasted 51" in answer["text"]
     with db.reading() as session:
         assert source_store.list_sources(session) == []
+
+
+def test_deeply_nested_folders_are_refused_with_a_reason_not_a_crash(
+    db, fake, database_url, tmp_path
+):
+    depth = 3000  # beyond Python's recursion limit
+    nested = tmp_path / "nested.opml"
+    nested.write_text(
+        '<opml version="2.0"><body>'
+        + '<outline text="folder">' * depth
+        + '<outline xmlUrl="https://a.example/feed"/>'
+        + "</outline>" * depth
+        + "</body></opml>"
+    )
+    result = run_cli("sources", "import", str(nested), env=app_environment(database_url, fake))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "folders nested deeper than" in result.stderr
+    assert "Nothing was imported" in result.stderr
+    with db.reading() as session:
+        assert source_store.list_sources(session) == []
+
+
+def test_importing_the_export_into_the_same_store_adds_nothing_for_a_discovered_feed(
+    db, fake, database_url, feed_server, tmp_path
+):
+    # Followed by its web page: the feed was discovered, and the export names the feed
+    # (xmlUrl), not the page. Importing that file back must not follow the feed twice.
+    feed_server.serve("/about/", samples.PAGE_WITH_FEED, "text/html")
+    feed_server.serve("/feeds/news.xml", samples.simple_rss(2))
+    subscribe(db, feed_server.url("/about/"), FetchOptions(allow_private=True))
+    exported = tmp_path / "sources.opml"
+    env = app_environment(database_url, fake, COOPNEWS_ALLOW_PRIVATE_SOURCES="1")
+    assert run_cli("sources", "export", str(exported), env=env).returncode == 0
+    again = run_cli("sources", "import", str(exported), env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.splitlines()[-1] == "added 0, already followed 1, failed 0"
+    with db.reading() as session:
+        assert len(source_store.list_sources(session)) == 1
+
+
+def test_a_page_whose_feed_is_already_followed_is_not_followed_again(
+    bolt_private_sources, fake, db, feed_server
+):
+    feed_server.serve("/about/", samples.PAGE_WITH_FEED, "text/html")
+    feed_server.serve("/feeds/news.xml", samples.simple_rss(2))
+    subscribe(db, feed_server.url("/feeds/news.xml"), FetchOptions(allow_private=True))
+    bolt_private_sources.command(f"sources add {feed_server.url('/about/')}", user_id="UADMIN")
+    bolt_private_sources.settle()
+    (answer,) = [c.params["text"] for c in fake.calls if c.method == "response_url"]
+    assert "already followed" in answer, answer
+    with db.reading() as session:
+        assert len(source_store.list_sources(session)) == 1

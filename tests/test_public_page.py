@@ -124,3 +124,26 @@ def test_news_page_in_headless_chromium(stocked):
             browser.screenshot(f"{stocked}/news{query}", path, width, 1600)
             assert browser.png_size(path) == (width, 1600)
             assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def test_too_many_query_fields_is_a_400_not_a_500(site, db):
+    # Crawlers and link rewriters append parameters; more than the page reads is bad input.
+    add(db, "Still served")
+    crowded = "&".join(f"utm_{i}=x" for i in range(40))
+    for path in ("/news", "/feed.atom", "/feed.json"):
+        response = requests.get(f"{site}{path}?{crowded}", timeout=10)
+        assert response.status_code == 400, path
+        assert "too many query parameters" in response.text
+    assert requests.get(f"{site}/news?utm_source=x&q=served", timeout=10).status_code == 200
+
+
+def test_an_item_dated_ahead_is_not_public_before_its_time(site, db):
+    # As in the feeds: an admin may date an item ahead (an embargo); it appears when its
+    # time comes, on the page as in /feed.atom, and not before, listed or searched.
+    add(db, "Embargoed cooperative merger", days=3650)
+    add(db, "Published cooperative story", days=1)
+    for query in ("", "?q=cooperative", "?q=embargoed"):
+        assert "Embargoed" not in page(site, query).get_text(), query
+    assert titles(page(site, "?q=cooperative")) == ["Published cooperative story"]
+    assert titles(page(site)) == ["Published cooperative story"]
+    assert "Embargoed" not in requests.get(f"{site}/feed.atom", timeout=10).text

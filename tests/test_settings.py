@@ -51,7 +51,15 @@ def test_socket_mode_needs_no_signing_secret():
 
 @pytest.mark.parametrize(
     "env",
-    [{"PORT": "eighty"}, {"COOPNEWS_ANNOUNCE_INTERVAL": "0"}, {"SLACK_API_URL": "slack.com"}],
+    [
+        {"PORT": "eighty"},
+        {"COOPNEWS_ANNOUNCE_INTERVAL": "0"},
+        {"SLACK_API_URL": "slack.com"},
+        # A base URL without a host would give feeds links like https:///news.
+        {"COOPNEWS_PUBLIC_URL": "https://"},
+        {"COOPNEWS_PUBLIC_URL": "http://[::1"},
+        {"COOPNEWS_PUBLIC_URL": "https://news.example.org:99999"},
+    ],
 )
 def test_malformed_values(env):
     with pytest.raises(SettingsError):

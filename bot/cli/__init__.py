@@ -33,10 +33,14 @@ def main() -> None:
 def run() -> None:
     """The whole bot in one process: Socket Mode or HTTP, plus the scheduler."""
     from bot.serve import run_all
+    from bot.settings import SettingsError
 
     settings = settings_or_exit(require_slack=True)
     db = open_database(settings, seed=True)
-    run_all(settings, db)
+    try:
+        run_all(settings, db)
+    except SettingsError as exc:  # e.g. Slack refused the token
+        fail(str(exc))
 
 
 @main.command()

@@ -21,6 +21,7 @@ from sources.text import xml_text
 from storage import store
 from storage.published import source_titles
 from storage.search import MAX_QUERY_CHARS, parse_query, search
+from storage.types import utcnow
 
 PAGE_SIZE = store.MAX_LATEST
 # Deep pages cost an index walk of (page * size) rows: far enough for people, not for crawlers.
@@ -101,12 +102,16 @@ def render_news(session: Session, request: NewsRequest) -> str:
     """The whole page as HTML text (one search or one `latest` page, plus category links)."""
     offset = (request.page - 1) * PAGE_SIZE
     query = parse_query(request.q)
+    # As in the feeds (storage.published): an item dated ahead is public when its time comes.
+    now = utcnow()
     if request.q:
-        found = search(session, query, limit=PAGE_SIZE, offset=offset)
+        found = search(session, query, limit=PAGE_SIZE, offset=offset, published_by=now)
         items, has_more = found.items, found.has_more
         heading = f"Results for “{request.q}”"
     else:
-        items, has_more = store.latest_page(session, PAGE_SIZE, request.category or None, offset)
+        items, has_more = store.latest_page(
+            session, PAGE_SIZE, request.category or None, offset, published_by=now
+        )
         heading = f"Latest in {request.category}" if request.category else "Latest news"
     titles = source_titles(session, (item.source_id for item in items))
     categories = store.category_spellings(session, MAX_CATEGORY_LINKS)

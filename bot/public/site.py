@@ -34,6 +34,8 @@ FEED_PATHS = {"/feed.atom": "atom", "/feed.json": "json"}
 NEWS_PATHS = ("/news", "/news/")
 PUBLIC_PATHS = frozenset((*FEED_PATHS, *NEWS_PATHS))
 MAX_CATEGORY_CHARS = 200
+# The page reads three parameters; room for tracking ones (utm_*) that links carry.
+MAX_QUERY_FIELDS = 20
 # Feed bodies kept per process (each at most ~100 KB: 50 items).
 CACHED_FEEDS = 64
 
@@ -55,7 +57,17 @@ class PublicSite:
         if method not in ("GET", "HEAD"):
             return _respond(start_response, "405 Method Not Allowed", b"", [("Allow", "GET, HEAD")])
         path = environ.get("PATH_INFO", "")
-        params = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=20)
+        try:
+            params = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=MAX_QUERY_FIELDS)
+        except ValueError:  # parse_qs refuses more than max_num_fields
+            body = b"too many query parameters\n"
+            return _respond(
+                start_response,
+                "400 Bad Request",
+                b"" if method == "HEAD" else body,
+                [("Content-Type", "text/plain; charset=utf-8")],
+                len(body),
+            )
         try:
             if path in FEED_PATHS:
                 status, body, headers = self._feed(environ, FEED_PATHS[path], params)
