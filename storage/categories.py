@@ -14,15 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert, select, text
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from storage.counts import fold as fold_table
 from storage.models import CategoryDelta
 
 NONE_KEY = ""  # the key of items without a category
-# Fold the deltas into one row per spelling once there are this many rows.
-FOLD_AFTER = 2_000
-FOLD_LOCK = 0x636E_6631  # pg_try_advisory_xact_lock key: one fold at a time
 
 
 def category_key(category: str | None) -> str | None:
@@ -99,44 +97,11 @@ def visible_count(session: Session) -> int:
 
 
 def fold(session: Session, force: bool = False) -> int | None:
-    """Fold the deltas into one row per (key, spelling); returns the rows left
-    (None: not folded now).
+    """Fold the count deltas (storage.counts.fold): categories, and sources' items."""
+    from storage.models import SourceItemDelta
 
-    Only past FOLD_AFTER rows unless `force`; in SQL, so memory stays flat. Safe
-    beside writers (they only append) and other folds: on PostgreSQL one
-    statement deletes exactly the rows whose sums it inserts, and a transaction
-    lock lets one fold run at a time (another skips, never waits); SQLite runs
-    one writer at a time. The newest spelling stays the newest.
-    """
-    table = CategoryDelta.__table__
-    if not force:
-        probe = select(table.c.id).limit(FOLD_AFTER).subquery()
-        if session.scalar(select(func.count()).select_from(probe)) < FOLD_AFTER:
-            return None
-    columns = ["category_key", "category", "delta"]
-    if session.get_bind().dialect.name == "postgresql":
-        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": FOLD_LOCK}):
-            return None
-        gone = delete(table).returning(*table.c).cte("gone")
-        # One statement: the rows it deletes are exactly the rows it sums.
-        folded = insert(table).from_select(columns, _sums(gone)).returning(table.c.id)
-        return len(session.scalars(folded).all())
-    # A write first: from here no other connection writes until this transaction ends.
-    folded = insert(table).from_select(columns, _sums(table.select().subquery()))
-    added = session.scalars(folded.returning(table.c.id)).all()
-    session.execute(delete(table).where(table.c.id < min(added)) if added else delete(table))
-    return len(added)
-
-
-def _sums(rows):
-    """(key, spelling, sum) of rows whose sum is positive, oldest spelling first."""
-    newest = func.max(case((rows.c.delta > 0, rows.c.id), else_=0))
-    return (
-        select(rows.c.category_key, rows.c.category, func.sum(rows.c.delta))
-        .group_by(rows.c.category_key, rows.c.category)
-        .having(func.sum(rows.c.delta) > 0)
-        .order_by(newest)
-    )
+    fold_table(session, SourceItemDelta.__table__, ["source_id"], force)
+    return fold_table(session, CategoryDelta.__table__, ["category_key", "category"], force)
 
 
 # -- a subscription's choice of categories ------------------------------------------

@@ -101,6 +101,17 @@ class CategoryDelta(Base):
     delta: Mapped[int] = mapped_column(Integer)
 
 
+class SourceItemDelta(Base):
+    """A change of how many visible items a source has (0011), written by triggers on
+    items and item_sources; read through storage/sources.py (`list_sources`)."""
+
+    __tablename__ = "source_item_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[int] = mapped_column(Integer)
+
+
 class EntryKey(Base):
     """An entry's key within one source, and the item it is (0007).
 

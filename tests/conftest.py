@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
 from storage.db import Database, upgrade
-from storage.models import Base, CategoryDelta
+from storage.models import Base, CategoryDelta, SourceItemDelta
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import InProcessSender, ListenerPool, SlackSender
 
@@ -76,6 +76,7 @@ def clear_tables(db: Database) -> None:
             session.execute(delete(table))
         # Deleting items wrote count deltas (0011's triggers): clear them last.
         session.execute(delete(CategoryDelta))
+        session.execute(delete(SourceItemDelta))
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from alembic import command
 from sqlalchemy import delete, func, inspect, select, text, update
 
 from sources.documents import read_document
-from storage import categories
+from storage import categories, counts
 from storage.curation import ItemFields, add_item, retract_item, update_item
 from storage.db import Database, alembic_config
-from storage.models import CategoryDelta, Item
+from storage.models import CategoryDelta, Item, ItemSource
+from storage.sources import create_source, list_sources, remove_source
 from storage.store import ItemDraft, add_items
 from tests.feed_samples import rss2
 from tests.test_migration_0008 import fresh_url  # noqa: F401, F811 - a fixture
@@ -197,9 +198,52 @@ def test_migration_counts_items_stored_before_it_and_downgrades(fresh_url):  # n
 
 
 def test_imports_fold_the_deltas_they_write(db, monkeypatch):
-    monkeypatch.setattr(categories, "FOLD_AFTER", 50)
+    monkeypatch.setattr(counts, "FOLD_AFTER", 50)
     with db.transaction() as session:
         add_items(session, [draft(f"i{i}", f"Cat {i % 3}") for i in range(120)])
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(CategoryDelta)) == 3
     assert assert_counts_right(db).total == 120
+
+
+def source_counts_from_items(session) -> dict[int, int]:
+    """The truth: every (item, source) link of a visible item, counted (what 0011 spares)."""
+    rows = session.execute(
+        select(ItemSource.source_id, func.count())
+        .join(Item, Item.id == ItemSource.item_id)
+        .where(Item.retracted_at.is_(None))
+        .group_by(ItemSource.source_id)
+    ).all()
+    return dict(rows)
+
+
+def test_source_item_counts_follow_items_links_retractions_and_deletes(db):
+    with db.transaction() as session:
+        one = create_source(session, url="https://one.example/feed", now=DAY)
+        two = create_source(session, url="https://two.example/feed", now=DAY)
+        session.flush()
+        one_id, two_id = one.id, two.id
+        add_items(session, [draft(f"s{i}", "News", f"https://s.example/{i}") for i in range(4)],
+                  source_id=one_id)  # fmt: skip
+        # The same stories through the second source: merged, linked to both.
+        add_items(session, [draft(f"s{i}", "News", f"https://s.example/{i}") for i in range(2)],
+                  source_id=two_id)  # fmt: skip
+    with db.transaction() as session:
+        session.execute(update(Item).where(Item.title == "s0").values(retracted_at=DAY))
+        session.execute(delete(Item).where(Item.title == "s3"))
+    with db.transaction() as session:
+        session.execute(update(Item).where(Item.title == "s0").values(retracted_at=None))
+        session.execute(update(Item).where(Item.title == "s1").values(retracted_at=DAY))
+        session.execute(delete(ItemSource).where(ItemSource.item_id == select(Item.id).where(
+            Item.title == "s2").scalar_subquery(), ItemSource.source_id == one_id))  # fmt: skip
+    with db.transaction() as session:
+        categories.fold(session, force=True)
+    with db.reading() as session:
+        listed = {row.source.id: row.item_count for row in list_sources(session)}
+        truth = source_counts_from_items(session)
+    assert listed == {one_id: truth.get(one_id, 0), two_id: truth.get(two_id, 0)}
+    assert listed == {one_id: 1, two_id: 1}
+    with db.transaction() as session:
+        remove_source(session, one_id)
+    with db.reading() as session:
+        assert {row.source.id: row.item_count for row in list_sources(session)} == {two_id: 1}
