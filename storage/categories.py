@@ -11,14 +11,19 @@ and dicts of names, never a stored format. Callers own the session.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storage.counts import due
 from storage.counts import fold as fold_table
 from storage.models import CategoryDelta
+
+log = logging.getLogger(__name__)
 
 NONE_KEY = ""  # the key of items without a category
 
@@ -50,6 +55,7 @@ class CategoryList:
 
 def category_list(session: Session) -> CategoryList:
     """All categories of visible items, from the maintained counts (one small read)."""
+    fold_if_due(session)
     rows = session.execute(
         select(
             CategoryDelta.category_key,
@@ -94,6 +100,29 @@ def has_category(session: Session, category: str) -> bool:
 def visible_count(session: Session) -> int:
     """How many items are visible (not retracted), from the maintained counts."""
     return category_list(session).total
+
+
+def fold_if_due(session: Session) -> None:
+    """Fold now, in a transaction of its own, when writes that bypass `add_items`
+    (a bulk load, many edits) left many deltas: reads stay small. Best effort: a
+    read-only or busy database leaves the deltas as they are (counts stay right)."""
+    from storage.models import SourceItemDelta
+
+    tables = (CategoryDelta.__table__, SourceItemDelta.__table__)
+    if _holds_sqlite_writes(session) or not any(due(session, table) for table in tables):
+        return
+    try:
+        with Session(session.get_bind()) as writer, writer.begin():
+            fold(writer)
+    except SQLAlchemyError as exc:
+        log.warning("count deltas not folded now: %s", exc)
+
+
+def _holds_sqlite_writes(session: Session) -> bool:
+    """SQLite allows one writer: a fold on another connection would wait for this one."""
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    return bool(session.connection().connection.dbapi_connection.in_transaction)
 
 
 def fold(session: Session, force: bool = False) -> int | None:

@@ -16,6 +16,12 @@ FOLD_AFTER = 2_000
 FOLD_LOCK = 0x636E_6631  # pg_try_advisory_xact_lock key: one fold at a time
 
 
+def due(session: Session, table: Table) -> bool:
+    """Whether `table` has FOLD_AFTER rows or more (reads at most that many ids)."""
+    probe = select(table.c.id).limit(FOLD_AFTER).subquery()
+    return session.scalar(select(func.count()).select_from(probe)) >= FOLD_AFTER
+
+
 def fold(session: Session, table: Table, groups: list[str], force: bool = False) -> int | None:
     """Fold `table`'s deltas (columns `id`, `delta` and `groups`) into one row per group;
     returns the rows left (None: not folded now).
@@ -26,10 +32,8 @@ def fold(session: Session, table: Table, groups: list[str], force: bool = False)
     waits); SQLite runs one writer at a time. Groups keep the order of their newest
     positive delta (what was stored last stays last).
     """
-    if not force:
-        probe = select(table.c.id).limit(FOLD_AFTER).subquery()
-        if session.scalar(select(func.count()).select_from(probe)) < FOLD_AFTER:
-            return None
+    if not force and not due(session, table):
+        return None
     columns = [*groups, "delta"]
     if session.get_bind().dialect.name == "postgresql":
         if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": FOLD_LOCK}):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.categories import fold_if_due
 from storage.curation import IMPORT_ACTOR, SOURCE_ACTOR
 from storage.models import Item, Source, SourceEvent, SourceItemDelta
 from storage.store import AddResult, ItemDraft, add_items
@@ -97,6 +98,7 @@ def get_source(session: Session, source_id: int) -> Source | None:
 def list_sources(session: Session) -> list[SourceRow]:
     """Every source with its visible items (each item it brought or also carries,
     item_sources), from the counts kept by 0011's triggers: no scan of items."""
+    fold_if_due(session)
     counts = (
         select(SourceItemDelta.source_id, func.sum(SourceItemDelta.delta).label("n"))
         .group_by(SourceItemDelta.source_id)

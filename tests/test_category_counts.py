@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, date, datetime
 
 from alembic import command
-from sqlalchemy import delete, func, inspect, select, text, update
+from sqlalchemy import delete, func, insert, inspect, select, text, update
 
 from sources.documents import read_document
 from storage import categories, counts
@@ -247,3 +247,25 @@ def test_source_item_counts_follow_items_links_retractions_and_deletes(db):
         remove_source(session, one_id)
     with db.reading() as session:
         assert {row.source.id: row.item_count for row in list_sources(session)} == {two_id: 1}
+
+
+def test_a_bulk_load_is_folded_by_the_next_read(db, monkeypatch):
+    """Rows written around add_items (a Core bulk load) are folded by the next read,
+    in its own transaction, so reads stay the size of the category list."""
+    monkeypatch.setattr(counts, "FOLD_AFTER", 50)
+    with db.transaction() as session:
+        for i in range(120):
+            session.execute(
+                insert(Item).values(
+                    title=f"b{i}", category=f"Cat {i % 4}", category_key=f"cat {i % 4}",
+                    published_at=DAY, origin="bench", fingerprint=f"b{i}",
+                )
+            )  # fmt: skip
+    with db.reading() as session:
+        assert categories.visible_count(session) == 120
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(CategoryDelta)) == 4
+    with db.transaction() as session:  # a session that has written folds nothing on SQLite
+        session.execute(update(Item).where(Item.title == "b0").values(retracted_at=DAY))
+        assert categories.visible_count(session) == 119
+    assert_counts_right(db)
