@@ -50,13 +50,9 @@ browser:
 
 test: lint browser test-sqlite test-postgres
 
+# One table: every command, App Home, 20 clients, worker memory, import (bench/table.py).
 bench: $(STAMP)
-	$(BIN)/python bench/latest.py
-	$(BIN)/python bench/announce.py
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/curation.py
-	$(BIN)/python bench/search.py
-	$(BIN)/python bench/feeds.py
+	cd bench && ../$(BIN)/python table.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

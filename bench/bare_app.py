@@ -1,4 +1,5 @@
-"""The baseline: a Bolt app that only acks `/coopnews`, served like coopnews itself."""
+"""The baseline: a Bolt app that only acks `/coopnews` (and publishes a one-block App Home),
+served like coopnews itself."""
 
 from __future__ import annotations
 
@@ -16,5 +17,10 @@ def create_wsgi() -> SlackRequestHandler:
     @app.command("/coopnews")
     def only_ack(ack) -> None:
         ack(response_type="ephemeral", text="ok")
+
+    @app.event("app_home_opened")
+    def publish_one_block(event: dict, client: WebClient) -> None:
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": "ok"}}
+        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": [block]})
 
     return SlackRequestHandler(app, path="/slack/events")

@@ -28,9 +28,9 @@ from harness import FakeSlack, start_bare, start_web, summary, time_commands
 from sqlalchemy import insert
 
 from storage import search
+from storage.categories import category_key
 from storage.db import Database, upgrade
 from storage.models import Item
-from storage.store import category_key
 
 BATCH = 50_000
 POOL = 50_000

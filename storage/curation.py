@@ -13,18 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage import store
+from storage.categories import category_key
 from storage.identity import normalise_text
 from storage.models import AuditEntry, Delivery, Item
-from storage.store import category_key, fingerprint
+from storage.store import fingerprint
 from storage.types import utcnow
 
 ADDED, EDITED, RETRACTED = "added", "edited", "retracted"
 # Audit actors besides Slack user IDs: a followed source ("source 3") correcting
 # its entries, and one-off imports.
 SOURCE_ACTOR, IMPORT_ACTOR = "source", "import"
-# A static_select holds at most 100 options.
-MAX_CATEGORIES = 100
 
 
 @dataclass(frozen=True)
@@ -179,11 +177,6 @@ def _owe_corrections(session: Session, item: Item, user_id: str) -> None:
 def visible_item(session: Session, item_id: int) -> Item | None:
     item = session.get(Item, item_id)
     return item if item and item.retracted_at is None else None
-
-
-def known_categories(session: Session, limit: int = MAX_CATEGORIES) -> list[str]:
-    """Categories of visible items (their newest spelling), by name, at most `limit`."""
-    return sorted(store.category_spellings(session, limit).values(), key=str.casefold)
 
 
 def record(

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.categories import choice_keys, decode_choice, encode_choice, spelled, spellings
 from storage.db import upsert_insert
 from storage.models import Delivery, Item, Subscription
-from storage.store import category_key, category_spellings
 from storage.types import utcnow
 
 PENDING, CLAIMED, POSTED, FAILED, SKIPPED = "pending", "claimed", "posted", "failed", "skipped"
@@ -26,15 +26,6 @@ INSTANT, DAILY, WEEKLY = "instant", "daily", "weekly"
 
 
 # -- subscriptions ---------------------------------------------------------------
-def encode_categories(categories: Iterable[str] | None) -> str | None:
-    keys = sorted({k for k in (category_key(c) for c in categories or ()) if k})
-    return "\n".join(keys) or None
-
-
-def decode_categories(stored: str | None) -> list[str]:
-    return [c for c in (stored or "").split("\n") if c]
-
-
 def newest_item_id(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(Item.id), 0)))
 
@@ -69,7 +60,7 @@ def subscribe(
     """
     now = now or utcnow()
     fields = dict(
-        categories=encode_categories(categories),
+        categories=encode_choice(categories),
         mode=mode,
         schedule=schedule,
         timezone=timezone,
@@ -149,10 +140,38 @@ def unsubscribe(session: Session, channel_id: str) -> bool:
     return result.rowcount > 0
 
 
-def list_subscriptions(session: Session, limit: int | None = None) -> Sequence[Subscription]:
+@dataclass(frozen=True)
+class ListedSubscription:
+    """A subscription as shown: `categories` named as items spell them ([] = all)."""
+
+    channel_id: str
+    categories: list[str]
+    mode: str
+    schedule: str | None
+    timezone: str | None
+    paused_at: datetime | None
+    problem: str | None
+    last_posted_at: datetime | None
+
+
+def list_subscriptions(session: Session, limit: int | None = None) -> list[ListedSubscription]:
     """Subscriptions, oldest first (at most `limit`)."""
     stmt = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
-    return session.scalars(stmt).all()
+    subscriptions = session.scalars(stmt).all()
+    known = spellings(session) if any(sub.categories for sub in subscriptions) else {}
+    return [
+        ListedSubscription(
+            sub.channel_id,
+            spelled(decode_choice(sub.categories), known),
+            sub.mode,
+            sub.schedule,
+            sub.timezone,
+            sub.paused_at,
+            sub.problem,
+            sub.last_posted_at,
+        )
+        for sub in subscriptions
+    ]
 
 
 def pause_subscription(
@@ -201,7 +220,7 @@ def plan_deliveries(session: Session, now: datetime | None = None) -> int:
         select(Subscription).where(Subscription.paused_at.is_(None)).order_by(Subscription.id)
     ).all()
     for sub in active:
-        wanted = set(decode_categories(sub.categories))
+        wanted = choice_keys(sub.categories)
         already = select(Delivery.id).where(
             Delivery.item_id == Item.id, Delivery.channel_id == sub.channel_id
         )
@@ -424,9 +443,3 @@ def announceable_items(session: Session, item_ids: Sequence[int]) -> dict[int, I
         )
     ).all()
     return {item.id: item for item in items}
-
-
-def known_categories(session: Session) -> dict[str, str]:
-    """Category key -> spelling, to read `subscribe News COOP Champions` right and
-    to show categories as items spell them."""
-    return category_spellings(session)

@@ -86,6 +86,32 @@ def _identity_keys(_mapper, _connection, item: Item) -> None:
     item.title_key = identity.title_key(item.title, item.published_at)
 
 
+class CategoryDelta(Base):
+    """A change of one category's item count (0011), written by triggers on items.
+
+    Read and folded only by storage/categories.py: a category's count is the sum
+    of its rows; `category_key` '' stands for "no category".
+    """
+
+    __tablename__ = "category_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_key: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(200))
+    delta: Mapped[int] = mapped_column(Integer)
+
+
+class SourceItemDelta(Base):
+    """A change of how many visible items a source has (0011), written by triggers on
+    items and item_sources; read through storage/sources.py (`list_sources`)."""
+
+    __tablename__ = "source_item_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[int] = mapped_column(Integer)
+
+
 class EntryKey(Base):
     """An entry's key within one source, and the item it is (0007).
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.categories import category_key
 from storage.models import Item, Source
-from storage.store import category_key
 
 # The figure: the 50 newest published items per feed.
 FEED_SIZE = 50

@@ -1,4 +1,4 @@
-"""Full-text search over items, and the category list.
+"""Full-text search over items.
 
 The indexes are built by migration 0006: FTS5 (`items_fts`) on SQLite,
 tsvectors of unaccented text (`items_search`) on PostgreSQL. Both
@@ -273,29 +273,3 @@ def search(
     found_items = {item.id: item for item in session.scalars(visible)}
     rows = [found_items[i] for i in ids if i in found_items]
     return SearchPage(rows[:limit], len(ids) > limit)
-
-
-@dataclass(frozen=True)
-class CategoryCount:
-    name: str
-    count: int
-
-
-def categories(session: Session) -> list[CategoryCount]:
-    """Categories of visible items with their counts, largest first.
-
-    Categories differing only in case are one (they filter as one in `latest`).
-    """
-    count = func.count().label("n")
-    stmt = (
-        select(func.max(Item.category), count)
-        .where(Item.retracted_at.is_(None), Item.category_key.is_not(None))
-        .group_by(Item.category_key)
-        .order_by(count.desc(), Item.category_key)
-    )
-    return [CategoryCount(name, n) for name, n in session.execute(stmt)]
-
-
-def uncategorised_count(session: Session) -> int:
-    stmt = select(func.count()).where(Item.retracted_at.is_(None), Item.category_key.is_(None))
-    return session.scalar(stmt.select_from(Item))

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, union, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.categories import fold_if_due
 from storage.curation import IMPORT_ACTOR, SOURCE_ACTOR
-from storage.models import Item, ItemSource, Source, SourceEvent
+from storage.models import Item, Source, SourceEvent, SourceItemDelta
 from storage.store import AddResult, ItemDraft, add_items
 
 DEFAULT_INTERVAL = 30 * 60
@@ -95,17 +96,12 @@ def get_source(session: Session, source_id: int) -> Source | None:
 
 
 def list_sources(session: Session) -> list[SourceRow]:
-    """Every source with its visible items: those it brought first (items.source_id)
-    and those another source brought first (item_sources), each counted once."""
-    links = union(
-        select(ItemSource.source_id, ItemSource.item_id),
-        select(Item.source_id, Item.id).where(Item.source_id.is_not(None)),
-    ).subquery()
+    """Every source with its visible items (each item it brought or also carries,
+    item_sources), from the counts kept by 0011's triggers: no scan of items."""
+    fold_if_due(session)
     counts = (
-        select(links.c.source_id, func.count().label("n"))
-        .join(Item, Item.id == links.c.item_id)
-        .where(Item.retracted_at.is_(None))
-        .group_by(links.c.source_id)
+        select(SourceItemDelta.source_id, func.sum(SourceItemDelta.delta).label("n"))
+        .group_by(SourceItemDelta.source_id)
         .subquery()
     )
     stmt = (
@@ -113,7 +109,7 @@ def list_sources(session: Session) -> list[SourceRow]:
         .outerjoin(counts, counts.c.source_id == Source.id)
         .order_by(Source.id)
     )
-    return [SourceRow(source, count) for source, count in session.execute(stmt)]
+    return [SourceRow(source, int(count)) for source, count in session.execute(stmt)]
 
 
 def remove_source(session: Session, source_id: int) -> Source | None:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage import identity, limits
+from storage import categories, identity, limits
+from storage.categories import category_key
 from storage.identity import normalise_text
 from storage.models import Item
 
@@ -52,10 +53,6 @@ class AddResult:
     corrected: list[int] = field(default_factory=list)
 
 
-def category_key(category: str | None) -> str | None:
-    return category.strip().casefold() if category and category.strip() else None
-
-
 def fingerprint(*parts: str | None) -> str:
     joined = "\x1f".join(normalise_text(p or "") for p in parts)
     return hashlib.sha256(joined.encode()).hexdigest()
@@ -87,6 +84,7 @@ def add_items(
     if scope is None:
         scope = identity.source_scope(source_id) if source_id is not None else "global"
     result = store_drafts(session, list(drafts), scope, source_id, announce, actor)
+    categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
     if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Without fresh statistics the planner scans the whole table for `latest`
         # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
@@ -158,39 +156,5 @@ def latest_page(
 
 
 def count_items(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Item).where(Item.retracted_at.is_(None)))
-
-
-def has_category(session: Session, category: str) -> bool:
-    key = category_key(category)
-    stmt = select(Item.id).where(Item.category_key == key, Item.retracted_at.is_(None)).limit(1)
-    return session.scalar(stmt) is not None
-
-
-def category_spellings(session: Session, limit: int | None = None) -> dict[str, str]:
-    """Category key -> its newest spelling among visible items ("coop champions" ->
-    "COOP Champions"), in key order, at most `limit`.
-
-    A loose index scan (a recursive CTE hopping from one category key to the
-    next), then one index seek per category: a GROUP BY over every item costs
-    ~170 ms at 100,000 items, this a few ms, on SQLite and PostgreSQL alike.
-    """
-    keys_cte = select(func.min(Item.category_key).label("key")).cte("keys", recursive=True)
-    following = (
-        select(func.min(Item.category_key)).where(Item.category_key > keys_cte.c.key)
-    ).scalar_subquery()
-    keys_cte = keys_cte.union_all(select(following).where(keys_cte.c.key.is_not(None)))
-    keys = session.scalars(select(keys_cte.c.key).where(keys_cte.c.key.is_not(None))).all()
-    found: dict[str, str] = {}
-    for key in keys:
-        spelling = session.scalar(
-            select(Item.category)
-            .where(Item.category_key == key, Item.retracted_at.is_(None))
-            .order_by(Item.published_at.desc(), Item.id.desc())
-            .limit(1)
-        )
-        if spelling:
-            found[key] = spelling
-            if limit is not None and len(found) == limit:
-                break
-    return found
+    """How many items are visible, from the maintained category counts (no scan)."""
+    return categories.visible_count(session)

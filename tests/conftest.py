@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
 from storage.db import Database, upgrade
-from storage.models import Base
+from storage.models import Base, CategoryDelta, SourceItemDelta
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import InProcessSender, ListenerPool, SlackSender
 
@@ -74,6 +74,9 @@ def clear_tables(db: Database) -> None:
     with db.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(delete(table))
+        # Deleting items wrote count deltas (0011's triggers): clear them last.
+        session.execute(delete(CategoryDelta))
+        session.execute(delete(SourceItemDelta))
 
 
 @pytest.fixture

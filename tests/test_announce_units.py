@@ -17,7 +17,7 @@ from bot.digest_schedule import (
     parse_schedule,
 )
 from bot.listeners.commands.subscriptions import parse_subscribe, split_categories
-from storage.deliveries import decode_categories, encode_categories
+from storage.categories import choice_keys, decode_choice, encode_choice, spelled
 
 
 def test_parse_schedules():
@@ -60,8 +60,13 @@ def test_category_words():
     assert parse_subscribe(["a", "b,", "c"], "a b, c", known).categories == ["a b", "c"]
     request = parse_subscribe(["digest", "daily", "08:00", "News"], "", known)
     assert request.categories == ["News"] and request.schedule.hour == 8
-    assert encode_categories(["News", " news ", "COOP Champions"]) == "coop champions\nnews"
-    assert decode_categories(None) == [] and encode_categories([]) is None
+    # One name per key, as first typed; shown as items spell them where items have them.
+    stored = encode_choice(["News", " news ", "Foo  Bar", "COOP Champions"])
+    assert decode_choice(stored) == ["COOP Champions", "Foo Bar", "News"]
+    assert choice_keys(stored) == {"coop champions", "foo bar", "news"}
+    assert spelled(decode_choice(stored), {"news": "NEWS"}) == ["COOP Champions", "Foo Bar", "NEWS"]
+    assert decode_choice("news\ncoop champions") == ["news", "coop champions"]  # older rows
+    assert decode_choice(None) == [] and encode_choice([]) is None
 
 
 def test_pacer_spaces_each_channel_not_channels_from_each_other():
@@ -83,7 +88,7 @@ def test_pacer_spaces_each_channel_not_channels_from_each_other():
 def test_list_and_notice_escape_problem_text():
     class Sub:
         channel_id = "C1"
-        categories = "news\n<!here>"
+        categories = ["news", "<!here>"]
         mode = "instant"
         schedule = None
         timezone = None

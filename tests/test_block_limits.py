@@ -97,7 +97,7 @@ class FakeSource:
 @dataclass
 class FakeSubscription:
     channel_id: str
-    categories: str | None
+    categories: list[str]
     mode: str
     schedule: str | None
     timezone: str | None
@@ -224,7 +224,7 @@ def test_home_categories_sources_and_subscriptions_stay_within_limits(
         1800, None, NOW, text or None, 3,
     )  # fmt: skip
     subscription = FakeSubscription(
-        "C123", "\n".join(categories), "daily", "09:00", "Europe/Zurich", NOW, text, NOW
+        "C123", list(categories), "daily", "09:00", "Europe/Zurich", NOW, text, NOW
     )
     home = HomeContent(listed, counts, [subscription] * 3, 0, [source] * 20, 5)
     check_view(home_view(home, is_admin=admin))

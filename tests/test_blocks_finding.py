@@ -10,7 +10,7 @@ from bot.blocks.categories import categories_message
 from bot.blocks.home import HomeContent, channel_mention, home_view, source_line
 from bot.blocks.items import item_list_message
 from bot.blocks.search import no_results_message, search_heading
-from storage.search import CategoryCount
+from storage.categories import CategoryCount
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

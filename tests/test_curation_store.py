@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from storage import curation
+from storage import categories, curation
 from storage.curation import DuplicateItem, ItemFields
 from storage.db import alembic_config, current_revision, make_engine, upgrade
 from storage.models import AuditEntry, Base, Delivery, Item
@@ -149,7 +149,7 @@ def test_retract_hides_once_and_keeps_the_item(db):
         assert curation.visible_item(session, item_id) is None
 
 
-def test_known_categories_come_from_visible_items_one_spelling_each(db):
+def test_category_names_come_from_visible_items_one_spelling_each(db):
     imported(db, "a", category="news", day=DAY - timedelta(1))
     imported(db, "b", category="News")  # the newest spelling wins
     imported(db, "c", category="Housing")
@@ -158,9 +158,9 @@ def test_known_categories_come_from_visible_items_one_spelling_each(db):
     with db.transaction() as session:
         curation.retract_item(session, session.get(Item, gone), "U1")
     with db.reading() as session:
-        assert curation.known_categories(session) == ["Housing", "News"]
+        assert categories.names(session) == ["Housing", "News"]
         # Over the limit: the first by name.
-        assert curation.known_categories(session, limit=1) == ["Housing"]
+        assert categories.names(session, limit=1) == ["Housing"]
 
 
 def test_posted_messages_and_digest_items(db):

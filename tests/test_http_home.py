@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
-from storage.models import Item, ProcessedEvent, Source, Subscription
+from storage.models import Item, ItemSource, ProcessedEvent, Source, Subscription
 from tests.test_http_latest import make_items
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -73,6 +73,8 @@ def populate(db) -> None:
         session.add_all([healthy, broken])
         session.flush()
         session.execute(update(Item).where(Item.id.in_(ids[:2])).values(source_id=healthy.id))
+        # As add_items stores a source's items: each also linked in item_sources.
+        session.add_all([ItemSource(item_id=i, source_id=healthy.id) for i in ids[:2]])
         session.add_all(
             [
                 Subscription(channel_id="CNEWS", after_item_id=0, mode="instant"),
@@ -96,7 +98,8 @@ def test_member_home_shows_items_categories_channels_and_no_admin_controls(bolt,
     assert body.index("Newest story") < body.index("Second story") < body.index("Third story")
     assert "• News: 2" in body and "• COOP Champions: 1" in body
     assert "<#CNEWS>: all categories, instant" in body
-    assert "<#CDIGEST>: coop champions, weekly · _paused_" in body
+    # As items spell it, like `/coopnews subscriptions` (the stored key was shown before).
+    assert "<#CDIGEST>: COOP Champions, weekly · _paused_" in body
     # No admin controls, no sources' health.
     assert "open_add_item" not in action_ids(view)
     assert "Broken feed" not in body and "Sources" not in headers(view)

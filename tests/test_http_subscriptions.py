@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.admins import REFUSAL
 from storage import deliveries
+from storage.categories import choice_keys
 from storage.types import utcnow
 from tests.announce_helpers import add_news, announcer, assert_exactly_once
 from tests.conftest import CONFIGURED_ADMIN
+from tests.test_http_home import home_opened
 
 
 def subscription(db, channel: str):
@@ -51,13 +54,31 @@ def test_categories_are_read_as_the_store_names_them(bolt, db):
         "subscribe News COOP Champions", user_id=CONFIGURED_ADMIN, channel_id="CCATS"
     ).json()
     assert "“COOP Champions”, “News”" in body["text"]  # as items spell them
-    assert subscription(db, "CCATS").categories == "coop champions\nnews"
+    assert choice_keys(subscription(db, "CCATS").categories) == {"coop champions", "news"}
     listed = bolt.command("subscriptions", user_id="UADMIN").json()
     assert "<#CCATS>: “COOP Champions”, “News”" in listed["blocks"][1]["text"]["text"]
     # Typed "<!channel>" arrives as "&lt;!channel&gt;" (Slack's escaping), decoded once.
     body = bolt.command('subscribe "Social &lt;!channel&gt; Economy"', user_id="UADMIN").json()
     assert "<!channel>" not in body["text"] and "&lt;!channel&gt;" in body["text"]
     assert "No items have the category" in body["text"]
+
+
+def test_every_answer_spells_a_category_the_same_way(bolt, db, fake):
+    add_news(db, 1, category="COOP Champions")
+    body = bolt.command(
+        "subscribe coop champions, Foo Bar", user_id="UADMIN", channel_id="CSPELL"
+    ).json()
+    # Known: as items spell it; unknown: as typed (not as its lower-case key).
+    assert "“COOP Champions”, “Foo Bar”" in body["text"]
+    assert "No items have the category “Foo Bar” yet" in body["text"]
+    listed = bolt.command("subscriptions", user_id="UADMIN").json()
+    assert "<#CSPELL>: “COOP Champions”, “Foo Bar”" in listed["blocks"][1]["text"]["text"]
+    bolt.event(home_opened("UADMIN"), event_id="EvSpell1")
+    home = json.dumps(fake.wait_for("views.publish", 1)[-1].params["view"])
+    assert "COOP Champions, Foo Bar, instant" in home and "coop champions" not in home
+    add_news(db, 1, category="foo bar")  # items come to have it: shown as they spell it
+    listed = bolt.command("subscriptions", user_id="UADMIN").json()
+    assert "<#CSPELL>: “COOP Champions”, “foo bar”" in listed["blocks"][1]["text"]["text"]
 
 
 def test_weekly_digest_in_the_admins_timezone(bolt, db, fake):

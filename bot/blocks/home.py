@@ -21,7 +21,7 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 class SubscriptionLike(Protocol):
     channel_id: str
-    categories: str | None
+    categories: Sequence[str]  # as items spell them; empty: every category
     mode: str
     paused_at: datetime | None
     problem: str | None
@@ -63,8 +63,7 @@ def channel_mention(channel_id: str) -> str:
 
 
 def subscription_line(sub: SubscriptionLike) -> str:
-    keys = [c for c in (sub.categories or "").split("\n") if c.strip()]
-    what = categories_text(keys, quoted=False) if keys else "all categories"
+    what = categories_text(sub.categories, quoted=False)
     line = f"• {channel_mention(sub.channel_id)}: {what}, {escape(sub.mode)}"
     if sub.paused_at:
         line += " · _paused_"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -19,7 +19,7 @@ PROBLEMS = {
 
 class SubscriptionLike(Protocol):
     channel_id: str
-    categories: str | None
+    categories: Sequence[str]  # as items spell them; empty: every category
     mode: str
     schedule: str | None
     timezone: str | None
@@ -95,11 +95,8 @@ def unsubscribed_message(channel_id: str, existed: bool) -> dict:
     return notice_message(f"coopnews no longer announces new items in <#{channel_id}>.")
 
 
-def subscriptions_message(
-    subscriptions: Sequence[SubscriptionLike], spellings: Mapping[str, str] | None = None
-) -> dict:
-    """Where announcements go; `spellings` maps stored category keys to their names."""
-    spellings = spellings or {}
+def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
+    """Where announcements go, with each channel's categories."""
     if not subscriptions:
         return notice_message(
             "No channel gets announcements yet. Run `/coopnews subscribe` in a channel."
@@ -115,9 +112,8 @@ def subscriptions_message(
         }
     ]
     for sub in subscriptions:
-        categories = [spellings.get(c, c) for c in (sub.categories or "").split("\n") if c]
         text = (
-            f"<#{sub.channel_id}>: {categories_text(categories)}, "
+            f"<#{sub.channel_id}>: {categories_text(sub.categories)}, "
             f"{mode_text(sub.mode, sub.schedule, sub.timezone)}\n"
             f"Last posted: {slack_time(sub.last_posted_at)}"
         )

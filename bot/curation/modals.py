@@ -11,10 +11,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.curation import FormContext, item_form_view, notice_view
 from bot.deps import Deps
-from storage import curation
+from storage import categories
 from storage.models import Item
 
 log = logging.getLogger(__name__)
+# A static_select holds at most 100 options (Block Kit reference).
+MAX_CATEGORIES = 100
 
 
 def local_today(deps: Deps, user_id: str) -> date:
@@ -36,8 +38,8 @@ def open_item_form(
     item: Item | None = None,
 ) -> None:
     with deps.db.reading() as session:
-        categories = curation.known_categories(session)
-    view = item_form_view(categories, local_today(deps, user_id), context, item)
+        names = categories.names(session, MAX_CATEGORIES)
+    view = item_form_view(names, local_today(deps, user_id), context, item)
     client.views_open(trigger_id=trigger_id, view=view)
 
 

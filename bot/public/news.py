@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.text import format_date, safe_url
 from sources.text import xml_text
 from storage import store
+from storage.categories import category_key, spellings
 from storage.published import source_titles
 from storage.search import MAX_QUERY_CHARS, parse_query, search
 from storage.types import utcnow
@@ -114,12 +115,12 @@ def render_news(session: Session, request: NewsRequest) -> str:
         )
         heading = f"Latest in {request.category}" if request.category else "Latest news"
     titles = source_titles(session, (item.source_id for item in items))
-    categories = store.category_spellings(session, MAX_CATEGORY_LINKS)
+    names = spellings(session, MAX_CATEGORY_LINKS)
     category_links = [
         (name, NewsRequest(category=name).link(1))
-        for name in sorted(categories.values(), key=str.casefold)
+        for name in sorted(names.values(), key=str.casefold)
     ]
-    current_key = store.category_key(request.category) if not request.q else None
+    current_key = category_key(request.category) if not request.q else None
     return (
         templates()
         .get_template("news.html")
@@ -131,7 +132,7 @@ def render_news(session: Session, request: NewsRequest) -> str:
             usable_query=bool(query),
             category_links=category_links,
             current_key=current_key,
-            category_key=store.category_key,
+            category_key=category_key,
             newer=request.link(request.page - 1) if request.page > 1 else None,
             older=request.link(request.page + 1) if has_more else None,
         )

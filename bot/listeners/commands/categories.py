@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from bot.blocks.categories import categories_message
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
-from storage import search
+from storage.categories import category_list
 
 
 def show_categories(call: CommandCall) -> None:
     with call.deps.db.reading() as session:
-        counts = search.categories(session)
-        uncategorised = search.uncategorised_count(session)
-    call.reply(categories_message(counts, uncategorised))
+        listed = category_list(session)
+    call.reply(categories_message(listed.counted, listed.uncategorised))
 
 
 def register(router: CommandRouter) -> None:

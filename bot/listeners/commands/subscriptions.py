@@ -20,8 +20,8 @@ from bot.digest_schedule import (
     parse_schedule,
 )
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
-from storage import deliveries
-from storage.store import category_key
+from storage import categories, deliveries
+from storage.categories import category_key
 from storage.types import utcnow
 
 
@@ -75,7 +75,7 @@ def split_categories(words: list[str], known: Collection[str]) -> list[str]:
 def subscribe_here(call: CommandCall) -> None:
     deps = call.deps
     with deps.db.reading() as session:
-        known = deliveries.known_categories(session)
+        known = categories.spellings(session)
     try:
         request = parse_subscribe(call.args, call.text, known)
     except ScheduleError as exc:
@@ -102,17 +102,17 @@ def subscribe_here(call: CommandCall) -> None:
             timezone=timezone,
             next_digest_at=next_at,
         )
-    keys = deliveries.decode_categories(result.subscription.categories)
+    chosen = categories.decode_choice(result.subscription.categories)
     message = subscribed_message(
         call.channel_id,
-        [known.get(key, key) for key in keys],
+        categories.spelled(chosen, known),
         mode,
         stored,
         timezone,
         created=result.created,
         resumed=result.resumed,
         joined=access.joined,
-        unknown_categories=[k for k in keys if k not in known],
+        unknown_categories=[name for name in chosen if category_key(name) not in known],
     )
     # Said in the channel: its members learn where the announcements come from.
     call.ack(response_type="in_channel", **message)
@@ -128,8 +128,7 @@ def unsubscribe_here(call: CommandCall) -> None:
 def list_subscriptions(call: CommandCall) -> None:
     with call.deps.db.reading() as session:
         subscriptions = deliveries.list_subscriptions(session)
-        spellings = deliveries.known_categories(session)
-    call.reply(subscriptions_message(subscriptions, spellings))
+    call.reply(subscriptions_message(subscriptions))
 
 
 def register(router: CommandRouter) -> None:

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import HomeContent, home_view
 from bot.deps import Deps
-from storage import deliveries, home, search, store
+from storage import categories, deliveries, home, store
 
 HOME_ITEMS = 5
 
@@ -17,7 +17,7 @@ def load_home(deps: Deps, is_admin: bool) -> HomeContent:
         subscriptions = deliveries.list_subscriptions(session, home.HOME_LIST_LIMIT)
         content = HomeContent(
             items=store.latest(session, HOME_ITEMS),
-            categories=search.categories(session),
+            categories=categories.category_list(session).counted,
             subscriptions=subscriptions,
             more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
         )

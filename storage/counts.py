@@ -1,0 +1,61 @@
+"""Counts kept as items change: signed deltas appended by triggers (migration 0011).
+
+A count is the sum of its rows. Writers only append (+1 / -1), so concurrent
+transactions never queue or deadlock on a shared counter row; `fold` sums the
+rows into one per group from time to time, in SQL, so the tables stay the size
+of what they count (categories, sources), not of the archive.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, case, delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+# Fold a table once it has this many rows.
+FOLD_AFTER = 2_000
+FOLD_LOCK = 0x636E_6631  # pg_try_advisory_xact_lock key: one fold at a time
+
+
+def due(session: Session, table: Table) -> bool:
+    """Whether `table` has FOLD_AFTER rows or more (reads at most that many ids)."""
+    probe = select(table.c.id).limit(FOLD_AFTER).subquery()
+    return session.scalar(select(func.count()).select_from(probe)) >= FOLD_AFTER
+
+
+def fold(session: Session, table: Table, groups: list[str], force: bool = False) -> int | None:
+    """Fold `table`'s deltas (columns `id`, `delta` and `groups`) into one row per group;
+    returns the rows left (None: not folded now).
+
+    Only past FOLD_AFTER rows unless `force`. Safe beside writers (they only append)
+    and other folds: on PostgreSQL one statement deletes exactly the rows whose sums it
+    inserts, and a transaction lock lets one fold run at a time (another skips, never
+    waits); SQLite runs one writer at a time. Groups keep the order of their newest
+    positive delta (what was stored last stays last).
+    """
+    if not force and not due(session, table):
+        return None
+    columns = [*groups, "delta"]
+    if session.get_bind().dialect.name == "postgresql":
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": FOLD_LOCK}):
+            return None
+        gone = delete(table).returning(*table.c).cte("gone")
+        # One statement: the rows it deletes are exactly the rows it sums.
+        folded = insert(table).from_select(columns, _sums(gone, groups)).returning(table.c.id)
+        return len(session.scalars(folded).all())
+    # A write first: from here no other connection writes until this transaction ends.
+    folded = insert(table).from_select(columns, _sums(table.select().subquery(), groups))
+    added = session.scalars(folded.returning(table.c.id)).all()
+    session.execute(delete(table).where(table.c.id < min(added)) if added else delete(table))
+    return len(added)
+
+
+def _sums(rows, groups: list[str]):
+    """Each group with a positive sum, and its sum, oldest first."""
+    keys = [rows.c[name] for name in groups]
+    newest = func.max(case((rows.c.delta > 0, rows.c.id), else_=0))
+    return (
+        select(*keys, func.sum(rows.c.delta))
+        .group_by(*keys)
+        .having(func.sum(rows.c.delta) > 0)
+        .order_by(newest)
+    )
