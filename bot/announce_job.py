@@ -11,7 +11,7 @@ from bot.announcer import Announcer
 from bot.channel_access import ensure_member
 from bot.deps import Deps
 from bot.scheduler import job_installer
-from storage import deliveries
+from storage import subscriptions
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def subscribe_configured_channel(deps: Deps) -> bool:
     if not channel:
         return False
     with deps.db.transaction() as session:
-        created = deliveries.ensure_subscription(session, channel)
+        created = subscriptions.ensure_subscription(session, channel)
     if created:
         log.info("subscribed %s (COOPNEWS_CHANNEL) to announcements", channel)
         try:

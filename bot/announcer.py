@@ -32,9 +32,9 @@ from bot.blocks.announce import (
 from bot.blocks.subscriptions import describe_problem, paused_notice
 from bot.deps import Deps
 from bot.digest_schedule import from_stored, next_run
-from storage import deliveries
-from storage.deliveries import INSTANT, Claim
-from storage.models import Subscription
+from storage import deliveries, subscriptions
+from storage.deliveries import Claim
+from storage.models import Subscription, SubscriptionMode
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ class Announcer:
     def _claim_limit(self, sub: Subscription) -> int:
         # Posting paced at ~1/s must finish well inside the claim's lifetime.
         messages = max(1, self.settings.claim_timeout // 2)
-        digests = sub.mode != INSTANT or self.settings.digest_threshold > 0
+        digests = sub.mode != SubscriptionMode.INSTANT or self.settings.digest_threshold > 0
         return messages * DIGEST_MAX_ITEMS if digests else messages
 
     def _channel(self, sub: Subscription) -> PassReport:
@@ -269,7 +269,7 @@ class Announcer:
                 )
             report.messages += 1
             report.items += len(ids)
-        if sub.mode != INSTANT and sub.next_digest_at is not None:
+        if sub.mode != SubscriptionMode.INSTANT and sub.next_digest_at is not None:
             self._advance_digest(sub, utcnow())
         return report
 
@@ -277,7 +277,7 @@ class Announcer:
         self, sub: Subscription, claims: Sequence[Claim], items: dict
     ) -> list[Planned]:
         threshold = self.settings.digest_threshold
-        as_digest = sub.mode != INSTANT or (threshold > 0 and len(claims) > threshold)
+        as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
         if not as_digest:
             return [Planned([c], announcement_message(items[c.item_id]), False) for c in claims]
         plan = []
@@ -297,10 +297,10 @@ class Announcer:
             paused = None
             if error in CHANNEL_GONE:
                 problem = f"{describe_problem(error)} ({error})"
-                paused = deliveries.pause_subscription(session, sub.channel_id, problem)
+                paused = subscriptions.pause_subscription(session, sub.channel_id, problem)
             elif error in NEEDS_ADMIN:
                 problem = f"Slack refuses the app ({error}): check its scopes and token"
-                deliveries.note_problem(session, sub.channel_id, problem)
+                subscriptions.note_problem(session, sub.channel_id, problem)
         if paused is not None:
             report.paused.append(sub.channel_id)
             self._tell_admin(paused, error)
@@ -366,7 +366,7 @@ class Announcer:
         schedule = from_stored(sub.mode, sub.schedule)
         following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
         with self.db.transaction() as session:
-            deliveries.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
+            subscriptions.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
 
 
 def _items_shown(message: dict) -> list[tuple[int, bool]]:

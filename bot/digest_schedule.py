@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks.text import escape
+from storage.models import SubscriptionMode
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
@@ -20,7 +21,7 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class DigestSchedule:
-    mode: str  # "daily" or "weekly"
+    mode: SubscriptionMode  # DAILY or WEEKLY
     hour: int
     minute: int
     weekday: int | None = None  # 0 = Monday, weekly only
@@ -36,15 +37,18 @@ def parse_schedule(words: list[str]) -> tuple[DigestSchedule, list[str]]:
     """`daily HH:MM` or `weekly DAY HH:MM`; returns the schedule and the words left over."""
     if not words:
         raise ScheduleError(f"Say when the digest should come: {USAGE}.")
-    mode = words[0].lower()
+    try:
+        mode = SubscriptionMode(words[0].lower())
+    except ValueError:
+        mode = None
     rest = words[1:]
     weekday = None
-    if mode == "weekly":
+    if mode == SubscriptionMode.WEEKLY:
         if not rest or rest[0][:3].lower() not in DAYS:
             raise ScheduleError(f"Which day? For example {USAGE}.")
         weekday = DAYS.index(rest[0][:3].lower())
         rest = rest[1:]
-    elif mode != "daily":
+    elif mode != SubscriptionMode.DAILY:
         raise ScheduleError(f"A digest is `daily` or `weekly`: {USAGE}.")
     if not rest:
         raise ScheduleError(f"At what time? For example {USAGE}.")

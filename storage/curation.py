@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage import store
 from storage.identity import normalise_text
-from storage.models import AuditEntry, Delivery, Item
+from storage.models import AuditEntry, Delivery, DeliveryState, Item
 from storage.store import category_key, fingerprint
 from storage.types import utcnow
 
@@ -215,7 +215,7 @@ def posted_messages(session: Session, item_id: int) -> list[PostedMessage]:
         select(Delivery.channel_id, Delivery.message_ts, Delivery.digest)
         .where(
             Delivery.item_id == item_id,
-            Delivery.state == "posted",
+            Delivery.state == DeliveryState.POSTED,
             Delivery.message_ts.is_not(None),
         )
         .order_by(Delivery.id)
@@ -231,7 +231,7 @@ def digest_items(session: Session, channel_id: str, message_ts: str) -> Sequence
         .where(
             Delivery.channel_id == channel_id,
             Delivery.message_ts == message_ts,
-            Delivery.state == "posted",
+            Delivery.state == DeliveryState.POSTED,
             Item.retracted_at.is_(None),
         )
         .order_by(Delivery.item_id)

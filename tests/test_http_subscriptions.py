@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.admins import REFUSAL
-from storage import deliveries
+from storage import subscriptions
 from storage.types import utcnow
 from tests.announce_helpers import add_news, announcer, assert_exactly_once
 from tests.conftest import CONFIGURED_ADMIN
@@ -15,7 +15,7 @@ from tests.conftest import CONFIGURED_ADMIN
 
 def subscription(db, channel: str):
     with db.reading() as session:
-        return deliveries.get_subscription(session, channel)
+        return subscriptions.get_subscription(session, channel)
 
 
 def test_admin_subscribes_and_new_items_follow(slack, db, fake, database_url):
@@ -104,7 +104,7 @@ def test_unsubscribe_and_the_list(bolt, db, fake, database_url):
     bolt.command("subscribe digest daily 07:30", user_id="UADMIN", channel_id="CTWO")
     fake.add_channel("CTHREE", archived=True)
     with db.transaction() as session:
-        deliveries.subscribe(session, "CTHREE", created_by="UADMIN")
+        subscriptions.subscribe(session, "CTHREE", created_by="UADMIN")
     add_news(db, 1)
     announcer(database_url, fake, db).run_pass()  # CTHREE is archived: paused
     body = bolt.command("subscriptions", user_id="UADMIN").json()
@@ -129,7 +129,7 @@ def test_resubscribing_a_paused_channel_starts_afresh(bolt, db, fake, database_u
     bolt.command("subscribe", user_id="UADMIN", channel_id="CARCH")  # refused: archived
     assert subscription(db, "CARCH") is None
     with db.transaction() as session:
-        deliveries.subscribe(session, "CARCH", created_by="UADMIN")
+        subscriptions.subscribe(session, "CARCH", created_by="UADMIN")
     add_news(db, 2)
     announcer(database_url, fake, db).run_pass()
     assert subscription(db, "CARCH").paused_at is not None

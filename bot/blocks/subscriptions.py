@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.blocks.items import notice_message
 from bot.blocks.text import escape, escape_within, slack_time
+from storage.models import SubscriptionMode
 
 PROBLEMS = {
     "channel_not_found": "the channel no longer exists, or I can no longer see it",
@@ -52,10 +53,10 @@ def categories_text(categories: Sequence[str], quoted: bool = True) -> str:
 
 
 def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
-    if mode == "instant" or not schedule:
+    if mode == SubscriptionMode.INSTANT or not schedule:
         return "as they arrive"
-    at = schedule if mode == "daily" else schedule.replace(" ", " at ", 1)
-    when = f"daily at {at}" if mode == "daily" else f"weekly, {at.capitalize()}"
+    at = schedule if mode == SubscriptionMode.DAILY else schedule.replace(" ", " at ", 1)
+    when = f"daily at {at}" if mode == SubscriptionMode.DAILY else f"weekly, {at.capitalize()}"
     return f"in a digest {when} ({escape(timezone or 'UTC')})"
 
 

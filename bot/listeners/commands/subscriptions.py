@@ -21,6 +21,8 @@ from bot.digest_schedule import (
 )
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from storage import deliveries
+from storage import subscriptions as subscription_store
+from storage.models import SubscriptionMode
 from storage.store import category_key
 from storage.types import utcnow
 
@@ -85,14 +87,14 @@ def subscribe_here(call: CommandCall) -> None:
     if not access.ok:
         call.reply(notice_message(access.explanation or "I cannot post in this channel."))
         return
-    mode, stored, timezone, next_at = deliveries.INSTANT, None, None, None
+    mode, stored, timezone, next_at = SubscriptionMode.INSTANT, None, None, None
     if request.schedule is not None:
         mode, stored = request.schedule.mode, request.schedule.stored
         # Slack's users.info `tz`; a name zoneinfo does not know falls back to UTC, said so.
         timezone = known_zone(deps.users.timezone(call.user_id))
         next_at = next_run(request.schedule, timezone, utcnow())
     with deps.db.transaction() as session:
-        result = deliveries.subscribe(
+        result = subscription_store.subscribe(
             session,
             call.channel_id,
             created_by=call.user_id,
@@ -120,14 +122,14 @@ def subscribe_here(call: CommandCall) -> None:
 
 def unsubscribe_here(call: CommandCall) -> None:
     with call.deps.db.transaction() as session:
-        existed = deliveries.unsubscribe(session, call.channel_id)
+        existed = subscription_store.unsubscribe(session, call.channel_id)
     message = unsubscribed_message(call.channel_id, existed)
     call.ack(response_type="in_channel" if existed else "ephemeral", **message)
 
 
 def list_subscriptions(call: CommandCall) -> None:
     with call.deps.db.reading() as session:
-        subscriptions = deliveries.list_subscriptions(session)
+        subscriptions = subscription_store.list_subscriptions(session)
         spellings = deliveries.known_categories(session)
     call.reply(subscriptions_message(subscriptions, spellings))
 
