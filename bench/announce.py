@@ -23,9 +23,10 @@ sys.path.insert(0, str(ROOT))
 from bot.announcer import PACE_SECONDS, Announcer  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from domain.items import ItemDraft, fingerprint  # noqa: E402
 from storage import subscriptions  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from storage.store import ItemDraft, add_items, fingerprint  # noqa: E402
+from storage.store import add_items  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 
 LIMIT_SECONDS = 1.0

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.identity import normalise_text
+from domain.items import fingerprint
 from storage import store
-from storage.identity import normalise_text
 from storage.models import AuditEntry, Delivery, DeliveryState, Item
-from storage.store import category_key, fingerprint
+from storage.store import category_key
 from storage.types import utcnow
 
 ADDED, EDITED, RETRACTED = "added", "edited", "retracted"

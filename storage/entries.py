@@ -32,11 +32,13 @@ from datetime import date, datetime
 from sqlalchemy import Row, exists, select, update
 from sqlalchemy.orm import Session
 
-from storage import corrections, curation, identity
+from domain import identity
+from domain.identity import normalise_text
+from domain.items import ItemDraft
+from storage import corrections, curation
 from storage.db import upsert_insert
-from storage.identity import normalise_text
 from storage.models import AuditEntry, EntryKey, Item, ItemSource
-from storage.store import AddResult, ItemDraft, batches, item_row
+from storage.store import AddResult, batches, item_row
 from storage.types import utcnow
 
 CHUNK = 2000

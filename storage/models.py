@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage import identity
+from domain import identity
 from storage.types import UTCDateTime, utcnow
 
 # Alembic naming.rst: deterministic constraint names, so migrations can

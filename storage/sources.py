@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.orm import Session
 
+from domain.items import ItemDraft
 from storage.curation import IMPORT_ACTOR, SOURCE_ACTOR
 from storage.models import Item, ItemSource, Source, SourceEvent
-from storage.store import AddResult, ItemDraft, add_items
+from storage.store import AddResult, add_items
 
 DEFAULT_INTERVAL = 30 * 60
 MIN_INTERVAL = 5 * 60

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,35 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage import identity, limits
-from storage.identity import normalise_text
+from domain import identity
+from domain.items import ItemDraft
+from storage import limits
 from storage.models import Item
 
 MAX_LATEST = 20
 ANALYZE_AFTER = 10_000  # rows added in one go
-
-
-@dataclass(frozen=True)
-class ItemDraft:
-    """An item about to be stored, and the entry it comes from.
-
-    `key` is the entry's key within its source (guid as written, else link,
-    else title and date; `key_kind` says which: "guid", "link", "content");
-    `entry_date` is its date as written. Drafts without a key (tests, benches)
-    use their fingerprint as key. `fingerprint` is optional: without one, the
-    new item's is derived from its scope, key and content.
-    """
-
-    title: str
-    published_at: datetime
-    origin: str
-    fingerprint: str | None = None
-    url: str | None = None
-    category: str | None = None
-    summary: str | None = None
-    key: str | None = None
-    key_kind: str = "content"
-    entry_date: str | None = None
 
 
 @dataclass
@@ -54,11 +31,6 @@ class AddResult:
 
 def category_key(category: str | None) -> str | None:
     return category.strip().casefold() if category and category.strip() else None
-
-
-def fingerprint(*parts: str | None) -> str:
-    joined = "\x1f".join(normalise_text(p or "") for p in parts)
-    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def add_items(

@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 from bot.announcer import Announcer, ChannelPacer
 from bot.deps import build_deps
 from bot.settings import Settings
+from domain.items import ItemDraft, fingerprint
 from storage import subscriptions
 from storage.models import Delivery, DeliveryState, Item
-from storage.store import ItemDraft, add_items, fingerprint
+from storage.store import add_items
 from tests.conftest import BOT_TOKEN
 from tests.fake_slack import FakeSlack, Reply
 

@@ -10,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
+from domain.items import ItemDraft, fingerprint
 from storage import curation
 from storage.curation import DuplicateItem, ItemFields
 from storage.db import alembic_config, current_revision, make_engine, upgrade
 from storage.models import AuditEntry, Base, Delivery, Item
-from storage.store import ItemDraft, add_items, fingerprint, latest
+from storage.store import add_items, latest
 
 DAY = date(2026, 11, 20)
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from domain.items import ItemDraft, fingerprint
 from storage import store
 from storage.db import normalise_url
 from storage.models import Item
-from storage.store import ItemDraft, add_items, fingerprint
+from storage.store import add_items
 
 DAY = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from bot.blocks.items import ItemLike, item_blocks, item_fallback
 from bot.blocks.kit import context_block
-from bot.blocks.text import LABEL_MAX, escape_within, format_date, shorten
+from bot.blocks.text import LABEL_MAX, escape_within, format_date
+from domain.text import shorten
 
 ITEM_EVENT = "coopnews_item"
 DIGEST_EVENT = "coopnews_digest"

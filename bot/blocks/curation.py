@@ -14,6 +14,7 @@ from bot.blocks.items import ItemLike, item_blocks, item_fallback
 from bot.blocks.kit import context_block
 from bot.blocks.text import escape, escape_within, safe_url, slack_time
 from bot.numbers import row_id
+from domain.text import shorten
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -89,7 +90,7 @@ def category_option(category: str) -> dict:
 
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, ellipsis included (Slack rejects longer plain_text)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else shorten(text, limit)
 
 
 def prefill(text: str | None, limit: int) -> str:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.blocks.kit import context_block
-from bot.blocks.text import LABEL_MAX, escape_within, format_date, link, shorten
+from bot.blocks.text import LABEL_MAX, escape_within, format_date, link
+from domain.text import shorten
 
 
 class ItemLike(Protocol):

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.blocks.kit import context_block
-from bot.blocks.text import escape, escape_within, format_date, link, shorten
+from bot.blocks.text import escape, escape_within, format_date, link
+from domain.text import shorten
 
 
 class SourceLike(Protocol):

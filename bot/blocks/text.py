@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-from sources.text import shorten as cut_text
+from domain.text import shorten
 
 MONTHS = [
     "January",
@@ -73,7 +73,7 @@ def escape_within(text: str | None, limit: int) -> str:
             break
         used += width
         kept += 1
-    return escape(cut_text(text, kept + 1))
+    return escape(shorten(text, kept + 1))
 
 
 def link(url: str | None, label: str, label_limit: int = LABEL_MAX) -> str:
@@ -93,7 +93,7 @@ def pack_lines(lines: list[str], limit: int = SECTION_MAX) -> list[str]:
     texts: list[str] = []
     current = ""
     for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        line = line if len(line) <= limit else shorten(line, limit)
         if current and len(current) + 1 + len(line) > limit:
             texts.append(current)
             current = ""
@@ -101,13 +101,6 @@ def pack_lines(lines: list[str], limit: int = SECTION_MAX) -> list[str]:
     if current:
         texts.append(current)
     return texts
-
-
-def shorten(text: str | None, limit: int = 280) -> str:
-    """At most `limit` characters, cut at a word boundary with an ellipsis; whitespace normalised."""
-    if not text:
-        return ""
-    return cut_text(" ".join(text.split()), limit)
 
 
 def format_date(moment: datetime) -> str:
