@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 from bot.announcer import Announcer
 from bot.channel_access import ensure_member
 from bot.deps import Deps
-from bot.scheduler import job_installer
 from storage import subscriptions
 from storage.types import utcnow
 
@@ -36,7 +35,6 @@ def subscribe_configured_channel(deps: Deps) -> bool:
     return created
 
 
-@job_installer
 def install_announcer(scheduler: BaseScheduler, deps: Deps) -> None:
     subscribe_configured_channel(deps)
     announcer = Announcer(deps)

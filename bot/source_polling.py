@@ -13,7 +13,6 @@ from apscheduler.schedulers.base import BaseScheduler
 from bot.blocks.sources import failure_notice
 from bot.curation.posted import update_posted
 from bot.deps import Deps
-from bot.scheduler import job_installer
 from sources.fetch import FetchOptions
 from sources.poller import poll_due
 from storage.models import Source
@@ -52,7 +51,6 @@ def correct_posted(deps: Deps, item_ids: list[int]) -> None:
             log.warning("could not correct messages of item %s", item_id, exc_info=True)
 
 
-@job_installer
 def install_source_polls(scheduler: BaseScheduler, deps: Deps) -> None:
     scheduler.add_job(
         poll_sources_once,

@@ -27,7 +27,6 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from bot.blocks.corrections import correction_failed_notice
 from bot.deps import Deps
-from bot.scheduler import job_installer
 from storage import corrections, curation
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
@@ -184,7 +183,6 @@ def retry_corrections(deps: Deps) -> Applied:
     return apply_corrections(deps.client, deps.db)
 
 
-@job_installer
 def install_correction_retries(scheduler: BaseScheduler, deps: Deps) -> None:
     scheduler.add_job(
         retry_corrections,
