@@ -26,7 +26,7 @@ from bot.settings import Settings  # noqa: E402
 from domain.items import ItemDraft, fingerprint  # noqa: E402
 from storage import subscriptions  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from storage.store import add_items  # noqa: E402
+from storage.entries import add_items  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 
 LIMIT_SECONDS = 1.0

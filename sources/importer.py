@@ -28,7 +28,7 @@ from sources.feeds import FeedRejected, NotAFeed
 from sources.fetch import FetchError, FetchOptions
 from sources.text import decode_utf8_leniently
 from storage.db import Database
-from storage.store import add_items
+from storage.entries import add_items
 
 log = logging.getLogger(__name__)
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.curation import posted_messages
 from storage.db import upsert_insert
+from storage.deliveries import posted_messages
 from storage.models import Correction, CorrectionState, Item, Source
 from storage.types import utcnow
 

@@ -276,3 +276,41 @@ def known_categories(session: Session) -> dict[str, str]:
     """Category key -> spelling, to read `subscribe News COOP Champions` right and
     to show categories as items spell them."""
     return category_spellings(session)
+
+
+# -- messages already posted (deliveries are written by the announcer) -----
+@dataclass(frozen=True)
+class PostedMessage:
+    channel_id: str
+    message_ts: str
+    digest: bool
+
+
+def posted_messages(session: Session, item_id: int) -> list[PostedMessage]:
+    """The Slack messages that show this item."""
+    stmt = (
+        select(Delivery.channel_id, Delivery.message_ts, Delivery.digest)
+        .where(
+            Delivery.item_id == item_id,
+            Delivery.state == DeliveryState.POSTED,
+            Delivery.message_ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    )
+    return [PostedMessage(*row) for row in session.execute(stmt)]
+
+
+def digest_items(session: Session, channel_id: str, message_ts: str) -> Sequence[Item]:
+    """The visible items one digest message shows, in the announcer's order (item id)."""
+    stmt = (
+        select(Item)
+        .join(Delivery, Delivery.item_id == Item.id)
+        .where(
+            Delivery.channel_id == channel_id,
+            Delivery.message_ts == message_ts,
+            Delivery.state == DeliveryState.POSTED,
+            Item.retracted_at.is_(None),
+        )
+        .order_by(Delivery.item_id)
+    )
+    return session.scalars(stmt).all()

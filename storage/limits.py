@@ -1,6 +1,6 @@
 """The longest text the store keeps in each item field, whatever the source.
 
-Enforced where rows are written (store.add_items, curation), so no feed,
+Enforced where rows are written (entries.add_items, curation), so no feed,
 listing or form can make the database refuse a write. Entry points may use
 tighter limits of their own (feeds cut titles at 300, the modal at 250).
 """

@@ -8,7 +8,6 @@ from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import func, select
-from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from domain import identity
@@ -17,7 +16,6 @@ from storage import limits
 from storage.models import Item
 
 MAX_LATEST = 20
-ANALYZE_AFTER = 10_000  # rows added in one go
 
 
 @dataclass
@@ -31,39 +29,6 @@ class AddResult:
 
 def category_key(category: str | None) -> str | None:
     return category.strip().casefold() if category and category.strip() else None
-
-
-def add_items(
-    session: Session,
-    drafts: Iterable[ItemDraft],
-    source_id: int | None = None,
-    announce: bool = True,
-    scope: str | None = None,
-    actor: str = "import",
-) -> AddResult:
-    """Store a document's entries: each becomes a new item only if no stored item is it.
-
-    `source_id` records them as that source's (item_sources, and the source_id
-    of new items); `announce=False` marks new ones as backfill, never announced.
-    `scope` is whose keys they are (identity.source_scope / import_scope; default:
-    the source's, else one shared scope); `actor` names who corrects an item in the
-    audit log. The rules are in storage/entries.py and the README ("How an
-    entry's identity works"): no entry is added twice, no two entries of one
-    document are merged.
-
-    Safe against a concurrent import of the same page: the unique fingerprint
-    and ON CONFLICT DO NOTHING settle races in the database.
-    """
-    from storage.entries import store_drafts  # entries builds on this module's types
-
-    if scope is None:
-        scope = identity.source_scope(source_id) if source_id is not None else "global"
-    result = store_drafts(session, list(drafts), scope, source_id, announce, actor)
-    if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        # Without fresh statistics the planner scans the whole table for `latest`
-        # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
-        session.execute(sql("ANALYZE items"))
-    return result
 
 
 def batches(items: Iterable, size: int):

@@ -13,8 +13,8 @@ from bot.deps import build_deps
 from bot.settings import Settings
 from domain.items import ItemDraft, fingerprint
 from storage import subscriptions
+from storage.entries import add_items
 from storage.models import Delivery, DeliveryState, Item
-from storage.store import add_items
 from tests.conftest import BOT_TOKEN
 from tests.fake_slack import FakeSlack, Reply
 

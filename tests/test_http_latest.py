@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from domain.items import ItemDraft, fingerprint
-from storage.store import add_items
+from storage.entries import add_items
 from tests.conftest import SIGNING_SECRET
 
 

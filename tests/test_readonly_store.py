@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from domain.items import ItemDraft, fingerprint
 from storage.db import Database, upgrade
-from storage.store import add_items
+from storage.entries import add_items
 from storage.types import utcnow
 from tests.conftest import (
     ROOT,

@@ -23,8 +23,8 @@ from bot.listeners.commands.router import CommandRouter
 from domain.items import ItemDraft, fingerprint
 from storage import sources as source_store
 from storage import subscriptions
+from storage.entries import add_items
 from storage.models import Base
-from storage.store import add_items
 from tests.curation_payloads import form_values, user, view_submission
 
 # Listeners anyone may use; each one's rights are decided inside it (the router

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from domain.items import ItemDraft, fingerprint
 from storage import search
+from storage.entries import add_items
 from storage.models import Item
-from storage.store import add_items
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from domain.items import ItemDraft, fingerprint
 from storage import store
 from storage.db import normalise_url
+from storage.entries import add_items
 from storage.models import Item
-from storage.store import add_items
 
 DAY = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 

@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from bot.blocks.corrections import correction_failed_notice
 from bot.deps import Deps
-from storage import corrections, curation
+from storage import corrections, deliveries
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -67,7 +67,7 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
         .limit(1)
     )
     if digest:
-        others = curation.digest_items(session, claim.channel_id, claim.message_ts)
+        others = deliveries.digest_items(session, claim.channel_id, claim.message_ts)
         return digest_message(others) if others else retraction_message(item)
     return retraction_message(item) if item.retracted_at is not None else announcement_message(item)
 
