@@ -148,6 +148,26 @@ class Planned:
     digest: bool
 
 
+@dataclass
+class ChannelPass:
+    """One pass over one channel: its subscription, the claim token, when posting
+    must stop (time.monotonic() seconds) and what was done."""
+
+    sub: Subscription
+    token: str
+    post_until: float
+    report: PassReport = field(default_factory=PassReport)
+
+    @property
+    def channel(self) -> str:
+        return self.sub.channel_id
+
+
+def claims_left(plan: Sequence[Planned], index: int) -> list[Claim]:
+    """The claims of plan[index:], the messages not posted yet."""
+    return [c for planned in plan[index:] for c in planned.claims]
+
+
 def slack_error(exc: SlackApiError) -> str:
     response = exc.response
     return response.get("error") or f"http_{getattr(response, 'status_code', 'error')}"
@@ -207,11 +227,11 @@ class Announcer:
     def _channel(self, sub: Subscription) -> PassReport:
         channel = sub.channel_id
         token = uuid.uuid4().hex
-        report = PassReport()
         # Stop posting well before the claim expires: after that another pass may
         # take the rows over, and both posting would show an item twice.
         timeout = self.settings.claim_timeout
-        post_until = time.monotonic() + timeout - max(1.0, timeout * CLAIM_SAFETY)
+        run = ChannelPass(sub, token, time.monotonic() + timeout - max(1.0, timeout * CLAIM_SAFETY))
+        report = run.report
         with self.db.transaction() as session:
             claims = deliveries.claim_deliveries(
                 session,
@@ -227,9 +247,9 @@ class Announcer:
             try:
                 found = self._find_posted(channel, uncertain)
             except SlackApiError as exc:
-                return self._stop_channel(sub, token, claims, slack_error(exc), report)
+                return self._give_back(run, claims, slack_error(exc))
             except NETWORK_ERRORS as exc:
-                return self._stop_channel(sub, token, claims, f"network: {exc}", report)
+                return self._give_back(run, claims, f"network: {exc}")
             report.recovered += self._record_found(channel, uncertain, found)
             claims = [c for c in claims if c.item_id not in found]
         with self.db.reading() as session:
@@ -242,9 +262,8 @@ class Announcer:
         plan = self._plan_messages(sub, claims, items)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
-            if time.monotonic() > post_until:
-                rest = [c for p in plan[index:] for c in p.claims]
-                return self._stop_channel(sub, token, rest, "claim about to expire", report)
+            if time.monotonic() > run.post_until:
+                return self._give_back(run, claims_left(plan, index), "claim about to expire")
             try:
                 self.pacer.wait(channel)
                 try:
@@ -258,11 +277,9 @@ class Announcer:
                     with self.db.transaction() as session:
                         report.failed += deliveries.give_up(session, ids, token, error)
                     continue
-                rest = [c for p in plan[index:] for c in p.claims]
-                return self._stop_channel(sub, token, rest, error, report)
+                return self._give_back(run, claims_left(plan, index), error)
             except NETWORK_ERRORS as exc:
-                rest = [c for p in plan[index:] for c in p.claims]
-                return self._stop_channel(sub, token, rest, f"network: {exc}", report)
+                return self._give_back(run, claims_left(plan, index), f"network: {exc}")
             with self.db.transaction() as session:
                 deliveries.record_posted(
                     session, ids, channel, response["ts"], digest=planned.digest
@@ -287,10 +304,10 @@ class Announcer:
             plan.append(Planned(chunk, message, True))
         return plan
 
-    def _stop_channel(
-        self, sub: Subscription, token: str, claims: Sequence[Claim], error: str, report: PassReport
-    ) -> PassReport:
-        """Give this channel's remaining claims back; pause the subscription if the channel is gone."""
+    def _give_back(self, run: ChannelPass, claims: Sequence[Claim], error: str) -> PassReport:
+        """Give this channel's remaining claims back for a later pass and stop this
+        one; pause the subscription if the channel is gone. Returns the run's report."""
+        sub, token, report = run.sub, run.token, run.report
         ids = [c.delivery_id for c in claims]
         with self.db.transaction() as session:
             report.released += deliveries.release(session, ids, token, error)
