@@ -5,37 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
 
 from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
-from bot.blocks.items import ItemLike, item_blocks
+from bot.blocks.entities import ItemLike, SourceHealthLike, SubscriptionLike
+from bot.blocks.items import item_blocks
 from bot.blocks.kit import context_block
 from bot.blocks.subscriptions import categories_text
 from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
 
 HOME_CATEGORIES = 15
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-
-
-class SubscriptionLike(Protocol):
-    channel_id: str
-    categories: str | None
-    mode: str
-    paused_at: datetime | None
-    problem: str | None
-    last_posted_at: datetime | None
-
-
-class SourceLike(Protocol):
-    url: str
-    title: str | None
-    paused_at: datetime | None
-    last_success_at: datetime | None
-    last_error: str | None
-    failures: int
-    items: int
 
 
 @dataclass
@@ -45,7 +25,7 @@ class HomeContent:
     subscriptions: Sequence[SubscriptionLike]
     more_subscriptions: int = 0
     # Only for admins; members' views are built without them.
-    sources: Sequence[SourceLike] = field(default_factory=list)
+    sources: Sequence[SourceHealthLike] = field(default_factory=list)
     more_sources: int = 0
 
 
@@ -73,7 +53,7 @@ def subscription_line(sub: SubscriptionLike) -> str:
     return line
 
 
-def source_line(source: SourceLike) -> str:
+def source_line(source: SourceHealthLike) -> str:
     name = link(source.url, source.title or source.url)
     if source.paused_at:
         state = ":double_vertical_bar: paused"

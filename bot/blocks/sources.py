@@ -4,27 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
-from bot.blocks.kit import context_block
+from bot.blocks.entities import SourceLike
+from bot.blocks.kit import context_block, divider, message, section
 from bot.blocks.text import escape, escape_within, format_date, link
 from domain.text import shorten
-
-
-class SourceLike(Protocol):
-    id: int
-    url: str
-    feed_url: str | None
-    kind: str | None
-    title: str | None
-    category: str | None
-    interval_seconds: int
-    paused_at: datetime | None
-    last_success_at: datetime | None
-    last_error: str | None
-    failures: int
-    next_poll_at: datetime | None
-    retry_after_until: datetime | None
 
 
 def format_moment(moment: datetime | None) -> str:
@@ -79,13 +63,7 @@ def source_blocks(source: SourceLike, item_count: int, note: str | None = None) 
         lines.append(f"Last error: {escape_within(source.last_error, 600)}{streak}")
     if note and note != source.last_error:
         lines.append(f"Latest note: {escape_within(note, 300)}")
-    return [
-        {
-            "type": "section",
-            "block_id": f"source-{source.id}",
-            "text": {"type": "mrkdwn", "text": "\n".join(lines)},
-        }
-    ]
+    return [section("\n".join(lines), block_id=f"source-{source.id}")]
 
 
 # Slack allows 50 blocks a message; each source takes two.
@@ -102,14 +80,11 @@ def sources_list_message(
             "No sources yet. An admin can follow a feed with "
             "`/coopnews sources add URL [category]`."
         )
-        return {
-            "text": text,
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-        }
+        return message(text)
     heading = f"*Sources ({len(rows)})*"
-    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    blocks: list[dict] = [section(heading)]
     for source, count in rows[:MAX_LISTED]:
-        blocks.append({"type": "divider"})
+        blocks.append(divider())
         blocks.extend(source_blocks(source, count, notes.get(source.id)))
     footer = (
         "Admins: `/coopnews sources add URL [category]`, `poll ID`, `remove ID`, `pause ID`, "
@@ -132,7 +107,7 @@ def failure_notice(source: SourceLike) -> dict:
         f"`/coopnews sources list` shows its state; `/coopnews sources pause {source.id}` "
         f"or `/coopnews sources remove {source.id}` stops it."
     )
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return message(text)
 
 
 def added_message(source: SourceLike, added: int, already_present: int) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Protocol
 
+from bot.blocks.entities import SubscriptionLike
 from bot.blocks.items import notice_message
+from bot.blocks.kit import section
 from bot.blocks.text import escape, escape_within, slack_time
 from storage.models import SubscriptionMode
 
@@ -16,17 +16,6 @@ PROBLEMS = {
     "is_archived": "the channel was archived",
     "channel_is_archived": "the channel was archived",
 }
-
-
-class SubscriptionLike(Protocol):
-    channel_id: str
-    categories: str | None
-    mode: str
-    schedule: str | None
-    timezone: str | None
-    paused_at: datetime | None
-    problem: str | None
-    last_posted_at: datetime | None
 
 
 # Categories named in one answer, at most this many characters (each at most 120):
@@ -106,15 +95,7 @@ def subscriptions_message(
             "No channel gets announcements yet. Run `/coopnews subscribe` in a channel."
         )
     count = len(subscriptions)
-    blocks: list[dict] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*Announcements go to {count} channel{'s' if count != 1 else ''}*",
-            },
-        }
-    ]
+    blocks = [section(f"*Announcements go to {count} channel{'s' if count != 1 else ''}*")]
     for sub in subscriptions:
         categories = [spellings.get(c, c) for c in (sub.categories or "").split("\n") if c]
         text = (
@@ -130,7 +111,7 @@ def subscriptions_message(
             )
         elif sub.problem:
             text += f"\n:warning: {escape_within(describe_problem(sub.problem), 300)}"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append(section(text))
     return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
 
 
