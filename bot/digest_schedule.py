@@ -71,13 +71,20 @@ def from_stored(mode: str, stored: str) -> DigestSchedule:
     return parse_schedule([mode, *words])[0]
 
 
+def iana_zone(name: str | None) -> str | None:
+    """The IANA name if zoneinfo knows it, else None (unknown: digests follow UTC)."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
 def known_zone(name: str | None) -> str:
     """The IANA name if zoneinfo knows it, else "UTC" (what digests then follow)."""
-    try:
-        ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name or "UTC"
+    return iana_zone(name) or "UTC"
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -73,6 +73,21 @@ def test_weekly_digest_in_the_admins_timezone(bolt, db, fake):
     assert 0 < (sub.next_digest_at - utcnow()).total_seconds() <= 7 * 86400
 
 
+def test_digest_says_so_when_the_admins_timezone_is_unknown(bolt, db, fake):
+    # users.info without a usable tz: the digest follows UTC, and the answer says why.
+    fake.add_user("UNOZONE", admin=True, tz=None)
+    fake.add_user("UMARS", admin=True, tz="Mars/Olympus")
+    for user, channel in (("UNOZONE", "CNOZONE"), ("UMARS", "CMARS")):
+        body = bolt.command("subscribe digest daily 09:00", user_id=user, channel_id=channel).json()
+        assert "daily at 09:00 (UTC, as the admin's Slack timezone was unknown)" in body["text"]
+        sub = subscription(db, channel)
+        assert sub.timezone is None
+        assert (sub.next_digest_at.hour, sub.next_digest_at.minute) == (9, 0)
+    fake.add_user("UUTC", admin=True, tz="UTC")
+    body = bolt.command("subscribe digest daily 09:00", user_id="UUTC", channel_id="CUTC").json()
+    assert "daily at 09:00 (UTC)." in body["text"]
+
+
 def test_bad_schedule_gets_a_clear_message_and_no_subscription(bolt, db):
     for text, says in (
         ("subscribe digest daily 25:00", "not a time of day"),

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.blocks.entities import SourceLike
 from bot.blocks.kit import context_block, divider, message, section
-from bot.blocks.text import escape, escape_within, format_date, link
+from bot.blocks.text import escape, escape_within, link, slack_time
 from domain.text import shorten
-
-
-def format_moment(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
-    return f"{format_date(moment)} {moment:%H:%M} UTC"
 
 
 def every(seconds: int) -> str:
@@ -25,11 +19,12 @@ def every(seconds: int) -> str:
     return f"every {minutes} min"
 
 
-def next_check(source: SourceLike) -> str:
-    """When the worker next polls it, and why it waits when the site asked it to."""
+def next_check(source: SourceLike, when: Callable[[datetime], str] = slack_time) -> str:
+    """When the worker next polls it (written by `when`: slack_time in Slack, utc_text in a
+    terminal), and why it waits when the site asked it to."""
     if source.paused_at:
         return "paused"
-    text = format_moment(source.next_poll_at) if source.next_poll_at else "soon"
+    text = when(source.next_poll_at) if source.next_poll_at else "soon"
     if (
         source.retry_after_until
         and source.next_poll_at
@@ -56,7 +51,7 @@ def source_blocks(source: SourceLike, item_count: int, note: str | None = None) 
     lines = [
         head,
         " · ".join(facts),
-        f"Last success: {format_moment(source.last_success_at)} · next check: {next_check(source)}",
+        f"Last success: {slack_time(source.last_success_at)} · next check: {next_check(source)}",
     ]
     if source.last_error:
         streak = f" ({source.failures} failures in a row)" if source.failures > 1 else ""

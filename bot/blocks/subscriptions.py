@@ -46,7 +46,8 @@ def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
         return "as they arrive"
     at = schedule if mode == SubscriptionMode.DAILY else schedule.replace(" ", " at ", 1)
     when = f"daily at {at}" if mode == SubscriptionMode.DAILY else f"weekly, {at.capitalize()}"
-    return f"in a digest {when} ({escape(timezone or 'UTC')})"
+    zone = escape(timezone) if timezone else "UTC, as the admin's Slack timezone was unknown"
+    return f"in a digest {when} ({zone})"
 
 
 def subscribed_message(

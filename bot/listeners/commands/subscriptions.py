@@ -15,7 +15,7 @@ from bot.channel_access import ensure_member
 from bot.digest_schedule import (
     DigestSchedule,
     ScheduleError,
-    known_zone,
+    iana_zone,
     next_run,
     parse_schedule,
 )
@@ -90,8 +90,9 @@ def subscribe_here(call: CommandCall) -> None:
     mode, stored, timezone, next_at = SubscriptionMode.INSTANT, None, None, None
     if request.schedule is not None:
         mode, stored = request.schedule.mode, request.schedule.stored
-        # Slack's users.info `tz`; a name zoneinfo does not know falls back to UTC, said so.
-        timezone = known_zone(deps.users.timezone(call.user_id))
+        # Slack's users.info `tz`; none, or a name zoneinfo does not know: None, so the
+        # digest follows UTC and the answer says the zone was unknown.
+        timezone = iana_zone(deps.users.timezone(call.user_id))
         next_at = next_run(request.schedule, timezone, utcnow())
     with deps.db.transaction() as session:
         result = subscription_store.subscribe(
