@@ -8,6 +8,7 @@ install their jobs with `install(scheduler, deps)` and never import this one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -16,6 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot import announce_job, source_polling
 from bot.curation import posted
 from bot.deps import Deps
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,15 @@ def build_scheduler(deps: Deps, blocking: bool) -> BaseScheduler:
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(job_defaults=defaults, timezone="UTC")
+
+    def every(seconds: int, job: Callable[[Deps], object], job_id: str) -> None:
+        scheduler.add_job(
+            job, "interval", args=[deps], seconds=seconds, id=job_id, next_run_time=utcnow()
+        )
+
     install_heartbeat(scheduler, deps)
     announce_job.install_announcer(scheduler, deps)  # announcement passes and digests
-    posted.install_correction_retries(scheduler, deps)  # corrections Slack did not take at once
-    source_polling.install_source_polls(scheduler, deps)  # feed polls
+    # Corrections Slack did not take at once (5xx, rate limits), when their retry is due.
+    every(posted.RETRY_TICK_SECONDS, posted.retry_corrections, "retry-corrections")
+    every(source_polling.POLL_TICK_SECONDS, source_polling.poll_sources_once, "poll-sources")
     return scheduler

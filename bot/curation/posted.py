@@ -4,7 +4,7 @@ The store records which messages owe a `chat.update` (storage/corrections.py),
 in the transaction that changed the item. Here they are applied: at once by the
 request that made the change (`correct_posted`, or `update_posted`, the entry
 point every writer calls after its commit), and again by the worker
-(`install_correction_retries`) for those Slack did not take: a 5xx, a
+(`retry_corrections`, on the worker's timetable) for those Slack did not take: a 5xx, a
 rate limit or a dropped connection is retried with backoff; an answer Slack
 will never change its mind about (message deleted, channel archived…) ends the
 row, and the admin who asked (else the one who added the item's source) gets a
@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -181,14 +180,3 @@ def update_posted(client: WebClient, db: Database, item_id: int) -> int:
 def retry_corrections(deps: Deps) -> Applied:
     """The worker's pass over corrections whose retry is due."""
     return apply_corrections(deps.client, deps.db)
-
-
-def install_correction_retries(scheduler: BaseScheduler, deps: Deps) -> None:
-    scheduler.add_job(
-        retry_corrections,
-        "interval",
-        args=[deps],
-        seconds=RETRY_TICK_SECONDS,
-        id="retry-corrections",
-        next_run_time=utcnow(),
-    )
