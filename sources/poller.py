@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from domain.text import shorten
 from sources.documents import Document, Loaded, UnreadableSource, load_url
 from sources.feeds import FeedRejected
 from sources.fetch import FetchError, FetchOptions, RateLimited, check_url
@@ -304,7 +305,7 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
         except SQLAlchemyError as exc:
             reason = _reason(exc)
             refused.append(
-                f"entry {draft.title[:80]!r} skipped: the database refused it ({reason})"
+                f"entry {shorten(draft.title, 80)!r} skipped: the database refused it ({reason})"
             )
             if len(refused) >= GIVE_UP_AFTER_REFUSALS and not added and not present:
                 break
