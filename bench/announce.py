@@ -23,9 +23,10 @@ sys.path.insert(0, str(ROOT))
 from bot.announcer import PACE_SECONDS, Announcer  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from storage import deliveries  # noqa: E402
+from domain.items import ItemDraft, fingerprint  # noqa: E402
+from storage import subscriptions  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from storage.store import ItemDraft, add_items, fingerprint  # noqa: E402
+from storage.entries import add_items  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 
 LIMIT_SECONDS = 1.0
@@ -46,7 +47,7 @@ def main() -> None:
         channels = [f"CBENCH{n:03d}" for n in range(args.channels)]
         with db.transaction() as session:
             for channel in channels:
-                deliveries.subscribe(session, channel, created_by="UADMIN")
+                subscriptions.subscribe(session, channel, created_by="UADMIN")
         base = datetime(2026, 11, 1, tzinfo=UTC)
         stamp = time.time_ns()
         drafts = [

@@ -26,8 +26,8 @@ from sources.feed_items import feed_drafts  # noqa: E402
 from sources.feeds import parse_feed  # noqa: E402
 from sources.fetch import FetchOptions  # noqa: E402
 from sources.poller import poll_source, subscribe  # noqa: E402
-from storage import sources as source_store  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
+from storage.entries import add_items  # noqa: E402
 from storage.models import Source  # noqa: E402
 from tests.feed_server import FeedServer, Served  # noqa: E402
 
@@ -104,7 +104,7 @@ def main() -> None:
     drafts = feed_drafts(feed).drafts
     drafted_at = time.perf_counter()
     with db.transaction() as session:
-        result = source_store.store_entries(session, None, drafts, announce=False)
+        result = add_items(session, drafts, announce=False)
     stored_at = time.perf_counter()
     total = stored_at - started
     print(

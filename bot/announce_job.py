@@ -10,8 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.announcer import Announcer
 from bot.channel_access import ensure_member
 from bot.deps import Deps
-from bot.scheduler import job_installer
-from storage import deliveries
+from storage import subscriptions
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -23,7 +22,7 @@ def subscribe_configured_channel(deps: Deps) -> bool:
     if not channel:
         return False
     with deps.db.transaction() as session:
-        created = deliveries.ensure_subscription(session, channel)
+        created = subscriptions.ensure_subscription(session, channel)
     if created:
         log.info("subscribed %s (COOPNEWS_CHANNEL) to announcements", channel)
         try:
@@ -36,7 +35,6 @@ def subscribe_configured_channel(deps: Deps) -> bool:
     return created
 
 
-@job_installer
 def install_announcer(scheduler: BaseScheduler, deps: Deps) -> None:
     subscribe_configured_channel(deps)
     announcer = Announcer(deps)

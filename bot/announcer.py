@@ -32,9 +32,9 @@ from bot.blocks.announce import (
 from bot.blocks.subscriptions import describe_problem, paused_notice
 from bot.deps import Deps
 from bot.digest_schedule import from_stored, next_run
-from storage import deliveries
-from storage.deliveries import INSTANT, Claim
-from storage.models import Subscription
+from storage import deliveries, subscriptions
+from storage.deliveries import Claim
+from storage.models import Subscription, SubscriptionMode
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,26 @@ class Planned:
     digest: bool
 
 
+@dataclass
+class ChannelPass:
+    """One pass over one channel: its subscription, the claim token, when posting
+    must stop (time.monotonic() seconds) and what was done."""
+
+    sub: Subscription
+    token: str
+    post_until: float
+    report: PassReport = field(default_factory=PassReport)
+
+    @property
+    def channel(self) -> str:
+        return self.sub.channel_id
+
+
+def claims_left(plan: Sequence[Planned], index: int) -> list[Claim]:
+    """The claims of plan[index:], the messages not posted yet."""
+    return [c for planned in plan[index:] for c in planned.claims]
+
+
 def slack_error(exc: SlackApiError) -> str:
     response = exc.response
     return response.get("error") or f"http_{getattr(response, 'status_code', 'error')}"
@@ -201,17 +221,17 @@ class Announcer:
     def _claim_limit(self, sub: Subscription) -> int:
         # Posting paced at ~1/s must finish well inside the claim's lifetime.
         messages = max(1, self.settings.claim_timeout // 2)
-        digests = sub.mode != INSTANT or self.settings.digest_threshold > 0
+        digests = sub.mode != SubscriptionMode.INSTANT or self.settings.digest_threshold > 0
         return messages * DIGEST_MAX_ITEMS if digests else messages
 
     def _channel(self, sub: Subscription) -> PassReport:
         channel = sub.channel_id
         token = uuid.uuid4().hex
-        report = PassReport()
         # Stop posting well before the claim expires: after that another pass may
         # take the rows over, and both posting would show an item twice.
         timeout = self.settings.claim_timeout
-        post_until = time.monotonic() + timeout - max(1.0, timeout * CLAIM_SAFETY)
+        run = ChannelPass(sub, token, time.monotonic() + timeout - max(1.0, timeout * CLAIM_SAFETY))
+        report = run.report
         with self.db.transaction() as session:
             claims = deliveries.claim_deliveries(
                 session,
@@ -227,9 +247,9 @@ class Announcer:
             try:
                 found = self._find_posted(channel, uncertain)
             except SlackApiError as exc:
-                return self._stop_channel(sub, token, claims, slack_error(exc), report)
+                return self._give_back(run, claims, slack_error(exc))
             except NETWORK_ERRORS as exc:
-                return self._stop_channel(sub, token, claims, f"network: {exc}", report)
+                return self._give_back(run, claims, f"network: {exc}")
             report.recovered += self._record_found(channel, uncertain, found)
             claims = [c for c in claims if c.item_id not in found]
         with self.db.reading() as session:
@@ -242,9 +262,8 @@ class Announcer:
         plan = self._plan_messages(sub, claims, items)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
-            if time.monotonic() > post_until:
-                rest = [c for p in plan[index:] for c in p.claims]
-                return self._stop_channel(sub, token, rest, "claim about to expire", report)
+            if time.monotonic() > run.post_until:
+                return self._give_back(run, claims_left(plan, index), "claim about to expire")
             try:
                 self.pacer.wait(channel)
                 try:
@@ -258,18 +277,16 @@ class Announcer:
                     with self.db.transaction() as session:
                         report.failed += deliveries.give_up(session, ids, token, error)
                     continue
-                rest = [c for p in plan[index:] for c in p.claims]
-                return self._stop_channel(sub, token, rest, error, report)
+                return self._give_back(run, claims_left(plan, index), error)
             except NETWORK_ERRORS as exc:
-                rest = [c for p in plan[index:] for c in p.claims]
-                return self._stop_channel(sub, token, rest, f"network: {exc}", report)
+                return self._give_back(run, claims_left(plan, index), f"network: {exc}")
             with self.db.transaction() as session:
                 deliveries.record_posted(
                     session, ids, channel, response["ts"], digest=planned.digest
                 )
             report.messages += 1
             report.items += len(ids)
-        if sub.mode != INSTANT and sub.next_digest_at is not None:
+        if sub.mode != SubscriptionMode.INSTANT and sub.next_digest_at is not None:
             self._advance_digest(sub, utcnow())
         return report
 
@@ -277,7 +294,7 @@ class Announcer:
         self, sub: Subscription, claims: Sequence[Claim], items: dict
     ) -> list[Planned]:
         threshold = self.settings.digest_threshold
-        as_digest = sub.mode != INSTANT or (threshold > 0 and len(claims) > threshold)
+        as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
         if not as_digest:
             return [Planned([c], announcement_message(items[c.item_id]), False) for c in claims]
         plan = []
@@ -287,20 +304,20 @@ class Announcer:
             plan.append(Planned(chunk, message, True))
         return plan
 
-    def _stop_channel(
-        self, sub: Subscription, token: str, claims: Sequence[Claim], error: str, report: PassReport
-    ) -> PassReport:
-        """Give this channel's remaining claims back; pause the subscription if the channel is gone."""
+    def _give_back(self, run: ChannelPass, claims: Sequence[Claim], error: str) -> PassReport:
+        """Give this channel's remaining claims back for a later pass and stop this
+        one; pause the subscription if the channel is gone. Returns the run's report."""
+        sub, token, report = run.sub, run.token, run.report
         ids = [c.delivery_id for c in claims]
         with self.db.transaction() as session:
             report.released += deliveries.release(session, ids, token, error)
             paused = None
             if error in CHANNEL_GONE:
                 problem = f"{describe_problem(error)} ({error})"
-                paused = deliveries.pause_subscription(session, sub.channel_id, problem)
+                paused = subscriptions.pause_subscription(session, sub.channel_id, problem)
             elif error in NEEDS_ADMIN:
                 problem = f"Slack refuses the app ({error}): check its scopes and token"
-                deliveries.note_problem(session, sub.channel_id, problem)
+                subscriptions.note_problem(session, sub.channel_id, problem)
         if paused is not None:
             report.paused.append(sub.channel_id)
             self._tell_admin(paused, error)
@@ -366,7 +383,7 @@ class Announcer:
         schedule = from_stored(sub.mode, sub.schedule)
         following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
         with self.db.transaction() as session:
-            deliveries.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
+            subscriptions.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
 
 
 def _items_shown(message: dict) -> list[tuple[int, bool]]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks.text import escape
+from storage.models import SubscriptionMode
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
@@ -20,7 +21,7 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class DigestSchedule:
-    mode: str  # "daily" or "weekly"
+    mode: SubscriptionMode  # DAILY or WEEKLY
     hour: int
     minute: int
     weekday: int | None = None  # 0 = Monday, weekly only
@@ -36,15 +37,18 @@ def parse_schedule(words: list[str]) -> tuple[DigestSchedule, list[str]]:
     """`daily HH:MM` or `weekly DAY HH:MM`; returns the schedule and the words left over."""
     if not words:
         raise ScheduleError(f"Say when the digest should come: {USAGE}.")
-    mode = words[0].lower()
+    try:
+        mode = SubscriptionMode(words[0].lower())
+    except ValueError:
+        mode = None
     rest = words[1:]
     weekday = None
-    if mode == "weekly":
+    if mode == SubscriptionMode.WEEKLY:
         if not rest or rest[0][:3].lower() not in DAYS:
             raise ScheduleError(f"Which day? For example {USAGE}.")
         weekday = DAYS.index(rest[0][:3].lower())
         rest = rest[1:]
-    elif mode != "daily":
+    elif mode != SubscriptionMode.DAILY:
         raise ScheduleError(f"A digest is `daily` or `weekly`: {USAGE}.")
     if not rest:
         raise ScheduleError(f"At what time? For example {USAGE}.")
@@ -67,13 +71,20 @@ def from_stored(mode: str, stored: str) -> DigestSchedule:
     return parse_schedule([mode, *words])[0]
 
 
+def iana_zone(name: str | None) -> str | None:
+    """The IANA name if zoneinfo knows it, else None (unknown: digests follow UTC)."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
 def known_zone(name: str | None) -> str:
     """The IANA name if zoneinfo knows it, else "UTC" (what digests then follow)."""
-    try:
-        ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name or "UTC"
+    return iana_zone(name) or "UTC"
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -1,7 +1,8 @@
-"""The worker's timetable (APScheduler): announcement passes, feed polls, digests.
+"""The worker's timetable (APScheduler): announcement passes, feed polls, corrections.
 
-Features add their jobs through JOB_INSTALLERS, so the worker, `coopnews run`
-and tests share one schedule.
+`build_scheduler` lists every job, as `register_listeners` lists every listener
+kind, so the worker, `coopnews run` and tests share one schedule. Job modules
+install their jobs with `install(scheduler, deps)` and never import this one.
 """
 
 from __future__ import annotations
@@ -13,21 +14,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot import announce_job, source_polling
+from bot.curation import posted
 from bot.deps import Deps
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-JobInstaller = Callable[[BaseScheduler, Deps], None]
-JOB_INSTALLERS: list[JobInstaller] = []
 
-
-def job_installer(func: JobInstaller) -> JobInstaller:
-    JOB_INSTALLERS.append(func)
-    return func
-
-
-@job_installer
-def _heartbeat(scheduler: BaseScheduler, deps: Deps) -> None:
+def install_heartbeat(scheduler: BaseScheduler, deps: Deps) -> None:
     def beat() -> None:
         if not deps.db.ping():
             log.warning("worker heartbeat: the database does not answer")
@@ -36,19 +31,21 @@ def _heartbeat(scheduler: BaseScheduler, deps: Deps) -> None:
 
 
 def build_scheduler(deps: Deps, blocking: bool) -> BaseScheduler:
+    """A scheduler (BlockingScheduler for the worker, else BackgroundScheduler, UTC)
+    with every job of the worker installed, not yet started."""
     # One run of a job at a time; a late run is merged, not queued up.
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(job_defaults=defaults, timezone="UTC")
-    _load_job_modules()
-    for install in JOB_INSTALLERS:
-        install(scheduler, deps)
+
+    def every(seconds: int, job: Callable[[Deps], object], job_id: str) -> None:
+        scheduler.add_job(
+            job, "interval", args=[deps], seconds=seconds, id=job_id, next_run_time=utcnow()
+        )
+
+    install_heartbeat(scheduler, deps)
+    announce_job.install_announcer(scheduler, deps)  # announcement passes and digests
+    # Corrections Slack did not take at once (5xx, rate limits), when their retry is due.
+    every(posted.RETRY_TICK_SECONDS, posted.retry_corrections, "retry-corrections")
+    every(source_polling.POLL_TICK_SECONDS, source_polling.poll_sources_once, "poll-sources")
     return scheduler
-
-
-def _load_job_modules() -> None:
-    """Import the modules whose @job_installer functions make up the schedule."""
-    # Features append their job modules here.
-    import bot.announce_job  # noqa: F401 - announcement passes
-    import bot.curation.posted  # noqa: F401 - corrections Slack did not take at once
-    import bot.source_polling  # noqa: F401 - feed polls

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from sources.text import remove_control_characters
+from domain.text import remove_control_characters
 
 # Slack's limit for a slash command's text is about 4,000 characters; anything longer
 # was not typed in Slack and is refused before any work.

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from apscheduler.schedulers.base import BaseScheduler
-
 from bot.blocks.sources import failure_notice
 from bot.curation.posted import update_posted
 from bot.deps import Deps
-from bot.scheduler import job_installer
 from sources.fetch import FetchOptions
 from sources.poller import poll_due
 from storage.models import Source
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +46,3 @@ def correct_posted(deps: Deps, item_ids: list[int]) -> None:
             update_posted(deps.client, deps.db, item_id)
         except Exception:  # one message's trouble must not stop the poll's others
             log.warning("could not correct messages of item %s", item_id, exc_info=True)
-
-
-@job_installer
-def install_source_polls(scheduler: BaseScheduler, deps: Deps) -> None:
-    scheduler.add_job(
-        poll_sources_once,
-        "interval",
-        args=[deps],
-        seconds=POLL_TICK_SECONDS,
-        id="poll-sources",
-        next_run_time=utcnow(),
-    )

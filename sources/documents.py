@@ -6,13 +6,14 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.items import ItemDraft, fingerprint
+from domain.text import remove_control_characters
 from sources import ilo
 from sources.discover import feed_links
 from sources.feed_items import feed_drafts
 from sources.feeds import NotAFeed, looks_like_html, parse_feed
 from sources.fetch import FetchOptions, FetchResult, fetch
-from sources.text import decode_utf8_leniently, remove_control_characters
-from storage.store import ItemDraft, fingerprint
+from sources.text import decode_utf8_leniently
 
 
 class UnreadableSource(ValueError):

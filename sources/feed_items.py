@@ -10,12 +10,11 @@ key or from another feed) is storage/entries.py's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from domain.items import ItemDraft
+from domain.text import shorten
 from sources.feeds import FeedEntry, ParsedFeed
-from sources.text import shorten
-from storage.store import ItemDraft
-from storage.types import utcnow
 
 TITLE_LIMIT = 300
 TITLE_FROM_SUMMARY = 80
@@ -49,7 +48,7 @@ def feed_drafts(
     feed: ParsedFeed, category: str | None = None, now: datetime | None = None
 ) -> FeedDrafts:
     """Drafts for every usable entry; `category` (the source's) wins over entries' tags."""
-    now = now or utcnow()
+    now = now or datetime.now(UTC)
     result = FeedDrafts()
     for position, entry in enumerate(feed.entries, start=1):
         title = _title(entry)

@@ -14,8 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from domain.text import normalise_space
 from sources.dates import read_date
-from sources.text import decode_utf8_leniently, html_to_text, normalise_space
+from sources.text import decode_utf8_leniently, html_to_text
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_START = re.compile(

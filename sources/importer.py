@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain.identity import import_scope
+from domain.text import remove_control_characters
 from sources import ilo
 from sources.documents import (
     Document,
@@ -24,10 +26,9 @@ from sources.documents import (
 from sources.documents import read_document as read_document_bytes
 from sources.feeds import FeedRejected, NotAFeed
 from sources.fetch import FetchError, FetchOptions
-from sources.text import decode_utf8_leniently, remove_control_characters
+from sources.text import decode_utf8_leniently
 from storage.db import Database
-from storage.identity import import_scope
-from storage.store import add_items
+from storage.entries import add_items
 
 log = logging.getLogger(__name__)
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -19,11 +19,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from domain.text import shorten
 from sources.documents import Document, Loaded, UnreadableSource, load_url
 from sources.feeds import FeedRejected
 from sources.fetch import FetchError, FetchOptions, RateLimited, check_url
 from storage import sources as source_store
 from storage.db import Database
+from storage.entries import add_items
 from storage.models import Source
 from storage.types import utcnow
 
@@ -141,7 +143,7 @@ def subscribe(
                 created_by=created_by,
                 interval_seconds=interval_seconds,
             )
-            result = source_store.store_entries(session, source.id, document.drafts, False)
+            result = add_items(session, document.drafts, source_id=source.id, announce=False)
             _record_read(session, source, loaded, now)
     except source_store.SourceExists as exc:
         raise SourceProblem(f"{url} is already followed") from exc
@@ -258,11 +260,11 @@ def _store(db: Database, source_id: int, loaded: Loaded) -> PollOutcome | None:
         if document is not None:
             # Entries of the first fetch are backfill: searchable, never announced.
             announce = source.first_fetched_at is not None
-            result = source_store.store_entries(session, source.id, document.drafts, announce)
+            result = add_items(session, document.drafts, source_id=source.id, announce=announce)
             outcome = _outcome(source_id, document, len(result.added), result.already_present)
             outcome.corrected = result.corrected
         outcome.moved_to = _record_read(session, source, loaded, now)
-        outcome.alert = _alert_due(source)
+        outcome.alert = source_store.alert_due(source)
     return outcome
 
 
@@ -296,14 +298,14 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
     for draft in document.drafts:
         try:
             with db.transaction() as session:
-                result = source_store.store_entries(session, source_id, [draft], announce)
+                result = add_items(session, [draft], source_id=source_id, announce=announce)
             added += len(result.added)
             present += result.already_present
             corrected.extend(result.corrected)
         except SQLAlchemyError as exc:
             reason = _reason(exc)
             refused.append(
-                f"entry {draft.title[:80]!r} skipped: the database refused it ({reason})"
+                f"entry {shorten(draft.title, 80)!r} skipped: the database refused it ({reason})"
             )
             if len(refused) >= GIVE_UP_AFTER_REFUSALS and not added and not present:
                 break
@@ -324,7 +326,7 @@ def _store_one_by_one(db: Database, source_id: int, loaded: Loaded) -> PollOutco
         outcome.moved_to = _record_read(session, source, loaded, now)
         if refused:  # no validators: the next poll reads the feed again and retries them
             source.etag = source.last_modified = source.body_hash = None
-        outcome.alert = _alert_due(source)
+        outcome.alert = source_store.alert_due(source)
     for warning in refused:
         log.warning("source %s: %s", source_id, warning)
     return outcome
@@ -349,14 +351,6 @@ class _Snapshot:
         )
 
 
-def _alert_due(source: Source) -> bool:
-    return bool(
-        source.failures >= source_store.ALERT_AFTER_FAILURES
-        and source.failure_notified_at is None
-        and source.created_by
-    )
-
-
 def _fail(
     db: Database, source_id: int, error: str, retry_after: timedelta | None = None
 ) -> PollOutcome | None:
@@ -370,7 +364,7 @@ def _fail(
             return None
         source_store.record_failure(session, source, now, error, retry_after)
         outcome = PollOutcome(source_id, "failed", error=error)
-        outcome.alert = _alert_due(source)
+        outcome.alert = source_store.alert_due(source)
         outcome.until = source.retry_after_until if retry_after is not None else None
     return outcome
 

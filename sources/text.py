@@ -14,10 +14,9 @@ import warnings
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
+from domain.text import normalise_space
+
 _MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-# C0 controls except tab/newline/return (whitespace, normalised later), DEL and C1.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Elements whose edges separate words (HTML's block and table-cell elements, line
 # breaks); every other tag is inline and joins its text to its neighbours.
 BLOCK_ELEMENTS = frozenset(
@@ -65,16 +64,6 @@ BLOCK_ELEMENTS = frozenset(
 )
 
 
-def remove_control_characters(text: str) -> str:
-    """`text` without C0/C1 control characters (tab, newline and return kept)."""
-    return _CONTROL.sub("", text)
-
-
-def normalise_space(text: str) -> str:
-    """Control and invisible characters removed, runs of whitespace made one space."""
-    return " ".join(_INVISIBLE.sub("", remove_control_characters(text)).split())
-
-
 def html_to_text(markup: str | None) -> str:
     """HTML -> plain text: tags stripped, entities decoded once, whitespace normalised.
 
@@ -110,21 +99,6 @@ codecs.register_error("coopnews-cp1252", _cp1252_for_stray_bytes)
 def decode_utf8_leniently(data: bytes) -> str:
     """UTF-8 bytes -> text; invalid bytes read as Windows-1252, not replaced or mojibake."""
     return data.decode("utf-8", errors="coopnews-cp1252")
-
-
-def shorten(text: str, limit: int) -> str:
-    """At most `limit` characters, ellipsis included, cut at a word boundary.
-
-    `text` is already whitespace-normalised.
-    """
-    if len(text) <= limit:
-        return text
-    room = limit - 1  # keep a place for the ellipsis
-    cut = text[: room + 1]
-    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut[:room]
-    if len(cut) < room // 2 or len(cut) > room:  # one very long word: cut inside it
-        cut = text[:room]
-    return cut.rstrip(" ,;:.-–—") + "…"
 
 
 # XML 1.0 section 2.2 (Char) excludes most C0 controls, lone surrogates and U+FFFE/U+FFFF;

@@ -23,12 +23,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.curation import posted_messages
 from storage.db import upsert_insert
-from storage.models import Correction, Item, Source
+from storage.deliveries import posted_messages
+from storage.models import Correction, CorrectionState, Item, Source
 from storage.types import utcnow
 
-PENDING, DONE, FAILED = "pending", "done", "failed"
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 # After this long without Slack accepting it, a correction is given up (and reported).
@@ -79,7 +78,7 @@ def plan_corrections(
             "message_ts": m.message_ts,
             "item_id": item_id,
             "requested_by": requested_by,
-            "state": PENDING,
+            "state": CorrectionState.PENDING,
             "attempts": 0,
             "planned_at": now,
             "next_attempt_at": now,
@@ -92,7 +91,7 @@ def plan_corrections(
         set_={
             "item_id": stmt.excluded.item_id,
             "requested_by": stmt.excluded.requested_by,
-            "state": PENDING,
+            "state": CorrectionState.PENDING,
             "attempts": 0,
             "planned_at": now,
             "next_attempt_at": now,
@@ -116,7 +115,7 @@ def claim_due(
     """Claim pending rows that are due (optionally one item's), for one lease."""
     now = now or utcnow()
     claimable = and_(
-        Correction.state == PENDING,
+        Correction.state == CorrectionState.PENDING,
         Correction.next_attempt_at <= now,
         or_(Correction.claimed_until.is_(None), Correction.claimed_until < now),
     )
@@ -172,7 +171,7 @@ def record_applied(
     """Slack accepted the update (whose content hashes to `applied_hash`); False if
     the row was planned again meanwhile (it stays pending for the newer content)."""
     values = {"applied_hash": applied_hash} if applied_hash else {}
-    return _finish(session, claim, state=DONE, done_at=now or utcnow(), last_error=None, **values)
+    return _finish(session, claim, state=CorrectionState.DONE, done_at=now or utcnow(), last_error=None, **values)
 
 
 def record_retry(
@@ -199,7 +198,7 @@ def record_failed(
     return _finish(
         session,
         claim,
-        state=FAILED,
+        state=CorrectionState.FAILED,
         attempts=claim.attempts + 1,
         last_error=error[:2000],
         done_at=now or utcnow(),
@@ -207,7 +206,7 @@ def record_failed(
 
 
 def pending_for_item(session: Session, item_id: int) -> Sequence[Correction]:
-    stmt = select(Correction).where(Correction.item_id == item_id, Correction.state == PENDING)
+    stmt = select(Correction).where(Correction.item_id == item_id, Correction.state == CorrectionState.PENDING)
     return session.scalars(stmt.order_by(Correction.id)).all()
 
 

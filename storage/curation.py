@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.identity import normalise_text
+from domain.items import fingerprint
+from storage import corrections
 from storage.categories import category_key
-from storage.identity import normalise_text
-from storage.models import AuditEntry, Delivery, Item
-from storage.store import fingerprint
+from storage.models import AuditEntry, Item
 from storage.types import utcnow
 
 ADDED, EDITED, RETRACTED = "added", "edited", "retracted"
@@ -169,9 +170,7 @@ def retract_item(session: Session, item: Item, user_id: str) -> bool:
 
 def _owe_corrections(session: Session, item: Item, user_id: str) -> None:
     """Posted messages owe a chat.update: recorded with the change itself (durable)."""
-    from storage.corrections import plan_corrections  # it reads posted_messages below
-
-    plan_corrections(session, item.id, requested_by=user_id)
+    corrections.plan_corrections(session, item.id, requested_by=user_id)
 
 
 def visible_item(session: Session, item_id: int) -> Item | None:
@@ -191,42 +190,4 @@ def record(
 
 def recent_changes(session: Session, n: int = 15) -> Sequence[AuditEntry]:
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(n)
-    return session.scalars(stmt).all()
-
-
-# -- messages already posted (deliveries are written by the announcer) -----
-@dataclass(frozen=True)
-class PostedMessage:
-    channel_id: str
-    message_ts: str
-    digest: bool
-
-
-def posted_messages(session: Session, item_id: int) -> list[PostedMessage]:
-    """The Slack messages that show this item."""
-    stmt = (
-        select(Delivery.channel_id, Delivery.message_ts, Delivery.digest)
-        .where(
-            Delivery.item_id == item_id,
-            Delivery.state == "posted",
-            Delivery.message_ts.is_not(None),
-        )
-        .order_by(Delivery.id)
-    )
-    return [PostedMessage(*row) for row in session.execute(stmt)]
-
-
-def digest_items(session: Session, channel_id: str, message_ts: str) -> Sequence[Item]:
-    """The visible items one digest message shows, in the announcer's order (item id)."""
-    stmt = (
-        select(Item)
-        .join(Delivery, Delivery.item_id == Item.id)
-        .where(
-            Delivery.channel_id == channel_id,
-            Delivery.message_ts == message_ts,
-            Delivery.state == "posted",
-            Item.retracted_at.is_(None),
-        )
-        .order_by(Delivery.item_id)
-    )
     return session.scalars(stmt).all()

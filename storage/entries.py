@@ -26,20 +26,25 @@ query per chunk and rule), never one query per entry.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Row, exists, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage import corrections, curation, identity
+from domain import identity
+from domain.identity import normalise_text
+from domain.items import ItemDraft
+from storage import categories, corrections, curation
 from storage.db import upsert_insert
-from storage.identity import normalise_text
 from storage.models import AuditEntry, EntryKey, Item, ItemSource
-from storage.store import AddResult, ItemDraft, batches, item_row
+from storage.store import AddResult, batches, item_row
 from storage.types import utcnow
 
 CHUNK = 2000
+ANALYZE_AFTER = 10_000  # rows added in one go
 _KEY_COLUMNS = ("id", "key_hash", "item_id", "link", "title", "date", "summary_hash")
 
 
@@ -76,6 +81,40 @@ def _entry(draft: ItemDraft, position: int) -> _Entry:
         draft.title[:500],
         (draft.entry_date or "")[:100] or None,
     )
+
+
+def add_items(
+    session: Session,
+    drafts: Iterable[ItemDraft],
+    source_id: int | None = None,
+    announce: bool = True,
+    scope: str | None = None,
+    actor: str | None = None,
+) -> AddResult:
+    """Store a document's entries: each becomes a new item only if no stored item is it.
+
+    `source_id` records them as that source's (item_sources, and the source_id
+    of new items); `announce=False` marks new ones as backfill, never announced.
+    `scope` is whose keys they are (identity.source_scope / import_scope; default:
+    the source's, else one shared scope); `actor` names who corrects an item in the
+    audit log (default: "source N" for a source's entries, else "import"). The rules are in storage/entries.py and the README ("How an
+    entry's identity works"): no entry is added twice, no two entries of one
+    document are merged.
+
+    Safe against a concurrent import of the same page: the unique fingerprint
+    and ON CONFLICT DO NOTHING settle races in the database.
+    """
+    if scope is None:
+        scope = identity.source_scope(source_id) if source_id is not None else "global"
+    if actor is None:
+        actor = f"{curation.SOURCE_ACTOR} {source_id}" if source_id is not None else curation.IMPORT_ACTOR
+    result = store_drafts(session, list(drafts), scope, source_id, announce, actor)
+    categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
+    if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        # Without fresh statistics the planner scans the whole table for `latest`
+        # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
+        session.execute(sql("ANALYZE items"))
+    return result
 
 
 def store_drafts(

@@ -1,11 +1,13 @@
 """The longest text the store keeps in each item field, whatever the source.
 
-Enforced where rows are written (store.add_items, curation), so no feed,
+Enforced where rows are written (entries.add_items, curation), so no feed,
 listing or form can make the database refuse a write. Entry points may use
 tighter limits of their own (feeds cut titles at 300, the modal at 250).
 """
 
 from __future__ import annotations
+
+from domain.text import shorten
 
 TITLE = 500  # items.title VARCHAR(500)
 CATEGORY = 200  # items.category / category_key VARCHAR(200)
@@ -17,9 +19,7 @@ SUMMARY = 20_000  # items.summary TEXT; feeds cut at 1,000, the modal at 3,000
 
 def cut(text: str | None, limit: int) -> str | None:
     """`text` cut to `limit` characters (an ellipsis marks the cut); None stays None."""
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
+    return text if text is None or len(text) <= limit else shorten(text, limit)
 
 
 def usable_url(url: str | None) -> str | None:

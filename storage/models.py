@@ -1,6 +1,7 @@
 """SQLAlchemy models. The schema itself is owned by the Alembic migrations."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage import identity
+from domain import identity
 from storage.types import UTCDateTime, utcnow
 
 # Alembic naming.rst: deterministic constraint names, so migrations can
@@ -200,6 +201,32 @@ class SourceEvent(Base):
     __table_args__ = (Index("ix_source_events_recent", "source_id", "at", "id"),)
 
 
+class SubscriptionMode(StrEnum):
+    """How a subscription announces: each item at once, or a digest per schedule."""
+
+    INSTANT = "instant"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class DeliveryState(StrEnum):
+    """pending -> claimed -> posted; or failed (Slack refused for good) / skipped."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class CorrectionState(StrEnum):
+    """pending -> done; or failed (given up and reported)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class Subscription(Base):
     """A channel that gets new items announced."""
 
@@ -213,7 +240,7 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Items with a larger id are new to this subscription; older ones are never announced.
     after_item_id: Mapped[int] = mapped_column(Integer, default=0)
-    mode: Mapped[str] = mapped_column(String(20), default="instant")  # instant, daily, weekly
+    mode: Mapped[str] = mapped_column(String(20), default=SubscriptionMode.INSTANT)
     schedule: Mapped[str | None] = mapped_column(String(40))  # e.g. "mon 09:00"
     timezone: Mapped[str | None] = mapped_column(String(64))
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -235,8 +262,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     channel_id: Mapped[str] = mapped_column(String(40))
-    # pending -> claimed -> posted; or failed (given up) / skipped.
-    state: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -271,7 +297,7 @@ class Correction(Base):
     message_ts: Mapped[str] = mapped_column(String(40))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     requested_by: Mapped[str | None] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending, done, failed
+    state: Mapped[str] = mapped_column(String(20), default=CorrectionState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,9 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.categories import fold_if_due
-from storage.curation import IMPORT_ACTOR, SOURCE_ACTOR
 from storage.models import Item, Source, SourceEvent, SourceItemDelta
-from storage.store import AddResult, ItemDraft, add_items
 
 DEFAULT_INTERVAL = 30 * 60
 MIN_INTERVAL = 5 * 60
@@ -181,15 +179,6 @@ def claim(
     return session.get(Source, source_id, populate_existing=True)
 
 
-def store_entries(
-    session: Session, source_id: int | None, drafts: Iterable[ItemDraft], announce: bool
-) -> AddResult:
-    """Store a source's entries (new ones announceable, or backfill); the source is the
-    actor of the corrections its entries bring."""
-    actor = f"{SOURCE_ACTOR} {source_id}" if source_id is not None else IMPORT_ACTOR
-    return add_items(session, drafts, source_id=source_id, announce=announce, actor=actor)
-
-
 def record_success(
     session: Session,
     source: Source,
@@ -246,7 +235,17 @@ def record_failure(
         source.retry_after_until = now + min(retry_after, RETRY_AFTER_CAP)
         next_poll = max(next_poll, source.retry_after_until)
     source.next_poll_at = next_poll
-    return source.failures >= ALERT_AFTER_FAILURES and source.failure_notified_at is None
+    return alert_due(source)
+
+
+def alert_due(source: Source) -> bool:
+    """The admin who added the source should now be told it keeps failing: after
+    ALERT_AFTER_FAILURES failures in a row, once (until it reads again)."""
+    return bool(
+        source.failures >= ALERT_AFTER_FAILURES
+        and source.failure_notified_at is None
+        and source.created_by
+    )
 
 
 def waiting_until(source: Source, now: datetime) -> datetime | None:

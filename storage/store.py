@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import select
-from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage import categories, identity, limits
+from domain import identity
+from domain.items import ItemDraft
+from storage import categories, limits
 from storage.categories import category_key
-from storage.identity import normalise_text
 from storage.models import Item
 
 MAX_LATEST = 20
-ANALYZE_AFTER = 10_000  # rows added in one go
-
-
-@dataclass(frozen=True)
-class ItemDraft:
-    """An item about to be stored, and the entry it comes from.
-
-    `key` is the entry's key within its source (guid as written, else link,
-    else title and date; `key_kind` says which: "guid", "link", "content");
-    `entry_date` is its date as written. Drafts without a key (tests, benches)
-    use their fingerprint as key. `fingerprint` is optional: without one, the
-    new item's is derived from its scope, key and content.
-    """
-
-    title: str
-    published_at: datetime
-    origin: str
-    fingerprint: str | None = None
-    url: str | None = None
-    category: str | None = None
-    summary: str | None = None
-    key: str | None = None
-    key_kind: str = "content"
-    entry_date: str | None = None
 
 
 @dataclass
@@ -53,43 +28,6 @@ class AddResult:
     corrected: list[int] = field(default_factory=list)
 
 
-def fingerprint(*parts: str | None) -> str:
-    joined = "\x1f".join(normalise_text(p or "") for p in parts)
-    return hashlib.sha256(joined.encode()).hexdigest()
-
-
-def add_items(
-    session: Session,
-    drafts: Iterable[ItemDraft],
-    source_id: int | None = None,
-    announce: bool = True,
-    scope: str | None = None,
-    actor: str = "import",
-) -> AddResult:
-    """Store a document's entries: each becomes a new item only if no stored item is it.
-
-    `source_id` records them as that source's (item_sources, and the source_id
-    of new items); `announce=False` marks new ones as backfill, never announced.
-    `scope` is whose keys they are (identity.source_scope / import_scope; default:
-    the source's, else one shared scope); `actor` names who corrects an item in the
-    audit log. The rules are in storage/entries.py and the README ("How an
-    entry's identity works"): no entry is added twice, no two entries of one
-    document are merged.
-
-    Safe against a concurrent import of the same page: the unique fingerprint
-    and ON CONFLICT DO NOTHING settle races in the database.
-    """
-    from storage.entries import store_drafts  # entries builds on this module's types
-
-    if scope is None:
-        scope = identity.source_scope(source_id) if source_id is not None else "global"
-    result = store_drafts(session, list(drafts), scope, source_id, announce, actor)
-    categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
-    if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        # Without fresh statistics the planner scans the whole table for `latest`
-        # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
-        session.execute(sql("ANALYZE items"))
-    return result
 
 
 def batches(items: Iterable, size: int):

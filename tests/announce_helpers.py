@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 from bot.announcer import Announcer, ChannelPacer
 from bot.deps import build_deps
 from bot.settings import Settings
-from storage import deliveries
-from storage.models import Delivery, Item
-from storage.store import ItemDraft, add_items, fingerprint
+from domain.items import ItemDraft, fingerprint
+from storage import subscriptions
+from storage.entries import add_items
+from storage.models import Delivery, DeliveryState, Item
 from tests.conftest import BOT_TOKEN
 from tests.fake_slack import FakeSlack, Reply
 
@@ -46,7 +47,7 @@ def set_item(db, item_id: int, **values) -> None:
 
 def subscribe(db, channel: str, created_by: str | None = "UADMIN", **kwargs) -> None:
     with db.transaction() as session:
-        deliveries.subscribe(session, channel, created_by=created_by, **kwargs)
+        subscriptions.subscribe(session, channel, created_by=created_by, **kwargs)
 
 
 def make_deps(database_url: str, fake: FakeSlack, db=None, **settings):
@@ -83,7 +84,7 @@ def assert_exactly_once(fake: FakeSlack, db, expected: dict[str, list[int]]) -> 
         want = sorted(expected.get(channel, []))
         assert sorted(shown.elements()) == want, f"{channel}: shown {dict(shown)}, expected {want}"
     with db.reading() as session:
-        rows = session.scalars(select(Delivery).where(Delivery.state == deliveries.POSTED)).all()
+        rows = session.scalars(select(Delivery).where(Delivery.state == DeliveryState.POSTED)).all()
     recorded = {(r.channel_id, r.item_id): r.message_ts for r in rows}
     for channel, items in expected.items():
         by_ts = {m["ts"]: items_shown(m) for m in fake.posted(channel)}

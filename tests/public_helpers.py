@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.store import ItemDraft, add_items, fingerprint
+from domain.items import ItemDraft, fingerprint
+from storage.entries import add_items
 
 # Entities, markup, a script, control characters (XML forbids them), a would-be mention.
 HOSTILE_TITLE = 'Fish &amp; chips <script>alert("x")</script> \x01\x07\x1b<!channel> &#x3C;b&#x3E;'

@@ -10,8 +10,8 @@ import time
 
 from sqlalchemy import select
 
-from storage import deliveries
-from storage.models import Delivery
+from storage import subscriptions
+from storage.models import Delivery, DeliveryState
 from storage.types import utcnow
 from tests.announce_helpers import add_news, assert_exactly_once, failing_posts, subscribe
 from tests.conftest import RunningProcess, app_environment, procfile_command, run_cli
@@ -96,7 +96,7 @@ def test_three_racing_processes_with_429s_and_500s(db, fake, database_url, tmp_p
     for _ in range(5):
         with db.reading() as session:
             left = session.scalar(
-                select(Delivery.id).where(Delivery.state != deliveries.POSTED).limit(1)
+                select(Delivery.id).where(Delivery.state != DeliveryState.POSTED).limit(1)
             )
         if left is None:
             break
@@ -115,7 +115,7 @@ def test_procfile_worker_announces_by_itself(db, fake, database_url, tmp_path):
 
         def subscribed():
             with db.reading() as session:
-                return deliveries.get_subscription(session, "CWORKER")
+                return subscriptions.get_subscription(session, "CWORKER")
 
         sub = wait_until(subscribed, what=f"COOPNEWS_CHANNEL subscribed\n{worker.log()}")
         assert sub.after_item_id == max(before)

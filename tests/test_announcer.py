@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.blocks.announce import DIGEST_EVENT, ITEM_EVENT
-from storage import deliveries
+from storage import deliveries, subscriptions
 from storage.models import Delivery, Subscription
 from storage.types import utcnow
 from tests.announce_helpers import (
@@ -39,7 +39,7 @@ def test_only_new_items_each_once_with_metadata(db, fake, database_url):
     assert_exactly_once(fake, db, {"CNEWS": new})
     assert not set(old) & set(shown_in(fake, "CNEWS"))
     with db.reading() as session:
-        sub = deliveries.get_subscription(session, "CNEWS")
+        sub = subscriptions.get_subscription(session, "CNEWS")
     assert sub.last_posted_at is not None
 
 
@@ -167,7 +167,7 @@ def test_gone_channel_pauses_tells_admin_once_and_others_go_on(db, fake, databas
     assert "<#CGONE>" in dms[0].params["text"] and "archived" in dms[0].params["text"]
     assert_exactly_once(fake, db, {"CFINE": ids + more})
     with db.reading() as session:
-        sub = deliveries.get_subscription(session, "CGONE")
+        sub = subscriptions.get_subscription(session, "CGONE")
         attempts = session.scalars(
             select(Delivery.attempts).where(Delivery.channel_id == "CGONE")
         ).all()
@@ -197,7 +197,7 @@ def test_scheduled_digest_waits_for_its_time(db, fake, database_url):
     assert digest["metadata"]["event_type"] == DIGEST_EVENT
     assert_exactly_once(fake, db, {"CDAILY": ids})
     with db.reading() as session:
-        sub = deliveries.get_subscription(session, "CDAILY")
+        sub = subscriptions.get_subscription(session, "CDAILY")
     assert sub.next_digest_at > utcnow()
     local = sub.next_digest_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Zurich"))
     assert (local.hour, local.minute) == (9, 0)
@@ -209,7 +209,7 @@ def test_unsubscribe_stops_and_resubscribe_never_floods(db, fake, database_url):
     a = announcer(database_url, fake, db)
     a.run_pass()
     with db.transaction() as session:
-        assert deliveries.unsubscribe(session, "CBACK")
+        assert subscriptions.unsubscribe(session, "CBACK")
     add_news(db, 2)  # while unsubscribed: never shown
     a.run_pass()
     subscribe(db, "CBACK")
@@ -228,12 +228,12 @@ def test_unreadable_history_never_reposts_and_tells_admins(db, fake, database_ur
     assert a.run_pass().released == 1  # cannot check: no second post
     assert len(fake.posted("CSCOPE")) == 1
     with db.reading() as session:
-        assert "missing_scope" in deliveries.get_subscription(session, "CSCOPE").problem
+        assert "missing_scope" in subscriptions.get_subscription(session, "CSCOPE").problem
     del fake.handlers["conversations.history"]
     assert a.run_pass().recovered == 1
     assert_exactly_once(fake, db, {"CSCOPE": ids})
     with db.reading() as session:
-        assert deliveries.get_subscription(session, "CSCOPE").problem is None
+        assert subscriptions.get_subscription(session, "CSCOPE").problem is None
 
 
 def test_posting_stops_before_the_claim_can_expire(db, fake, database_url):
@@ -264,10 +264,10 @@ def test_configured_channel_is_subscribed_once_and_stays_unsubscribed(db, fake, 
     assert subscribe_configured_channel(deps)
     assert not subscribe_configured_channel(deps)  # a restart changes nothing
     with db.reading() as session:
-        assert deliveries.get_subscription(session, "CCONF").after_item_id == max(before)
+        assert subscriptions.get_subscription(session, "CCONF").after_item_id == max(before)
     ids = add_news(db, 1)
     announcer(database_url, fake, db).run_pass()
     assert_exactly_once(fake, db, {"CCONF": ids})
     with db.transaction() as session:
-        deliveries.unsubscribe(session, "CCONF")
+        subscriptions.unsubscribe(session, "CCONF")
     assert not subscribe_configured_channel(deps)  # the admin's unsubscribe holds

@@ -10,13 +10,14 @@ from datetime import UTC, date, datetime
 from alembic import command
 from sqlalchemy import delete, func, insert, inspect, select, text, update
 
+from domain.items import ItemDraft
 from sources.documents import read_document
 from storage import categories, counts
 from storage.curation import ItemFields, add_item, retract_item, update_item
 from storage.db import Database, alembic_config
+from storage.entries import add_items
 from storage.models import CategoryDelta, Item, ItemSource
 from storage.sources import create_source, list_sources, remove_source
-from storage.store import ItemDraft, add_items
 from tests.feed_samples import rss2
 from tests.test_migration_0008 import fresh_url  # noqa: F401, F811 - a fixture
 

@@ -167,7 +167,7 @@ def test_audit_message_lines():
     assert lines[0] == "*The last 2 changes*"
     stamp = int(entries[0].at.timestamp())
     assert lines[1] == (
-        f"<!date^{stamp}^{{date_short_pretty}} {{time}}|2026-11-29 06:00 UTC> · "
+        f"<!date^{stamp}^{{date_short_pretty}} {{time}}|29 November 2026 06:00 UTC> · "
         "<@UADMIN> edited *Co-ops in Kenya* (#7): title, link"
     )
     assert "· not an id added *Co-ops in Kenya*" in lines[2]

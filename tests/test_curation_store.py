@@ -10,11 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from storage import categories, curation
+from domain.items import ItemDraft, fingerprint
+from storage import categories, curation, deliveries
 from storage.curation import DuplicateItem, ItemFields
 from storage.db import alembic_config, current_revision, make_engine, upgrade
+from storage.entries import add_items
 from storage.models import AuditEntry, Base, Delivery, Item
-from storage.store import ItemDraft, add_items, fingerprint, latest
+from storage.store import latest
 
 DAY = date(2026, 11, 20)
 
@@ -203,10 +205,10 @@ def test_posted_messages_and_digest_items(db):
     with db.transaction() as session:
         curation.retract_item(session, session.get(Item, c), "U1")
     with db.reading() as session:
-        found = curation.posted_messages(session, a)
+        found = deliveries.posted_messages(session, a)
         assert [(p.channel_id, p.message_ts, p.digest) for p in found] == [
             ("C1", "1.1", True),
             ("C2", "2.1", False),
         ]
         # As the announcer orders a digest (by item id), retracted items left out.
-        assert [i.title for i in curation.digest_items(session, "C1", "1.1")] == ["A", "B"]
+        assert [i.title for i in deliveries.digest_items(session, "C1", "1.1")] == ["A", "B"]

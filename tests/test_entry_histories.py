@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from sources.documents import read_document
 from storage import sources as source_store
+from storage.entries import add_items
 from storage.models import Item
 from storage.types import utcnow
 from tests import feed_samples as samples
@@ -124,7 +125,7 @@ def test_every_entry_seen_is_stored_once_and_new_ones_announced_once(
             drafts = read_document(xml.encode()).drafts
             with db.transaction() as session:
                 # A source's first document is its backfill, as in the poller.
-                source_store.store_entries(session, source_id, drafts, source_id in polled)
+                add_items(session, drafts, source_id=source_id, announce=source_id in polled)
             polled.add(source_id)
             seen.update(e.number for e in shown)
             check_each_seen_entry_is_one_item(db, seen)

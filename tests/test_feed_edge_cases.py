@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from sources.feed_items import feed_drafts
 from sources.feeds import parse_feed
-from storage import deliveries
+from storage import subscriptions
 from storage.models import Item, Source
 from storage.types import utcnow
 from tests.block_kit import mrkdwn_texts
@@ -36,7 +36,7 @@ def test_long_link_is_stored_and_announced_within_slack_limits(db, fake, databas
     added = run_cli("sources", "add", feed_server.url("/news.xml"), env=env)
     assert added.returncode == 0, added.stderr
     with db.transaction() as session:
-        deliveries.subscribe(session, "CLONG", created_by="UADMIN")
+        subscriptions.subscribe(session, "CLONG", created_by="UADMIN")
     feed_server.serve("/news.xml", (CASES / "long-link" / "poll2.xml").read_bytes())
     with db.transaction() as session:  # due now (`sources poll ID` is issue 11's)
         session.execute(update(Source).values(next_poll_at=utcnow() - timedelta(seconds=1)))

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.identity import canonical_link
+from domain.text import shorten
 from sources.discover import feed_links
 from sources.documents import read_document
 from sources.feed_items import entry_key, feed_drafts
 from sources.feeds import FeedRejected, NotAFeed, parse_feed
-from sources.text import html_to_text, shorten
-from storage.identity import canonical_link
+from sources.text import html_to_text
 from tests import feed_samples as samples
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)

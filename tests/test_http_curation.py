@@ -13,8 +13,9 @@ from sqlalchemy import func, select, text
 
 from bot.admins import REFUSAL
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
+from domain.items import ItemDraft, fingerprint
+from storage.entries import add_items
 from storage.models import AuditEntry, Delivery, Item
-from storage.store import ItemDraft, add_items, fingerprint
 from tests.block_kit import assert_valid_modal
 from tests.curation_payloads import (
     form_values,

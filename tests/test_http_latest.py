@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from storage.store import ItemDraft, add_items, fingerprint
+from domain.items import ItemDraft, fingerprint
+from storage.entries import add_items
 from tests.conftest import SIGNING_SECRET
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.admins import REFUSAL
-from storage import deliveries
+from storage import subscriptions
 from storage.categories import choice_keys
 from storage.types import utcnow
 from tests.announce_helpers import add_news, announcer, assert_exactly_once
@@ -18,7 +18,7 @@ from tests.test_http_home import home_opened
 
 def subscription(db, channel: str):
     with db.reading() as session:
-        return deliveries.get_subscription(session, channel)
+        return subscriptions.get_subscription(session, channel)
 
 
 def test_admin_subscribes_and_new_items_follow(slack, db, fake, database_url):
@@ -94,6 +94,21 @@ def test_weekly_digest_in_the_admins_timezone(bolt, db, fake):
     assert 0 < (sub.next_digest_at - utcnow()).total_seconds() <= 7 * 86400
 
 
+def test_digest_says_so_when_the_admins_timezone_is_unknown(bolt, db, fake):
+    # users.info without a usable tz: the digest follows UTC, and the answer says why.
+    fake.add_user("UNOZONE", admin=True, tz=None)
+    fake.add_user("UMARS", admin=True, tz="Mars/Olympus")
+    for user, channel in (("UNOZONE", "CNOZONE"), ("UMARS", "CMARS")):
+        body = bolt.command("subscribe digest daily 09:00", user_id=user, channel_id=channel).json()
+        assert "daily at 09:00 (UTC, as the admin's Slack timezone was unknown)" in body["text"]
+        sub = subscription(db, channel)
+        assert sub.timezone is None
+        assert (sub.next_digest_at.hour, sub.next_digest_at.minute) == (9, 0)
+    fake.add_user("UUTC", admin=True, tz="UTC")
+    body = bolt.command("subscribe digest daily 09:00", user_id="UUTC", channel_id="CUTC").json()
+    assert "daily at 09:00 (UTC)." in body["text"]
+
+
 def test_bad_schedule_gets_a_clear_message_and_no_subscription(bolt, db):
     for text, says in (
         ("subscribe digest daily 25:00", "not a time of day"),
@@ -125,7 +140,7 @@ def test_unsubscribe_and_the_list(bolt, db, fake, database_url):
     bolt.command("subscribe digest daily 07:30", user_id="UADMIN", channel_id="CTWO")
     fake.add_channel("CTHREE", archived=True)
     with db.transaction() as session:
-        deliveries.subscribe(session, "CTHREE", created_by="UADMIN")
+        subscriptions.subscribe(session, "CTHREE", created_by="UADMIN")
     add_news(db, 1)
     announcer(database_url, fake, db).run_pass()  # CTHREE is archived: paused
     body = bolt.command("subscriptions", user_id="UADMIN").json()
@@ -150,7 +165,7 @@ def test_resubscribing_a_paused_channel_starts_afresh(bolt, db, fake, database_u
     bolt.command("subscribe", user_id="UADMIN", channel_id="CARCH")  # refused: archived
     assert subscription(db, "CARCH") is None
     with db.transaction() as session:
-        deliveries.subscribe(session, "CARCH", created_by="UADMIN")
+        subscriptions.subscribe(session, "CARCH", created_by="UADMIN")
     add_news(db, 2)
     announcer(database_url, fake, db).run_pass()
     assert subscription(db, "CARCH").paused_at is not None

@@ -18,8 +18,9 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from domain.items import ItemDraft, fingerprint
 from storage.db import Database, upgrade
-from storage.store import ItemDraft, add_items, fingerprint
+from storage.entries import add_items
 from storage.types import utcnow
 from tests.conftest import (
     ROOT,

@@ -20,10 +20,11 @@ from bot.admins import REFUSAL
 from bot.blocks.curation import FormContext
 from bot.blocks.paging import MORE_ACTION
 from bot.listeners.commands.router import CommandRouter
-from storage import deliveries
+from domain.items import ItemDraft, fingerprint
 from storage import sources as source_store
+from storage import subscriptions
+from storage.entries import add_items
 from storage.models import Base
-from storage.store import ItemDraft, add_items, fingerprint
 from tests.curation_payloads import form_values, user, view_submission
 
 # Listeners anyone may use; each one's rights are decided inside it (the router
@@ -65,7 +66,7 @@ def stocked(db):
             ],
         ).added
         source_id = source_store.create_source(session, url="https://coop.example/feed", now=now).id
-        deliveries.subscribe(session, "CNEWS", created_by="UADMIN")
+        subscriptions.subscribe(session, "CNEWS", created_by="UADMIN")
     return {"item": item_id, "source": source_id}
 
 

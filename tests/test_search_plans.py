@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from domain.items import ItemDraft, fingerprint
 from storage import search
+from storage.entries import add_items
 from storage.models import Item
-from storage.store import ItemDraft, add_items, fingerprint
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -49,7 +49,9 @@ def test_list_shows_health_facts():
     assert first.splitlines() == [
         "*7.* <https://coop.example/feed|Coop Voices>",
         "rss · every 30 min · Housing · 1 item",
-        "Last success: 01 June 2026 09:05 UTC · next check: soon",
+        # Slack shows each reader the time in their own zone; UTC where it cannot.
+        f"Last success: <!date^{int(healthy.last_success_at.timestamp())}^"
+        "{date_short_pretty} {time}|01 June 2026 09:05 UTC> · next check: soon",
     ]
     assert second.splitlines()[0] == (
         "*8.* <https://broken.example/rss|https://broken.example/rss> · _paused_"
@@ -105,7 +107,8 @@ def test_list_shows_the_next_check_why_it_waits_and_the_latest_note():
         [(waiting, 0), (plain, 0)], {7: "entry 'x' skipped: the database refused it"}
     )
     first, second = (b["text"]["text"] for b in message["blocks"] if b.get("block_id"))
-    assert "next check: 01 June 2026 12:30 UTC (the site asked us to wait)" in first
+    shown = f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|01 June 2026 12:30 UTC>"
+    assert f"next check: {shown} (the site asked us to wait)" in first
     assert "Latest note: entry 'x' skipped" in first
-    assert "next check: 01 June 2026 12:30 UTC" in second and "asked us" not in second
+    assert f"next check: {shown}" in second and "asked us" not in second
     assert "Latest note" not in second

@@ -11,6 +11,7 @@ from bot.deps import build_deps
 from bot.scheduler import build_scheduler
 from bot.settings import load_settings
 from bot.source_polling import poll_sources_once
+from sources import poller
 from sources.fetch import FetchOptions
 from sources.poller import SourceProblem, poll_due, poll_source, subscribe
 from storage import sources as source_store
@@ -302,14 +303,14 @@ def test_one_source_failing_to_store_does_not_stop_the_others(db, server, monkey
     b = subscribe(db, server.url("/b"), ALLOW).source.id
     server.serve("/a", samples.rss2([{"title": "A2", "link": "https://a.example/2"}]))
     server.serve("/b", samples.rss2([{"title": "B2", "link": "https://b.example/2"}]))
-    real = source_store.store_entries
+    real = poller.add_items
 
-    def broken_for_a(session, source_id, drafts, announce):
+    def broken_for_a(session, drafts, *, source_id, announce):
         if source_id == a:
             raise RuntimeError("disk full")
-        return real(session, source_id, drafts, announce)
+        return real(session, drafts, source_id=source_id, announce=announce)
 
-    monkeypatch.setattr(source_store, "store_entries", broken_for_a)
+    monkeypatch.setattr(poller, "add_items", broken_for_a)
     make_due(db, a)
     make_due(db, b)
     outcomes = poll_due(db, ALLOW)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from domain.items import ItemDraft, fingerprint
 from storage import categories, store
 from storage.db import normalise_url
+from storage.entries import add_items
 from storage.models import Item
-from storage.store import ItemDraft, add_items, fingerprint
 
 DAY = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.items import ItemLike, item_blocks, item_fallback
-from bot.blocks.kit import context_block
-from bot.blocks.text import LABEL_MAX, escape_within, format_date, shorten
+from bot.blocks.entities import ItemLike
+from bot.blocks.items import item_blocks, item_fallback
+from bot.blocks.kit import context_block, divider, section
+from bot.blocks.text import LABEL_MAX, escape_within, format_date
+from domain.text import shorten
 
 ITEM_EVENT = "coopnews_item"
 DIGEST_EVENT = "coopnews_digest"
@@ -36,17 +38,9 @@ def digest_message(items: Sequence[ItemLike]) -> dict:
     """Several new items in one message (flood control, scheduled digests)."""
     shown = list(items)[:DIGEST_MAX_ITEMS]
     count = len(shown)
-    blocks: list[dict] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*{count} new {'item' if count == 1 else 'items'}*",
-            },
-        }
-    ]
+    blocks = [section(f"*{count} new {'item' if count == 1 else 'items'}*")]
     for item in shown:
-        blocks.append({"type": "divider"})
+        blocks.append(divider())
         blocks.extend(item_blocks(item))
     titles = "; ".join(escape_within(i.title, 300) for i in shown)
     return {

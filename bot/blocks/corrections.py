@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.blocks.kit import message
 from bot.blocks.text import escape, link
 
 
@@ -13,4 +14,4 @@ def correction_failed_notice(channel_id: str, permalink: str | None, error: str)
         f"`{escape(error)}`. The item itself is saved; that message still shows the old "
         "version. Edit or delete it by hand if it is still there."
     )
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return message(text)

@@ -7,13 +7,14 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date
 
-from bot.blocks.items import ItemLike, item_blocks, item_fallback
-from bot.blocks.kit import context_block
+from bot.blocks.entities import AuditLike, ItemLike
+from bot.blocks.items import item_blocks, item_fallback
+from bot.blocks.kit import context_block, divider, section
 from bot.blocks.text import escape, escape_within, safe_url, slack_time
 from bot.numbers import row_id
+from domain.text import shorten
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -79,17 +80,13 @@ def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def _mrkdwn_section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
 def category_option(category: str) -> dict:
     return {"text": _plain(clip(category, OPTION_TEXT_MAX)), "value": category}
 
 
 def clip(text: str, limit: int) -> str:
     """At most `limit` characters, ellipsis included (Slack rejects longer plain_text)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else shorten(text, limit)
 
 
 def prefill(text: str | None, limit: int) -> str:
@@ -209,7 +206,7 @@ def delete_confirm_view(item: ItemLike, context: FormContext) -> dict:
         "submit": _plain("Delete"),
         "close": _plain("Keep it"),
         "private_metadata": context.encode(),
-        "blocks": [*item_blocks(item), {"type": "divider"}, _mrkdwn_section(explanation)],
+        "blocks": [*item_blocks(item), divider(), section(explanation)],
     }
 
 
@@ -220,7 +217,7 @@ def notice_view(title: str, text: str) -> dict:
         "callback_id": NOTICE_VIEW,
         "title": _plain(clip(title, 24)),
         "close": _plain("Close"),
-        "blocks": [_mrkdwn_section(text)],
+        "blocks": [section(text)],
     }
 
 
@@ -255,7 +252,7 @@ def saved_message(
     """The admin's confirmation after adding or correcting an item (and what became of
     the messages already posted: updated now, retried by the worker, or refused)."""
     heading = "Added to coopnews:" if added else "Saved your correction:"
-    blocks = [_mrkdwn_section(f"*{heading}*"), *item_blocks(item)]
+    blocks = [section(f"*{heading}*"), *item_blocks(item)]
     posted = _posted_outcome(messages_updated, messages_retrying, messages_failed, "Also updated")
     if posted:
         blocks.append(context_block(posted))
@@ -269,7 +266,7 @@ def deleted_message(
     posted = _posted_outcome(messages_updated, messages_retrying, messages_failed, "Replaced")
     if posted:
         text += f" {posted}"
-    return {"text": text, "blocks": [_mrkdwn_section(text)]}
+    return {"text": text, "blocks": [section(text)]}
 
 
 def _posted_outcome(updated: int, retrying: int, failed: int, verb: str) -> str:
@@ -292,15 +289,6 @@ def _messages(n: int) -> str:
 
 
 # -- the audit trail --------------------------------------------------------
-class AuditLike(Protocol):
-    at: datetime
-    user_id: str
-    action: str
-    item_id: int | None
-    item_title: str
-    details: str | None
-
-
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
@@ -322,9 +310,9 @@ def audit_line(entry: AuditLike) -> str:
 def audit_message(entries: Sequence[AuditLike]) -> dict:
     if not entries:
         text = "No changes yet: nothing has been added, edited or deleted through coopnews."
-        return {"text": text, "blocks": [_mrkdwn_section(text)]}
+        return {"text": text, "blocks": [section(text)]}
     what = "change" if len(entries) == 1 else "changes"
     heading = f"*The last {len(entries)} {what}*"
-    blocks = [_mrkdwn_section(heading)]
-    blocks += [_mrkdwn_section(audit_line(e)) for e in entries]
+    blocks = [section(heading)]
+    blocks += [section(audit_line(e)) for e in entries]
     return {"text": f"The last {len(entries)} {what} to coopnews items", "blocks": blocks}

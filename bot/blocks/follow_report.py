@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.blocks.text import escape, shorten
+from bot.blocks.text import escape
+from domain.text import shorten
 
 # Failures listed one by one; the rest are counted (a section holds 3,000 characters).
 MAX_FAILURES_LISTED = 15

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.blocks.kit import section
 from bot.blocks.text import escape
 
 
@@ -35,16 +36,11 @@ def help_message(
     if unknown:
         intro = f"I don't know `{escape(unknown)}`. Here is what I can do:"
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": intro}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(members)}},
+        section(intro),
+        section("\n".join(members)),
     ]
     shown = [s.usage for s in subcommands if not s.admin_only]
     if is_admin and admins:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "*For admins*\n" + "\n".join(admins)},
-            }
-        )
+        blocks.append(section("*For admins*\n" + "\n".join(admins)))
         shown += [s.usage for s in subcommands if s.admin_only]
     return {"text": "coopnews commands: " + ", ".join(shown), "blocks": blocks}

@@ -5,37 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
 
 from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
-from bot.blocks.items import ItemLike, item_blocks
-from bot.blocks.kit import context_block
+from bot.blocks.entities import ItemLike, SourceHealthLike, SubscriptionLike
+from bot.blocks.items import item_blocks
+from bot.blocks.kit import context_block, divider, header, section
 from bot.blocks.subscriptions import categories_text
 from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
 
 HOME_CATEGORIES = 15
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-
-
-class SubscriptionLike(Protocol):
-    channel_id: str
-    categories: Sequence[str]  # as items spell them; empty: every category
-    mode: str
-    paused_at: datetime | None
-    problem: str | None
-    last_posted_at: datetime | None
-
-
-class SourceLike(Protocol):
-    url: str
-    title: str | None
-    paused_at: datetime | None
-    last_success_at: datetime | None
-    last_error: str | None
-    failures: int
-    items: int
 
 
 @dataclass
@@ -45,16 +25,8 @@ class HomeContent:
     subscriptions: Sequence[SubscriptionLike]
     more_subscriptions: int = 0
     # Only for admins; members' views are built without them.
-    sources: Sequence[SourceLike] = field(default_factory=list)
+    sources: Sequence[SourceHealthLike] = field(default_factory=list)
     more_sources: int = 0
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": text}}
 
 
 def channel_mention(channel_id: str) -> str:
@@ -72,7 +44,7 @@ def subscription_line(sub: SubscriptionLike) -> str:
     return line
 
 
-def source_line(source: SourceLike) -> str:
+def source_line(source: SourceHealthLike) -> str:
     name = link(source.url, source.title or source.url)
     if source.paused_at:
         state = ":double_vertical_bar: paused"
@@ -89,7 +61,7 @@ def source_line(source: SourceLike) -> str:
 
 
 def home_view(content: HomeContent, is_admin: bool) -> dict:
-    blocks: list[dict] = [_header("coopnews")]
+    blocks: list[dict] = [header("coopnews")]
     blocks.append(
         context_block(
             "News about cooperatives and the social and solidarity economy. "
@@ -111,41 +83,41 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
                 ],
             }
         )
-    blocks.append(_header("Newest"))
+    blocks.append(header("Newest"))
     if content.items:
         for item in content.items:
             blocks.extend(item_blocks(item))
     else:
-        blocks.append(_section("No news yet."))
-    blocks.append({"type": "divider"})
-    blocks.append(_header("Categories"))
+        blocks.append(section("No news yet."))
+    blocks.append(divider())
+    blocks.append(header("Categories"))
     if content.categories:
         lines = category_lines(content.categories, HOME_CATEGORIES)
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section("\n".join(lines)))
         blocks.append(
             context_block("`/coopnews latest [N] category` shows a category's newest items.")
         )
     else:
-        blocks.append(_section("No categories yet."))
-    blocks.append({"type": "divider"})
-    blocks.append(_header("Channels"))
+        blocks.append(section("No categories yet."))
+    blocks.append(divider())
+    blocks.append(header("Channels"))
     if content.subscriptions:
         lines = [subscription_line(s) for s in content.subscriptions]
         if content.more_subscriptions:
             lines.append(f"…and {content.more_subscriptions} more")
-        blocks.extend(_section(text) for text in pack_lines(lines))
+        blocks.extend(section(text) for text in pack_lines(lines))
     else:
-        blocks.append(_section("No channel gets news announced yet."))
+        blocks.append(section("No channel gets news announced yet."))
     if is_admin:
-        blocks.append({"type": "divider"})
-        blocks.append(_header("Sources"))
+        blocks.append(divider())
+        blocks.append(header("Sources"))
         if content.sources:
             lines = [source_line(s) for s in content.sources]
             if content.more_sources:
                 lines.append(f"…and {content.more_sources} more")
             # Several sections: each holds at most 3,000 characters.
             for text in pack_lines(lines):
-                blocks.append(_section(text))
+                blocks.append(section(text))
         else:
-            blocks.append(_section("No sources yet."))
+            blocks.append(section("No sources yet."))
     return {"type": "home", "blocks": blocks}

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
-from bot.blocks.kit import context_block
-from bot.blocks.text import LABEL_MAX, escape_within, format_date, link, shorten
-
-
-class ItemLike(Protocol):
-    id: int
-    title: str
-    url: str | None
-    category: str | None
-    summary: str | None
-
-    @property
-    def published_at(self): ...
-
+from bot.blocks.entities import ItemLike
+from bot.blocks.kit import context_block, divider, message, section
+from bot.blocks.text import LABEL_MAX, escape_within, format_date, link
+from domain.text import shorten
 
 SUMMARY_LIMIT = 280
 SUMMARY_ESCAPED_MAX = 1200  # 280 characters of `&` would escape to 1,400
@@ -36,19 +25,13 @@ def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict
     summary = shorten(item.summary, SUMMARY_LIMIT)
     if summary:
         text += "\n" + escape_within(summary, SUMMARY_ESCAPED_MAX)
-    section: dict = {
-        "type": "section",
-        "block_id": f"item-{item.id}",
-        "text": {"type": "mrkdwn", "text": text},
-    }
     extra = accessory(item) if accessory else None
-    if extra:
-        section["accessory"] = extra
+    block = section(text, block_id=f"item-{item.id}", accessory=extra)
     meta = format_date(item.published_at)
     if item.category:
         meta += f" · {escape_within(item.category, CATEGORY_SHOWN_MAX)}"
     context = context_block(meta)
-    return [section, context]
+    return [block, context]
 
 
 def item_fallback(item: ItemLike) -> str:
@@ -63,12 +46,12 @@ def item_list_message(
     footer: list[dict] | None = None,
 ) -> dict:
     """A message listing items under a heading; `heading` is our own trusted mrkdwn."""
-    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    blocks: list[dict] = [section(heading)]
     # Slack allows 50 blocks in a message: long lists go without dividers.
     dividers = len(items) <= DIVIDED_LIST_MAX
     for item in items:
         if dividers:
-            blocks.append({"type": "divider"})
+            blocks.append(divider())
         blocks.extend(item_blocks(item, accessory))
     blocks.extend(footer or [])
     titles = "; ".join(item_fallback(i) for i in items)
@@ -91,4 +74,4 @@ def _plain(heading: str) -> str:
 
 def notice_message(text: str) -> dict:
     """A short message of our own mrkdwn (help, refusals, empty results)."""
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return message(text)

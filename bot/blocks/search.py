@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.blocks.items import notice_message
-from bot.blocks.text import escape, shorten
+from bot.blocks.text import escape
+from domain.text import shorten
 
 
 def search_heading(query_text: str, offset: int, count: int) -> str:

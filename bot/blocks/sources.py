@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
 
-from bot.blocks.kit import context_block
-from bot.blocks.text import escape, escape_within, format_date, link, shorten
-
-
-class SourceLike(Protocol):
-    id: int
-    url: str
-    feed_url: str | None
-    kind: str | None
-    title: str | None
-    category: str | None
-    interval_seconds: int
-    paused_at: datetime | None
-    last_success_at: datetime | None
-    last_error: str | None
-    failures: int
-    next_poll_at: datetime | None
-    retry_after_until: datetime | None
-
-
-def format_moment(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
-    return f"{format_date(moment)} {moment:%H:%M} UTC"
+from bot.blocks.entities import SourceLike
+from bot.blocks.kit import context_block, divider, message, section
+from bot.blocks.text import escape, escape_within, link, slack_time
+from domain.text import shorten
 
 
 def every(seconds: int) -> str:
@@ -40,11 +19,12 @@ def every(seconds: int) -> str:
     return f"every {minutes} min"
 
 
-def next_check(source: SourceLike) -> str:
-    """When the worker next polls it, and why it waits when the site asked it to."""
+def next_check(source: SourceLike, when: Callable[[datetime], str] = slack_time) -> str:
+    """When the worker next polls it (written by `when`: slack_time in Slack, utc_text in a
+    terminal), and why it waits when the site asked it to."""
     if source.paused_at:
         return "paused"
-    text = format_moment(source.next_poll_at) if source.next_poll_at else "soon"
+    text = when(source.next_poll_at) if source.next_poll_at else "soon"
     if (
         source.retry_after_until
         and source.next_poll_at
@@ -71,20 +51,14 @@ def source_blocks(source: SourceLike, item_count: int, note: str | None = None) 
     lines = [
         head,
         " · ".join(facts),
-        f"Last success: {format_moment(source.last_success_at)} · next check: {next_check(source)}",
+        f"Last success: {slack_time(source.last_success_at)} · next check: {next_check(source)}",
     ]
     if source.last_error:
         streak = f" ({source.failures} failures in a row)" if source.failures > 1 else ""
         lines.append(f"Last error: {escape_within(source.last_error, 600)}{streak}")
     if note and note != source.last_error:
         lines.append(f"Latest note: {escape_within(note, 300)}")
-    return [
-        {
-            "type": "section",
-            "block_id": f"source-{source.id}",
-            "text": {"type": "mrkdwn", "text": "\n".join(lines)},
-        }
-    ]
+    return [section("\n".join(lines), block_id=f"source-{source.id}")]
 
 
 # Slack allows 50 blocks a message; each source takes two.
@@ -101,14 +75,11 @@ def sources_list_message(
             "No sources yet. An admin can follow a feed with "
             "`/coopnews sources add URL [category]`."
         )
-        return {
-            "text": text,
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-        }
+        return message(text)
     heading = f"*Sources ({len(rows)})*"
-    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    blocks: list[dict] = [section(heading)]
     for source, count in rows[:MAX_LISTED]:
-        blocks.append({"type": "divider"})
+        blocks.append(divider())
         blocks.extend(source_blocks(source, count, notes.get(source.id)))
     footer = (
         "Admins: `/coopnews sources add URL [category]`, `poll ID`, `remove ID`, `pause ID`, "
@@ -131,7 +102,7 @@ def failure_notice(source: SourceLike) -> dict:
         f"`/coopnews sources list` shows its state; `/coopnews sources pause {source.id}` "
         f"or `/coopnews sources remove {source.id}` stops it."
     )
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return message(text)
 
 
 def added_message(source: SourceLike, added: int, already_present: int) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 
+from bot.blocks.entities import SubscriptionLike
 from bot.blocks.items import notice_message
+from bot.blocks.kit import section
 from bot.blocks.text import escape, escape_within, slack_time
+from storage.models import SubscriptionMode
 
 PROBLEMS = {
     "channel_not_found": "the channel no longer exists, or I can no longer see it",
@@ -15,17 +16,6 @@ PROBLEMS = {
     "is_archived": "the channel was archived",
     "channel_is_archived": "the channel was archived",
 }
-
-
-class SubscriptionLike(Protocol):
-    channel_id: str
-    categories: Sequence[str]  # as items spell them; empty: every category
-    mode: str
-    schedule: str | None
-    timezone: str | None
-    paused_at: datetime | None
-    problem: str | None
-    last_posted_at: datetime | None
 
 
 # Categories named in one answer, at most this many characters (each at most 120):
@@ -52,11 +42,12 @@ def categories_text(categories: Sequence[str], quoted: bool = True) -> str:
 
 
 def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
-    if mode == "instant" or not schedule:
+    if mode == SubscriptionMode.INSTANT or not schedule:
         return "as they arrive"
-    at = schedule if mode == "daily" else schedule.replace(" ", " at ", 1)
-    when = f"daily at {at}" if mode == "daily" else f"weekly, {at.capitalize()}"
-    return f"in a digest {when} ({escape(timezone or 'UTC')})"
+    at = schedule if mode == SubscriptionMode.DAILY else schedule.replace(" ", " at ", 1)
+    when = f"daily at {at}" if mode == SubscriptionMode.DAILY else f"weekly, {at.capitalize()}"
+    zone = escape(timezone) if timezone else "UTC, as the admin's Slack timezone was unknown"
+    return f"in a digest {when} ({zone})"
 
 
 def subscribed_message(
@@ -102,15 +93,7 @@ def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
             "No channel gets announcements yet. Run `/coopnews subscribe` in a channel."
         )
     count = len(subscriptions)
-    blocks: list[dict] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*Announcements go to {count} channel{'s' if count != 1 else ''}*",
-            },
-        }
-    ]
+    blocks = [section(f"*Announcements go to {count} channel{'s' if count != 1 else ''}*")]
     for sub in subscriptions:
         text = (
             f"<#{sub.channel_id}>: {categories_text(sub.categories)}, "
@@ -125,7 +108,7 @@ def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
             )
         elif sub.problem:
             text += f"\n:warning: {escape_within(describe_problem(sub.problem), 300)}"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append(section(text))
     return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
 
 

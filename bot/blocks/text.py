@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from sources.text import shorten as cut_text
+from domain.text import shorten
 
 MONTHS = [
     "January",
@@ -73,7 +73,7 @@ def escape_within(text: str | None, limit: int) -> str:
             break
         used += width
         kept += 1
-    return escape(cut_text(text, kept + 1))
+    return escape(shorten(text, kept + 1))
 
 
 def link(url: str | None, label: str, label_limit: int = LABEL_MAX) -> str:
@@ -93,7 +93,7 @@ def pack_lines(lines: list[str], limit: int = SECTION_MAX) -> list[str]:
     texts: list[str] = []
     current = ""
     for line in lines:
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        line = line if len(line) <= limit else shorten(line, limit)
         if current and len(current) + 1 + len(line) > limit:
             texts.append(current)
             current = ""
@@ -103,20 +103,27 @@ def pack_lines(lines: list[str], limit: int = SECTION_MAX) -> list[str]:
     return texts
 
 
-def shorten(text: str | None, limit: int = 280) -> str:
-    """At most `limit` characters, cut at a word boundary with an ellipsis; whitespace normalised."""
-    if not text:
-        return ""
-    return cut_text(" ".join(text.split()), limit)
-
-
+# The one way dates and times are written: format_date for a day (an item's date
+# is a day, whatever zone), utc_text where no reader's zone is known (terminals),
+# slack_time in Slack, which shows each reader the moment in their own zone.
 def format_date(moment: datetime) -> str:
+    """"01 June 2026"."""
     return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"
 
 
-def slack_time(moment: datetime | None) -> str:
-    """A moment each reader sees in their own timezone (UTC as the fallback); "never" for None."""
+def utc_text(moment: datetime | None) -> str:
+    """"01 June 2026 09:05 UTC"; "never" for None."""
     if moment is None:
         return "never"
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    moment = moment.astimezone(UTC)
+    return f"{format_date(moment)} {moment:%H:%M} UTC"
+
+
+def slack_time(moment: datetime | None) -> str:
+    """mrkdwn that each reader sees in their own timezone, `<!date^UNIX^{date_short_pretty}
+    {time}|fallback>` (Slack's "Formatting text for app surfaces", date formatting); the
+    fallback, for clients that cannot, is utc_text. "never" for None."""
+    if moment is None:
+        return "never"
+    fallback = utc_text(moment)
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

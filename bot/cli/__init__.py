@@ -122,7 +122,8 @@ def import_command(source: str) -> None:
 @click.option("--category", "-c", default=None, help="only this category (any case)")
 def latest(count: int, offset: int, category: str | None) -> None:
     """Print the newest items."""
-    from bot.blocks.text import format_date, shorten
+    from bot.blocks.text import format_date
+    from domain.text import shorten
     from storage import store
 
     settings = settings_or_exit()

@@ -16,15 +16,16 @@ def sources() -> None:
 
 
 def _source_line(source, item_count: int, note: str | None = None) -> str:
-    from bot.blocks.sources import every, format_moment, next_check
+    from bot.blocks.sources import every, next_check
+    from bot.blocks.text import utc_text
 
     state = "paused" if source.paused_at else every(source.interval_seconds)
     lines = [
         f"{source.id}. {source.title or source.url}  [{source.kind or 'feed'}, {state}, "
         f"{item_count} items{', ' + source.category if source.category else ''}]",
         f"   {source.url}" + (f" -> {source.feed_url}" if source.feed_url != source.url else ""),
-        f"   last success: {format_moment(source.last_success_at)}; "
-        f"next check: {next_check(source)}",
+        f"   last success: {utc_text(source.last_success_at)}; "
+        f"next check: {next_check(source, utc_text)}",
     ]
     if source.last_error:
         lines.append(f"   last error ({source.failures} in a row): {source.last_error}")

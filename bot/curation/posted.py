@@ -4,7 +4,7 @@ The store records which messages owe a `chat.update` (storage/corrections.py),
 in the transaction that changed the item. Here they are applied: at once by the
 request that made the change (`correct_posted`, or `update_posted`, the entry
 point every writer calls after its commit), and again by the worker
-(`install_correction_retries`) for those Slack did not take: a 5xx, a
+(`retry_corrections`, on the worker's timetable) for those Slack did not take: a 5xx, a
 rate limit or a dropped connection is retried with backoff; an answer Slack
 will never change its mind about (message deleted, channel archived…) ends the
 row, and the admin who asked (else the one who added the item's source) gets a
@@ -20,15 +20,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from bot.blocks.corrections import correction_failed_notice
 from bot.deps import Deps
-from bot.scheduler import job_installer
-from storage import corrections, curation
+from storage import corrections, deliveries
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -68,7 +66,7 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
         .limit(1)
     )
     if digest:
-        others = curation.digest_items(session, claim.channel_id, claim.message_ts)
+        others = deliveries.digest_items(session, claim.channel_id, claim.message_ts)
         return digest_message(others) if others else retraction_message(item)
     return retraction_message(item) if item.retracted_at is not None else announcement_message(item)
 
@@ -182,15 +180,3 @@ def update_posted(client: WebClient, db: Database, item_id: int) -> int:
 def retry_corrections(deps: Deps) -> Applied:
     """The worker's pass over corrections whose retry is due."""
     return apply_corrections(deps.client, deps.db)
-
-
-@job_installer
-def install_correction_retries(scheduler: BaseScheduler, deps: Deps) -> None:
-    scheduler.add_job(
-        retry_corrections,
-        "interval",
-        args=[deps],
-        seconds=RETRY_TICK_SECONDS,
-        id="retry-corrections",
-        next_run_time=utcnow(),
-    )

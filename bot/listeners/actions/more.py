@@ -7,9 +7,7 @@ from slack_bolt import Ack, App, Respond
 from bot.blocks.paging import MORE_ACTION, read_page
 from bot.blocks.search import no_more_message
 from bot.deps import Deps
-from bot.listeners.commands.latest import latest_page
-from bot.listeners.commands.search import search_page
-from storage import search, store
+from bot.paging import next_page
 
 
 def register(app: App, deps: Deps) -> None:
@@ -18,14 +16,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         user_id = (body.get("user") or {}).get("id", "")
         page = read_page(action.get("value"))
-        message = None
-        if page and page.kind == "latest":
-            count = max(1, min(page.count, store.MAX_LATEST))
-            message = latest_page(deps, user_id, count, page.category, page.offset)
-        elif page and page.kind == "search":
-            query = page.query[: search.MAX_QUERY_CHARS]
-            if search.parse_query(query):
-                message = search_page(deps, user_id, query, page.offset)
+        message = next_page(deps, user_id, page) if page else None
         if message is None:
             # Items retracted since, or a forged value: say so, keep what is shown.
             respond(replace_original=False, response_type="ephemeral", **no_more_message())

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.blocks.items import item_list_message, latest_heading, notice_message
+from bot.blocks.items import notice_message
 from bot.blocks.kit import context_block
-from bot.blocks.paging import PageRequest, more_footer, range_text
 from bot.blocks.text import escape
-from bot.deps import Deps
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from bot.numbers import looks_numeric, whole_number
+from bot.paging import latest_page
 from storage import store
 
 DEFAULT_COUNT = 5
@@ -63,28 +62,6 @@ def show_latest(call: CommandCall) -> None:
     if query.capped:
         message["blocks"].append(context_block(f"Showing at most {store.MAX_LATEST} at a time."))
     call.reply(message)
-
-
-def latest_page(
-    deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
-) -> dict | None:
-    """One page of `latest`, ending with "More" when older items remain; None if empty."""
-    with deps.db.reading() as session:
-        items, older = store.latest_page(session, count, category, offset)
-    if not items:
-        return None
-    footer = []
-    if older:
-        page = PageRequest("latest", offset + len(items), count=count, category=category)
-        footer = more_footer(page, f"Items {range_text(offset, len(items))}")
-    # Name the category as the items spell it ("COOP Champions"), not as typed.
-    shown_category = (items[0].category or category) if category else None
-    return item_list_message(
-        items,
-        latest_heading(len(items), shown_category, offset),
-        accessory=deps.item_controls(user_id),
-        footer=footer,
-    )
 
 
 def empty_answer(session, category: str | None) -> dict:

@@ -15,13 +15,15 @@ from bot.channel_access import ensure_member
 from bot.digest_schedule import (
     DigestSchedule,
     ScheduleError,
-    known_zone,
+    iana_zone,
     next_run,
     parse_schedule,
 )
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
-from storage import categories, deliveries
+from storage import categories
+from storage import subscriptions as subscription_store
 from storage.categories import category_key
+from storage.models import SubscriptionMode
 from storage.types import utcnow
 
 
@@ -85,14 +87,15 @@ def subscribe_here(call: CommandCall) -> None:
     if not access.ok:
         call.reply(notice_message(access.explanation or "I cannot post in this channel."))
         return
-    mode, stored, timezone, next_at = deliveries.INSTANT, None, None, None
+    mode, stored, timezone, next_at = SubscriptionMode.INSTANT, None, None, None
     if request.schedule is not None:
         mode, stored = request.schedule.mode, request.schedule.stored
-        # Slack's users.info `tz`; a name zoneinfo does not know falls back to UTC, said so.
-        timezone = known_zone(deps.users.timezone(call.user_id))
+        # Slack's users.info `tz`; none, or a name zoneinfo does not know: None, so the
+        # digest follows UTC and the answer says the zone was unknown.
+        timezone = iana_zone(deps.users.timezone(call.user_id))
         next_at = next_run(request.schedule, timezone, utcnow())
     with deps.db.transaction() as session:
-        result = deliveries.subscribe(
+        result = subscription_store.subscribe(
             session,
             call.channel_id,
             created_by=call.user_id,
@@ -120,14 +123,14 @@ def subscribe_here(call: CommandCall) -> None:
 
 def unsubscribe_here(call: CommandCall) -> None:
     with call.deps.db.transaction() as session:
-        existed = deliveries.unsubscribe(session, call.channel_id)
+        existed = subscription_store.unsubscribe(session, call.channel_id)
     message = unsubscribed_message(call.channel_id, existed)
     call.ack(response_type="in_channel" if existed else "ephemeral", **message)
 
 
 def list_subscriptions(call: CommandCall) -> None:
     with call.deps.db.reading() as session:
-        subscriptions = deliveries.list_subscriptions(session)
+        subscriptions = subscription_store.list_subscriptions(session)
     call.reply(subscriptions_message(subscriptions))
 
 

@@ -7,14 +7,15 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import HomeContent, home_view
 from bot.deps import Deps
-from storage import categories, deliveries, home, store
+from storage import categories, home, store
+from storage import subscriptions as subscription_store
 
 HOME_ITEMS = 5
 
 
 def load_home(deps: Deps, is_admin: bool) -> HomeContent:
     with deps.db.reading() as session:
-        subscriptions = deliveries.list_subscriptions(session, home.HOME_LIST_LIMIT)
+        subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
         content = HomeContent(
             items=store.latest(session, HOME_ITEMS),
             categories=categories.category_list(session).counted,

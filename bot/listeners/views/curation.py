@@ -34,6 +34,7 @@ from bot.curation.form import Submission, read_values, validate
 from bot.curation.modals import tell_admin
 from bot.curation.posted import correct_posted
 from bot.deps import Deps
+from domain.text import shorten
 from storage import curation
 from storage.db import describe_failure
 from storage.models import Item
@@ -58,7 +59,7 @@ def duplicate_error(duplicate: curation.DuplicateItem) -> dict[str, str]:
     existing = duplicate.existing
     if existing is None:
         return {field: f"An item with {what} is already in coopnews."}
-    shown = f"“{existing.title[:80]}” ({format_date(existing.published_at)})"
+    shown = f"“{shorten(existing.title, 80)}” ({format_date(existing.published_at)})"
     if existing.retracted:
         return {field: f"An item with {what} was deleted earlier: {shown}."}
     return {field: f"Already in coopnews: {shown}."}

@@ -16,7 +16,7 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-from storage import identity
+from domain import identity
 from storage.types import UTCDateTime
 
 revision = "0007"

@@ -1,0 +1,75 @@
+"""Pages of `latest` and `search`, shared by the commands and the "More" button.
+
+A page is a message (item list, heading, controls for admins) ending with
+"More" when others remain; the button's value (bot/blocks/paging.py) says
+which page comes next.
+"""
+
+from __future__ import annotations
+
+from bot.blocks.items import item_list_message, latest_heading
+from bot.blocks.paging import PageRequest, more_footer, range_text
+from bot.blocks.search import no_results_message, search_heading
+from bot.deps import Deps
+from storage import search, store
+
+SEARCH_PAGE_SIZE = 10
+
+
+def latest_page(
+    deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
+) -> dict | None:
+    """One page of `latest`, ending with "More" when older items remain; None if empty."""
+    with deps.db.reading() as session:
+        items, older = store.latest_page(session, count, category, offset)
+    if not items:
+        return None
+    footer = []
+    if older:
+        page = PageRequest("latest", offset + len(items), count=count, category=category)
+        footer = more_footer(page, f"Items {range_text(offset, len(items))}")
+    # Name the category as the items spell it ("COOP Champions"), not as typed.
+    shown_category = (items[0].category or category) if category else None
+    return item_list_message(
+        items,
+        latest_heading(len(items), shown_category, offset),
+        accessory=deps.item_controls(user_id),
+        footer=footer,
+    )
+
+
+def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> dict | None:
+    """One page of results, ending with "More" when there are others.
+
+    `query_text` as typed (cut to MAX_QUERY_CHARS) is parsed here, once; None
+    when it holds no word to search for.
+    """
+    query_text = query_text[: search.MAX_QUERY_CHARS]
+    query = search.parse_query(query_text)
+    if not query:
+        return None
+    with deps.db.reading() as session:
+        page = search.search(session, query, SEARCH_PAGE_SIZE, offset)
+    if not page.items:
+        return no_results_message(query_text, bool(query.phrases))
+    footer = []
+    if page.has_more:
+        more = PageRequest("search", offset + len(page.items), query=query_text)
+        footer = more_footer(more, f"Results {range_text(offset, len(page.items))}")
+    return item_list_message(
+        page.items,
+        search_heading(query_text, offset, len(page.items)),
+        accessory=deps.item_controls(user_id),
+        footer=footer,
+    )
+
+
+def next_page(deps: Deps, user_id: str, page: PageRequest) -> dict | None:
+    """The page a "More" button asks for; None when there is none (nothing left, or a
+    forged value)."""
+    if page.kind == "latest":
+        count = max(1, min(page.count, store.MAX_LATEST))
+        return latest_page(deps, user_id, count, page.category, page.offset)
+    if page.kind == "search":
+        return search_page(deps, user_id, page.query, page.offset)
+    return None
