@@ -32,13 +32,15 @@ CONFIGURED_ADMIN = "UCONFADMIN"
 
 # -- database ------------------------------------------------------------
 @contextmanager
-def migrated_database(folder: Path):
-    """A new, migrated, empty database: a SQLite file in `folder`, or a uniquely named
-    PostgreSQL database on TEST_DATABASE_URL's server (dropped afterwards)."""
+def new_database(folder: Path, migrate: bool = True):
+    """A new database of its own: a SQLite file in `folder`, or a uniquely named
+    PostgreSQL database on TEST_DATABASE_URL's server (dropped afterwards);
+    migrated to head unless `migrate` is False (upgrade tests start it older)."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
         url = f"sqlite:///{folder / 'coopnews.db'}"
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
         return
     # A fresh PostgreSQL database per run: nothing left over, nothing shared.
@@ -49,7 +51,8 @@ def migrated_database(folder: Path):
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = server.set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as conn:
@@ -57,9 +60,16 @@ def migrated_database(folder: Path):
         admin.dispose()
 
 
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A new database with no tables at all, for migration and upgrade tests."""
+    with new_database(tmp_path, migrate=False) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    with migrated_database(tmp_path_factory.mktemp("db")) as url:
+    with new_database(tmp_path_factory.mktemp("db")) as url:
         yield url
 
 

@@ -19,7 +19,6 @@ from storage.entries import add_items
 from storage.models import CategoryDelta, Item, ItemSource
 from storage.sources import create_source, list_sources, remove_source
 from tests.feed_samples import rss2
-from tests.test_migration_0008 import fresh_url  # noqa: F401, F811 - a fixture
 
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -168,11 +167,11 @@ def test_racing_writers_and_folds_keep_counts_right(db):
         assert listed.total == 3 * 5 * 5 and len(listed.counted) == 5
 
 
-def test_migration_counts_items_stored_before_it_and_downgrades(fresh_url):  # noqa: F811
+def test_migration_counts_items_stored_before_it_and_downgrades(empty_database_url):
     """0011 on a database with items: counted at once; down and up again keeps them right."""
-    config = alembic_config(fresh_url)
+    config = alembic_config(empty_database_url)
     command.upgrade(config, "0010")
-    db = Database(fresh_url)
+    db = Database(empty_database_url)
     try:
         with db.transaction() as session:  # as 0010's code stored them
             for title, category in (("a", "News"), ("b", "news"), ("c", None)):

@@ -2,37 +2,15 @@
 nothing that refers to items is lost on the way (SQLite keeps its table as it is)."""
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from storage.db import Database, alembic_config, upgrade
 from storage.search import parse_query, search
 
 LONG_LINK = "https://news.example-aggregator.com/rss/articles/" + "x" * 2635
-
-
-@pytest.fixture
-def fresh_url(tmp_path):
-    """An empty database: a SQLite file, or a new PostgreSQL database with TEST_DATABASE_URL."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    server = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"coopnews_m8_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def insert_item(db: Database, title: str, url: str | None, fingerprint: str) -> None:
@@ -61,18 +39,18 @@ def url_type(url: str) -> str:
         engine.dispose()
 
 
-def test_0008_keeps_search_working_and_takes_long_links(fresh_url):
-    config = alembic_config(fresh_url)
+def test_0008_keeps_search_working_and_takes_long_links(empty_database_url):
+    config = alembic_config(empty_database_url)
     command.upgrade(config, "0006")
-    db = Database(fresh_url)
+    db = Database(empty_database_url)
     try:
         insert_item(db, "Bakery cooperative opens", "https://a.example/1", "f1")
-        assert "VARCHAR" in url_type(fresh_url)
-        upgrade(fresh_url)  # to head, through 0008
+        assert "VARCHAR" in url_type(empty_database_url)
+        upgrade(empty_database_url)  # to head, through 0008
         # PostgreSQL's column becomes TEXT; SQLite never enforced the length, and its
         # table is left as it is (a rebuild would cascade-delete what refers to items).
-        sqlite = fresh_url.startswith("sqlite")
-        assert url_type(fresh_url) == ("VARCHAR(2000)" if sqlite else "TEXT")
+        sqlite = empty_database_url.startswith("sqlite")
+        assert url_type(empty_database_url) == ("VARCHAR(2000)" if sqlite else "TEXT")
         assert found(db, "bakery") == ["Bakery cooperative opens"]
         # Written after the upgrade: the triggers index it, long link and all.
         insert_item(db, "Dairy cooperative merges", LONG_LINK, "f2")
@@ -91,7 +69,7 @@ def test_0008_keeps_search_working_and_takes_long_links(fresh_url):
         command.downgrade(config, "0006")
         with db.reading() as session:
             assert session.scalar(text("SELECT count(*) FROM items WHERE url IS NULL")) == 1
-        upgrade(fresh_url)
+        upgrade(empty_database_url)
         assert found(db, "grain") == ["Grain cooperative merges"]
     finally:
         db.dispose()

@@ -12,7 +12,7 @@ from sources.poller import subscribe
 from storage import sources as source_store
 from storage.db import Database
 from tests import feed_samples as samples
-from tests.conftest import app_environment, migrated_database, run_cli
+from tests.conftest import app_environment, new_database, run_cli
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -108,7 +108,7 @@ def test_export_then_import_into_a_fresh_store_gives_the_same_sources(
     to_stdout = run_cli("sources", "export", env=env)
     assert parse_opml(to_stdout.stdout.encode()) == parse_opml(exported.read_bytes())
 
-    with migrated_database(tmp_path) as fresh_url:
+    with new_database(tmp_path) as fresh_url:
         fresh_env = dict(env, DATABASE_URL=fresh_url)
         first = run_cli("sources", "import", str(exported), env=fresh_env)
         assert first.returncode == 0, first.stdout + first.stderr

@@ -10,14 +10,10 @@ imported again: nothing is added and nothing is announced.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Column, MetaData, Table, create_engine, func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Column, MetaData, Table, func, select, text, update
 
 from sources.fetch import FetchOptions
 from sources.importer import import_source
@@ -31,24 +27,6 @@ from tests.feed_server import FeedServer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store_d920d0e"
 ALLOW = FetchOptions(allow_private=True, timeout=5)
-
-
-@pytest.fixture
-def empty_database_url(tmp_path):
-    """A database of its own (not the suite's, which is already at head)."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
-        return
-    server = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"coopnews_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def load_release_store(url: str) -> dict:
