@@ -149,3 +149,32 @@ def test_listing_with_stray_latin1_byte_and_nul_is_read(db, fake, database_url, 
     assert result.returncode == 0, result.stderr
     [item] = stored(db).values()
     assert item.summary == "Forty farms café now sell together."
+
+
+def test_dates_out_of_range_fall_back_to_first_seen_and_keep_the_others(
+    db, fake, database_url, tmp_path
+):
+    """A date Python cannot move to UTC (year 1 at +14:00) failed the whole document
+    with an OverflowError; a year-1 date was taken as read (SQLite then refused the
+    entry: its search key overflows). Neither is a feed's date: first seen, warned."""
+    feed = tmp_path / "far-dates.xml"
+    feed.write_bytes(
+        rss(
+            "<item><title>Overflowing</title><guid>1</guid>"
+            "<pubDate>0001-01-01T00:00:00+14:00</pubDate></item>"
+            "<item><title>Year one</title><guid>2</guid><pubDate>0001-01-01T00:00:00</pubDate></item>"
+            "<item><title>Last day</title><guid>3</guid>"
+            "<pubDate>9999-12-31T23:59:59-12:00</pubDate></item>"
+            "<item><title>Ordinary</title><guid>4</guid>"
+            "<pubDate>Fri, 20 Nov 2026 10:00:00 +0000</pubDate></item>"
+        )
+    )
+    before = utcnow()
+    result = run_cli("import", str(feed), env=app_environment(database_url, fake))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "added 4, already present 0, skipped 0"
+    assert result.stderr.count("dated when first seen") == 3, result.stderr
+    items = stored(db)
+    assert items["Ordinary"].published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
+    for title in ("Overflowing", "Year one", "Last day"):
+        assert items[title].published_at >= before - timedelta(seconds=1), title
