@@ -178,3 +178,32 @@ def test_dates_out_of_range_fall_back_to_first_seen_and_keep_the_others(
     assert items["Ordinary"].published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
     for title in ("Overflowing", "Year one", "Last day"):
         assert items[title].published_at >= before - timedelta(seconds=1), title
+
+
+def test_html_entities_in_a_feed_are_read_and_the_source_stays_healthy(
+    db, fake, database_url, feed_server
+):
+    """`&nbsp;`, `&eacute;` and the like are not XML entities: feedparser read the entries
+    but flagged the feed malformed, so a feed every reader accepts was recorded failing
+    at every poll (backoff to 6 hours, the admin alerted) although nothing was lost."""
+    env = app_environment(database_url, fake, COOPNEWS_ALLOW_PRIVATE_SOURCES="1")
+    first = "<item><title>Caf&eacute;&nbsp;co-op</title><guid>1</guid></item>"
+    feed_server.serve("/entities.xml", rss(first))
+    added = run_cli("sources", "add", feed_server.url("/entities.xml"), env=env)
+    assert added.returncode == 0, added.stderr
+    second = "<item><title>Weavers&rsquo; report &amp; more</title><guid>2</guid></item>"
+    feed_server.serve("/entities.xml", rss(first + second))
+    with db.reading() as session:  # PostgreSQL's ids go on across tests
+        source_id = session.scalars(select(Source.id)).one()
+    polled = run_cli("sources", "poll", str(source_id), env=env)
+    assert polled.returncode == 0, polled.stderr
+    assert polled.stdout.strip() == f"source {source_id}: added 1, already present 1"
+    assert set(stored(db)) == {
+        "Caf\u00e9\u00a0co-op".replace("\u00a0", " "),
+        "Weavers\u2019 report & more",
+    }
+    with db.reading() as session:
+        source = session.scalars(select(Source)).one()
+        assert (source.failures, source.last_error) == (0, None)
+    listed = run_cli("sources", "list", env=env)
+    assert "error" not in listed.stdout, listed.stdout
