@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -104,6 +105,10 @@ _DATABASE_EXAMPLE = "e.g. postgresql://user:password@host/coopnews or sqlite:///
 _DRIVERS = {"postgresql": ("psycopg",), "sqlite": ("pysqlite",)}
 
 
+# user:password@ in a URL SQLAlchemy could not parse: the password is not repeated.
+_PASSWORD = re.compile(r"(//[^:/@]*:)[^@]*@")
+
+
 def check_database_url(raw: str) -> str:
     """`raw` if it is a URL coopnews can use; SettingsError (one line) saying what is wrong.
 
@@ -117,9 +122,11 @@ def check_database_url(raw: str) -> str:
 
     try:
         url = make_url(normalise_url(raw))
-    except ArgumentError:
+        url.port  # noqa: B018 - an unclosed [IPv6 host fails here, with int()'s ValueError
+    except (ArgumentError, ValueError):
+        masked = _PASSWORD.sub(r"\1***@", raw)
         raise SettingsError(
-            f"DATABASE_URL is not a database URL ({_DATABASE_EXAMPLE}); got {raw[:80]!r}"
+            f"DATABASE_URL is not a database URL ({_DATABASE_EXAMPLE}); got {masked[:80]!r}"
         ) from None
     shown = url.render_as_string(hide_password=True)
     backend, _, driver = url.drivername.partition("+")
@@ -135,6 +142,8 @@ def check_database_url(raw: str) -> str:
         )
     if backend == "sqlite":
         path = url.database or ""
+        if "\x00" in path:  # %00: sqlite3 refuses it with "embedded null byte"
+            raise SettingsError(f"DATABASE_URL has a NUL character in the SQLite path: {shown!r}")
         if not path or path == ":memory:":
             raise SettingsError(
                 "DATABASE_URL names an in-memory SQLite database, which forgets everything "

@@ -39,6 +39,9 @@ _SLASHED_YEAR_LAST = re.compile(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b")
 _DAY_NAME = re.compile(r"^\s*[^\W\d_]{2,}\.?,?\s+(?=\d)")
 # Two different defaults: a part present in the text gives the same value under both.
 _DEFAULTS = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2002, 2, 2, tzinfo=UTC))
+# No feed was written before 1900 (RSS dates from 1999): an earlier year is a placeholder
+# such as 0001-01-01, not a date to trust (SQLite's search key also overflows before 1698).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 def read_date(text: str | None) -> datetime | None:
@@ -47,7 +50,13 @@ def read_date(text: str | None) -> datetime | None:
         return None
     text = text.strip()
     moment = _rfc822(text) or _dateutil(text)
-    return moment.astimezone(UTC) if moment else None
+    if moment is None:
+        return None
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00, year 9999 at -12:00: outside datetime's range
+        return None
+    return moment if moment >= EARLIEST else None
 
 
 def _rfc822(text: str) -> datetime | None:

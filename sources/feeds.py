@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from html.entities import name2codepoint
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -110,7 +111,7 @@ def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> P
     if not data.strip():
         raise NotAFeed("the document is empty")
     refuse_entity_declarations(data)
-    data = _clean_bytes(data, content_type)
+    data = _numeric_entities(_clean_bytes(data, content_type))
     headers = {"content-type": content_type or "application/xml"}
     if url:
         # The base for relative links when the feed sets no xml:base.
@@ -166,6 +167,32 @@ def _clean_bytes(data: bytes, content_type: str) -> bytes:
     except UnicodeDecodeError:
         return decode_utf8_leniently(data).encode("utf-8")
     return data
+
+
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.S)
+_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset((b"amp", b"lt", b"gt", b"quot", b"apos"))
+
+
+def _numeric_entities(data: bytes) -> bytes:
+    """HTML's named entities (`&nbsp;`, `&eacute;`) written as character references.
+
+    XML 1.0 defines only five names, so feedparser flags a feed using others as
+    malformed, although feed readers all accept it; written as `&#160;` they mean the
+    same and the feed stays well-formed. CDATA sections are left as written."""
+    if b"&" not in data:
+        return data
+
+    def reference(match: re.Match) -> bytes:
+        name = match[1]
+        codepoint = None if name in _XML_ENTITIES else name2codepoint.get(name.decode())
+        return b"&#%d;" % codepoint if codepoint else match[0]
+
+    parts = _CDATA.split(data)
+    # re.split with a group: the CDATA sections are the odd parts.
+    for i in range(0, len(parts), 2):
+        parts[i] = _NAMED_ENTITY.sub(reference, parts[i])
+    return b"".join(parts)
 
 
 def _text(mapping, key: str) -> str:

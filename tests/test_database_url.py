@@ -18,6 +18,10 @@ BAD_URLS = {
     "postgresql+asyncpg://coop@db.example/coopnews": "driver 'asyncpg'",
     "sqlite:////no/such/folder/coopnews.db": "folder that does not exist",
     "sqlite://": "in-memory",
+    # An unclosed [IPv6 host (make_url's int() of the port) and a NUL in a SQLite path
+    # (sqlite3's "embedded null byte") were tracebacks.
+    "postgresql://coop:secret@[::1/coopnews": "is not a database URL",
+    "sqlite:///coop%00news.db": "NUL",
 }
 
 
@@ -55,6 +59,13 @@ def test_every_entry_point_stops_with_one_line(session_fake, url, problem):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert_one_line_exit(gunicorn, problem)
+
+
+@pytest.mark.parametrize(("url", "problem"), list(BAD_URLS.items())[5:])
+def test_malformed_urls_stop_the_terminal_with_one_line(session_fake, url, problem):
+    env = app_environment(url, session_fake)
+    for args in (["latest"], ["db", "upgrade"]):
+        assert_one_line_exit(run_cli(*args, env=env, timeout=30), problem)
 
 
 def test_terminal_latest_honours_n_and_offset(db, session_fake, database_url):

@@ -149,3 +149,61 @@ def test_listing_with_stray_latin1_byte_and_nul_is_read(db, fake, database_url, 
     assert result.returncode == 0, result.stderr
     [item] = stored(db).values()
     assert item.summary == "Forty farms café now sell together."
+
+
+def test_dates_out_of_range_fall_back_to_first_seen_and_keep_the_others(
+    db, fake, database_url, tmp_path
+):
+    """A date Python cannot move to UTC (year 1 at +14:00) failed the whole document
+    with an OverflowError; a year-1 date was taken as read (SQLite then refused the
+    entry: its search key overflows). Neither is a feed's date: first seen, warned."""
+    feed = tmp_path / "far-dates.xml"
+    feed.write_bytes(
+        rss(
+            "<item><title>Overflowing</title><guid>1</guid>"
+            "<pubDate>0001-01-01T00:00:00+14:00</pubDate></item>"
+            "<item><title>Year one</title><guid>2</guid><pubDate>0001-01-01T00:00:00</pubDate></item>"
+            "<item><title>Last day</title><guid>3</guid>"
+            "<pubDate>9999-12-31T23:59:59-12:00</pubDate></item>"
+            "<item><title>Ordinary</title><guid>4</guid>"
+            "<pubDate>Fri, 20 Nov 2026 10:00:00 +0000</pubDate></item>"
+        )
+    )
+    before = utcnow()
+    result = run_cli("import", str(feed), env=app_environment(database_url, fake))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "added 4, already present 0, skipped 0"
+    assert result.stderr.count("dated when first seen") == 3, result.stderr
+    items = stored(db)
+    assert items["Ordinary"].published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
+    for title in ("Overflowing", "Year one", "Last day"):
+        assert items[title].published_at >= before - timedelta(seconds=1), title
+
+
+def test_html_entities_in_a_feed_are_read_and_the_source_stays_healthy(
+    db, fake, database_url, feed_server
+):
+    """`&nbsp;`, `&eacute;` and the like are not XML entities: feedparser read the entries
+    but flagged the feed malformed, so a feed every reader accepts was recorded failing
+    at every poll (backoff to 6 hours, the admin alerted) although nothing was lost."""
+    env = app_environment(database_url, fake, COOPNEWS_ALLOW_PRIVATE_SOURCES="1")
+    first = "<item><title>Caf&eacute;&nbsp;co-op</title><guid>1</guid></item>"
+    feed_server.serve("/entities.xml", rss(first))
+    added = run_cli("sources", "add", feed_server.url("/entities.xml"), env=env)
+    assert added.returncode == 0, added.stderr
+    second = "<item><title>Weavers&rsquo; report &amp; more</title><guid>2</guid></item>"
+    feed_server.serve("/entities.xml", rss(first + second))
+    with db.reading() as session:  # PostgreSQL's ids go on across tests
+        source_id = session.scalars(select(Source.id)).one()
+    polled = run_cli("sources", "poll", str(source_id), env=env)
+    assert polled.returncode == 0, polled.stderr
+    assert polled.stdout.strip() == f"source {source_id}: added 1, already present 1"
+    assert set(stored(db)) == {
+        "Caf\u00e9\u00a0co-op".replace("\u00a0", " "),
+        "Weavers\u2019 report & more",
+    }
+    with db.reading() as session:
+        source = session.scalars(select(Source)).one()
+        assert (source.failures, source.last_error) == (0, None)
+    listed = run_cli("sources", "list", env=env)
+    assert "error" not in listed.stdout, listed.stdout
