@@ -21,11 +21,15 @@ POLL_TICK_SECONDS = 60
 
 
 def poll_sources_once(deps: Deps) -> list:
-    """One pass: poll due sources; DM the admin who added a source failing again and again."""
+    """One pass: poll due sources; DM who answers for a source failing again and again."""
 
     def notify(source: Source) -> None:
-        # A user ID as the channel opens the DM with the app.
-        deps.client.chat_postMessage(channel=source.created_by, **failure_notice(source))
+        recipients = failure_recipients(source, deps.settings.admins)
+        if not recipients:
+            log.warning("source %s keeps failing and no admin can be told", source.id)
+        for user_id in recipients:
+            # A user ID as the channel opens the DM with the app.
+            deps.client.chat_postMessage(channel=user_id, **failure_notice(source))
 
     options = FetchOptions(allow_private=deps.settings.allow_private_sources)
     outcomes = poll_due(deps.db, options, notify)
@@ -34,6 +38,12 @@ def poll_sources_once(deps: Deps) -> list:
             log.info("source %s: %s new item(s)", outcome.source_id, outcome.added)
         correct_posted(deps, outcome.corrected)
     return outcomes
+
+
+def failure_recipients(source: Source, configured_admins: frozenset[str]) -> list[str]:
+    """Who hears of a failing source: the admin who added it in Slack; for a source
+    added from the terminal or an OPML file (no `created_by`), COOPNEWS_ADMINS."""
+    return [source.created_by] if source.created_by else sorted(configured_admins)
 
 
 def correct_posted(deps: Deps, item_ids: list[int]) -> None:

@@ -38,7 +38,7 @@ PARALLEL_POLLS = 4
 GIVE_UP_AFTER_REFUSALS = 20
 SOURCE_ERRORS = (FetchError, UnreadableSource, FeedRejected)
 
-# notify(source): tell the admin who added a source (source.created_by) about its failures.
+# notify(source): tell an admin about a source that keeps failing (bot: failure_recipients).
 Notify = Callable[[Source], None]
 
 
@@ -418,9 +418,7 @@ def _tell(db: Database, source_id: int, notify: Notify) -> None:
     try:
         notify(source)
     except Exception:  # not marked: the next failure tries again
-        log.warning(
-            "could not tell %s about source %s", source.created_by, source_id, exc_info=True
-        )
+        log.warning("could not tell an admin about source %s", source_id, exc_info=True)
         return
     with db.transaction() as session:
         source_store.mark_notified(session, source_id, utcnow())

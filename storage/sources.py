@@ -239,13 +239,10 @@ def record_failure(
 
 
 def alert_due(source: Source) -> bool:
-    """The admin who added the source should now be told it keeps failing: after
-    ALERT_AFTER_FAILURES failures in a row, once (until it reads again)."""
-    return bool(
-        source.failures >= ALERT_AFTER_FAILURES
-        and source.failure_notified_at is None
-        and source.created_by
-    )
+    """An admin should now be told the source keeps failing: after
+    ALERT_AFTER_FAILURES failures in a row, once (until it reads again). Who is
+    told is the caller's choice (bot/source_polling.py: failure_recipients)."""
+    return source.failures >= ALERT_AFTER_FAILURES and source.failure_notified_at is None
 
 
 def waiting_until(source: Source, now: datetime) -> datetime | None:

@@ -278,6 +278,30 @@ def test_admin_is_told_once_after_repeated_failures(db, server, fake, database_u
     assert source(db, sid).failure_notified_at is None
 
 
+def test_a_source_added_without_slack_alerts_the_configured_admins(db, server, fake, database_url):
+    # Added from the terminal or an OPML file: nobody in Slack added it.
+    feed = MutableFeed(samples.simple_rss(1))
+    server.routes["/feed"] = feed
+    sid = subscribe(db, server.url("/feed"), ALLOW).source.id
+    feed.status = 500
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": fake.api_url,
+            "DATABASE_URL": database_url,
+            "COOPNEWS_ADMINS": "UCONF1,UCONF2",
+            "COOPNEWS_ALLOW_PRIVATE_SOURCES": "1",
+        }
+    )
+    deps = build_deps(settings, db)
+    for _ in range(source_store.ALERT_AFTER_FAILURES):
+        make_due(db, sid)
+        poll_sources_once(deps)
+    dms = fake.calls_to("chat.postMessage")
+    assert sorted(dm.params["channel"] for dm in dms) == ["UCONF1", "UCONF2"]
+    assert all("failed 5 times in a row" in dm.params["text"] for dm in dms)
+
+
 def test_worker_schedule_has_the_poll_job(db, database_url, fake):
     settings = load_settings(
         {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": fake.api_url, "DATABASE_URL": database_url}
