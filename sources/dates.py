@@ -34,6 +34,9 @@ _ZONES = {
 }  # fmt: skip
 _DOTTED = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b")
 _YEAR_FIRST = re.compile(r"^\s*\d{4}[-/.]")
+# A four-digit year as written (not a zone such as -0500 or a time): email.utils and
+# dateutil both read a year under 100 as two-digit, so "01 Jan 0001" became 2001.
+_WRITTEN_YEAR = re.compile(r"(?<![\d:+\-])(\d{4})(?![\d:])")
 _SLASHED_YEAR_LAST = re.compile(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b")
 # A leading day name in any language ("Fr,", "Mo.", "jeudi"): never needed to read a date.
 _DAY_NAME = re.compile(r"^\s*[^\W\d_]{2,}\.?,?\s+(?=\d)")
@@ -52,6 +55,9 @@ def read_date(text: str | None) -> datetime | None:
     moment = _rfc822(text) or _dateutil(text)
     if moment is None:
         return None
+    written = _WRITTEN_YEAR.search(text)
+    if written and int(written[1]) != moment.year:
+        return None  # "0001" read as 2001: a wrong date is never taken
     try:
         moment = moment.astimezone(UTC)
     except OverflowError:  # year 1 at +14:00, year 9999 at -12:00: outside datetime's range

@@ -167,16 +167,22 @@ def test_dates_out_of_range_fall_back_to_first_seen_and_keep_the_others(
             "<pubDate>9999-12-31T23:59:59-12:00</pubDate></item>"
             "<item><title>Ordinary</title><guid>4</guid>"
             "<pubDate>Fri, 20 Nov 2026 10:00:00 +0000</pubDate></item>"
+            # RFC 822's two-digit year is read as written; a four-digit 0001 is not 2001.
+            "<item><title>Two-digit year</title><guid>5</guid>"
+            "<pubDate>Fri, 20 Nov 26 10:00:00 +0000</pubDate></item>"
+            "<item><title>RFC 822 year one</title><guid>6</guid>"
+            "<pubDate>Mon, 01 Jan 0001 00:00:00 +0000</pubDate></item>"
         )
     )
     before = utcnow()
     result = run_cli("import", str(feed), env=app_environment(database_url, fake))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "added 4, already present 0, skipped 0"
-    assert result.stderr.count("dated when first seen") == 3, result.stderr
+    assert result.stdout.strip() == "added 6, already present 0, skipped 0"
+    assert result.stderr.count("dated when first seen") == 4, result.stderr
     items = stored(db)
     assert items["Ordinary"].published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
-    for title in ("Overflowing", "Year one", "Last day"):
+    assert items["Two-digit year"].published_at == datetime(2026, 11, 20, 10, tzinfo=UTC)
+    for title in ("Overflowing", "Year one", "Last day", "RFC 822 year one"):
         assert items[title].published_at >= before - timedelta(seconds=1), title
 
 
