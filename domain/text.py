@@ -36,3 +36,9 @@ def shorten(text: str | None, limit: int) -> str:
     if len(cut) < room // 2 or len(cut) > room:  # one very long word: cut inside it
         cut = text[:room]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def fit(text: str | None, limit: int) -> str | None:
+    """`text` as it is when it fits in `limit` characters, else `shorten`ed (so its
+    newlines and spacing survive unless it has to be cut); None stays None."""
+    return text if text is None or len(text) <= limit else shorten(text, limit)

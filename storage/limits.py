@@ -7,19 +7,12 @@ tighter limits of their own (feeds cut titles at 300, the modal at 250).
 
 from __future__ import annotations
 
-from domain.text import shorten
-
 TITLE = 500  # items.title VARCHAR(500)
 CATEGORY = 200  # items.category / category_key VARCHAR(200)
 # items.url is TEXT (migration 0008): long tracking links are kept whole up to this;
 # a longer one is not a link anyone can use, so the item is kept without it.
 URL = 10_000
 SUMMARY = 20_000  # items.summary TEXT; feeds cut at 1,000, the modal at 3,000
-
-
-def cut(text: str | None, limit: int) -> str | None:
-    """`text` cut to `limit` characters (an ellipsis marks the cut); None stays None."""
-    return text if text is None or len(text) <= limit else shorten(text, limit)
 
 
 def usable_url(url: str | None) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from domain import identity
 from domain.items import ItemDraft
+from domain.text import fit
 from storage import categories, limits
 from storage.categories import category_key
 from storage.models import Item
@@ -45,15 +46,15 @@ def item_row(
 ) -> dict:
     """The items row of a new draft (a Core insert: the identity keys are set here,
     from the given ones when the caller already computed them)."""
-    category = limits.cut(draft.category, limits.CATEGORY)  # no source can overflow a column
+    category = fit(draft.category, limits.CATEGORY)  # no source can overflow a column
     return {
         "created_at": now,
         "updated_at": now,
-        "title": limits.cut(draft.title, limits.TITLE),
+        "title": fit(draft.title, limits.TITLE),
         "url": limits.usable_url(draft.url),
         "category": category,
         "category_key": category_key(category),
-        "summary": limits.cut(draft.summary, limits.SUMMARY),
+        "summary": fit(draft.summary, limits.SUMMARY),
         "published_at": draft.published_at,
         "origin": draft.origin,
         "fingerprint": fingerprint,

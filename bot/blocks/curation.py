@@ -14,7 +14,7 @@ from bot.blocks.items import item_blocks, item_fallback
 from bot.blocks.kit import context_block, divider, section
 from bot.blocks.text import escape, escape_within, safe_url, slack_time
 from bot.numbers import row_id
-from domain.text import shorten
+from domain.text import fit
 
 # Stable ids: Slack sends them back, tests and other features refer to them.
 ITEM_FORM = "coopnews_item_form"
@@ -81,12 +81,7 @@ def _plain(text: str) -> dict:
 
 
 def category_option(category: str) -> dict:
-    return {"text": _plain(clip(category, OPTION_TEXT_MAX)), "value": category}
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, ellipsis included (Slack rejects longer plain_text)."""
-    return text if len(text) <= limit else shorten(text, limit)
+    return {"text": _plain(fit(category, OPTION_TEXT_MAX)), "value": category}
 
 
 def prefill(text: str | None, limit: int) -> str:
@@ -215,7 +210,7 @@ def notice_view(title: str, text: str) -> dict:
     return {
         "type": "modal",
         "callback_id": NOTICE_VIEW,
-        "title": _plain(clip(title, 24)),
+        "title": _plain(fit(title, 24)),
         "close": _plain("Close"),
         "blocks": [section(text)],
     }
