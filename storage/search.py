@@ -20,7 +20,6 @@ same on a thousand or a million items.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,64 +27,20 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
 from sqlalchemy.orm import Session
 
+# Queries are read in domain.words, shared with keyword rules; the names
+# stay importable from here for the callers of storage.search.
+from domain.words import (
+    MAX_QUERY_CHARS,
+    MAX_WORDS,
+    PLURAL_MIN_CHARS,
+    SearchQuery,
+    parse_query,
+    variants,
+)
+from domain.words import WORD as _WORD
 from storage.models import Item
 
-# Enough for any real query, and keeps a "More" button's value small.
-MAX_QUERY_CHARS = 300
-MAX_WORDS = 12
-# Words at least this long also match their plural or singular: a final "s"
-# added or removed ("cooperative" finds "cooperatives" and back). Prefix
-# queries would do more, but cost a merge of every matching term per query.
-PLURAL_MIN_CHARS = 4
-
-_WORD = re.compile(r"[^\W_]+")
-_QUOTED = re.compile(r'"([^"]*)"')
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """What to look for: single words (AND-ed) and phrases (word sequences)."""
-
-    words: tuple[str, ...] = ()
-    phrases: tuple[tuple[str, ...], ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.words or self.phrases)
-
-
-def parse_query(text: str) -> SearchQuery:
-    """Words and "quoted phrases" from what the user typed; never fails."""
-    text = (text or "")[:MAX_QUERY_CHARS]
-    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
-    phrases: list[tuple[str, ...]] = []
-    for quoted in _QUOTED.findall(text):
-        phrase = tuple(w.casefold() for w in _WORD.findall(quoted))
-        if phrase:  # a quoted single word is a one-word phrase: exact, no plural
-            phrases.append(phrase)
-    rest = _QUOTED.sub(" ", text)
-    words: list[str] = []
-    for word in _WORD.findall(rest):
-        word = word.casefold()
-        if word not in words:
-            words.append(word)
-    # At most MAX_WORDS words in all, phrases first (they were typed deliberately).
-    budget = MAX_WORDS
-    kept: list[tuple[str, ...]] = []
-    for phrase in phrases:
-        if budget <= 0:
-            break
-        kept.append(phrase[:budget])
-        budget -= len(kept[-1])
-    return SearchQuery(tuple(words[: max(0, budget)]), tuple(kept))
-
-
-def variants(word: str) -> tuple[str, ...]:
-    """The word, and its plural or singular by a final "s" when long enough."""
-    if len(word) < PLURAL_MIN_CHARS:
-        return (word,)
-    if word.endswith("s") and not word.endswith("ss"):
-        return (word, word[:-1])
-    return (word, word + "s")
+__all__ = ["MAX_QUERY_CHARS", "MAX_WORDS", "PLURAL_MIN_CHARS", "SearchQuery", "parse_query"]
 
 
 @dataclass(frozen=True)
