@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.announcer import Announcer
 from bot.channel_access import ensure_member
 from bot.deps import Deps
+from bot.follow_sender import FollowSender
 from storage import subscriptions
 from storage.types import utcnow
 
@@ -38,15 +39,24 @@ def subscribe_configured_channel(deps: Deps) -> bool:
 def install_announcer(scheduler: BaseScheduler, deps: Deps) -> None:
     subscribe_configured_channel(deps)
     announcer = Announcer(deps)
+    follow_sender = FollowSender(deps)
 
     def announce() -> None:
         try:
             report = announcer.run_pass()
         except Exception:
             log.exception("announcement pass failed; the next one retries")
+        else:
+            if report.messages or report.recovered or report.released or report.paused:
+                log.info("announcement pass: %s", report.line())
+        # Personal follows after the channels: a separate pass, failing on its own.
+        try:
+            follow_report = follow_sender.run_pass()
+        except Exception:
+            log.exception("follow pass failed; the next one retries")
             return
-        if report.messages or report.recovered or report.released or report.paused:
-            log.info("announcement pass: %s", report.line())
+        if follow_report.busy:
+            log.info("follow pass: %s", follow_report.line())
 
     scheduler.add_job(
         announce,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import upsert_insert
 from storage.deliveries import posted_messages
+from storage.follows import posted_dms
 from storage.models import Correction, CorrectionState, Item, Source
 from storage.types import utcnow
 
@@ -69,7 +70,8 @@ def plan_corrections(
     once, with the latest state of its items.
     """
     now = now or utcnow()
-    messages = posted_messages(session, item_id)
+    # Channel announcements, and follows' DMs (their DM channel and ts).
+    messages = posted_messages(session, item_id) + posted_dms(session, item_id)
     if not messages:
         return 0
     rows = [

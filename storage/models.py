@@ -347,3 +347,77 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Follow(Base):
+    """A person's own follow (0013): new items matching `keywords` (a
+    domain.words rule), optionally only in one category, come to them by DM."""
+
+    __tablename__ = "follows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    keywords: Mapped[str] = mapped_column(Text)
+    category_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    after_item_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_follows_user", "user_id", "id"),)
+
+
+class FollowPerson(Base):
+    """Someone who follows (0013): cached time zone, DM channel, the cap's lock row."""
+
+    __tablename__ = "follow_people"
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    timezone_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dm_channel: Mapped[str | None] = mapped_column(String(40))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FollowScan(Base):
+    """An item already matched against every follow (0013)."""
+
+    __tablename__ = "follow_scans"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowDelivery(Base):
+    """One (item, person) DM of a follow (0013): exactly-once like `Delivery`.
+
+    `day` is the person's local date the DM counted against (the daily cap);
+    rows over the cap wait with `hold_until` set (the next morning) and go in one
+    digest DM (`digest` True, several rows share its ts).
+    """
+
+    __tablename__ = "follow_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(40))
+    follow_id: Mapped[int | None] = mapped_column(ForeignKey("follows.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    channel_id: Mapped[str | None] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+    digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    day: Mapped[str | None] = mapped_column(String(10))
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "user_id"),
+        Index("ix_follow_deliveries_user_state", "user_id", "state"),
+        Index("ix_follow_deliveries_channel_ts", "channel_id", "message_ts"),
+        Index("ix_follow_deliveries_state", "state", "user_id"),
+    )

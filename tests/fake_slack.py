@@ -125,6 +125,11 @@ class FakeSlack(LocalServer):
         with self._post_lock:
             return list(self.messages.get(channel_id, []))
 
+    @staticmethod
+    def dm_channel(user_id: str) -> str:
+        """The app's DM channel with a user, as Slack names it (`D…`)."""
+        return "D" + user_id[1:]
+
     def default_answer(self, call: Call) -> dict | Reply:
         """What the fake answers when no test handler is set (for wrapping handlers)."""
         handler = getattr(self, "_default_" + call.method.replace(".", "_"), None)
@@ -172,6 +177,8 @@ class FakeSlack(LocalServer):
 
     def _default_chat_postMessage(self, call: Call) -> dict | Reply:
         channel_id = call.params.get("channel")
+        if channel_id and channel_id[0] in "UW":  # to a user: the app's DM with them
+            channel_id = self.dm_channel(channel_id)
         known = self.channels.get(channel_id)
         if known is not None:
             if not known["exists"]:
@@ -218,6 +225,12 @@ class FakeSlack(LocalServer):
         if not known["exists"] or (known["is_private"] and not known["is_member"]):
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": {k: v for k, v in known.items() if k != "exists"}}
+
+    def _default_conversations_open(self, call: Call) -> dict:
+        user_id = call.params.get("users", "")
+        if user_id not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_channel(user_id)}}
 
     def _default_conversations_join(self, call: Call) -> dict:
         channel_id = call.params.get("channel", "")

@@ -94,7 +94,7 @@ def test_member_home_shows_items_categories_channels_and_no_admin_controls(bolt,
     view = open_home(bolt, fake, "UMEMBER", "EvMember1")
     assert view["type"] == "home"
     body = texts(view)
-    assert headers(view) == ["coopnews", "Newest", "Categories", "Channels"]
+    assert headers(view) == ["coopnews", "Newest", "Categories", "Channels", "Your follows"]
     assert body.index("Newest story") < body.index("Second story") < body.index("Third story")
     assert "• News: 2" in body and "• COOP Champions: 1" in body
     assert "<#CNEWS>: all categories, instant" in body

@@ -16,8 +16,11 @@ SCOPES_BY_METHOD = {
     "chat_update": {"chat:write"},
     "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
     "conversations_join": {"channels:join"},
-    # Announcements live in channels (public or private), never in DMs.
-    "conversations_history": {"channels:history", "groups:history"},
+    # Announcements live in channels (public or private); follows' DMs in the app's DM
+    # (bot/follow_sender.py reads it after a crashed pass).
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
+    # Only ever given `users=` (one person): the app's DM with them.
+    "conversations_open": {"im:write"},
     "users_info": {"users:read"},
     # chat.getPermalink needs no scope (its method page).
     "chat_getPermalink": set(),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
 from bot.blocks.entities import ItemLike, SourceHealthLike, SubscriptionLike
+from bot.blocks.follows import FollowLike, home_follow_blocks
 from bot.blocks.items import item_blocks
 from bot.blocks.kit import context_block, divider, header, section
 from bot.blocks.subscriptions import categories_text
@@ -27,6 +28,9 @@ class HomeContent:
     # Only for admins; members' views are built without them.
     sources: Sequence[SourceHealthLike] = field(default_factory=list)
     more_sources: int = 0
+    # The viewer's own follows (bot/blocks/follows.py), and category spellings for them.
+    follows: Sequence[FollowLike] = field(default_factory=list)
+    spellings: Mapping[str, str] = field(default_factory=dict)
 
 
 def channel_mention(channel_id: str) -> str:
@@ -108,6 +112,7 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
         blocks.extend(section(text) for text in pack_lines(lines))
     else:
         blocks.append(section("No channel gets news announced yet."))
+    blocks.extend(home_follow_blocks(content.follows, content.spellings))
     if is_admin:
         blocks.append(divider())
         blocks.append(header("Sources"))

@@ -82,6 +82,9 @@ def announce() -> None:
     subscribe_configured_channel(deps)
     report = Announcer(deps).run_pass()
     click.echo(report.line())
+    from bot.follow_sender import run_follow_pass
+
+    click.echo(run_follow_pass(deps).line())
 
 
 @main.command("import")

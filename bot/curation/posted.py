@@ -25,8 +25,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.announce import announcement_message, digest_message, retraction_message
 from bot.blocks.corrections import correction_failed_notice
+from bot.blocks.follows import corrected_dm
 from bot.deps import Deps
-from storage import corrections, deliveries
+from storage import corrections, deliveries, follows
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -59,6 +60,9 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
     item = session.get(Item, claim.item_id) if claim.item_id is not None else None
     if item is None:
         return None
+    dm = follows.sent_dm(session, claim.channel_id, claim.message_ts)
+    if dm is not None:  # a follow's DM (bot/follow_sender.py)
+        return corrected_dm(item, dm)
     digest = session.scalar(
         Delivery.__table__.select()
         .with_only_columns(Delivery.digest)

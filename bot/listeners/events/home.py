@@ -9,18 +9,22 @@ from bot.blocks.home import HomeContent, home_view
 from bot.deps import Deps
 from storage import categories, home, store
 from storage import subscriptions as subscription_store
+from storage.follows import list_follows
 
 HOME_ITEMS = 5
 
 
-def load_home(deps: Deps, is_admin: bool) -> HomeContent:
+def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeContent:
     with deps.db.reading() as session:
         subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
+        listed = categories.category_list(session)
         content = HomeContent(
             items=store.latest(session, HOME_ITEMS),
-            categories=categories.category_list(session).counted,
+            categories=listed.counted,
             subscriptions=subscriptions,
             more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
+            follows=list_follows(session, user_id) if user_id else [],
+            spellings=listed.spellings,
         )
         if is_admin:
             content.sources = home.sources_health(session)
@@ -35,5 +39,5 @@ def register(app: App, deps: Deps) -> None:
             return
         user_id = event["user"]
         is_admin = deps.admins.is_admin(user_id)
-        view = home_view(load_home(deps, is_admin), is_admin)
+        view = home_view(load_home(deps, is_admin, user_id), is_admin)
         client.views_publish(user_id=user_id, view=view)
