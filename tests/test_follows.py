@@ -360,3 +360,16 @@ def test_one_pass_with_the_clock_of_a_day_later_is_not_a_second_send(bolt, fake,
     run.clock = lambda: datetime.now(UTC) + timedelta(days=1)
     run.run_pass()
     assert_sent_once(fake, db, {"UMEMBER": [item_id]})
+
+
+def test_the_follow_models_match_their_migration(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    ours = ("follows", "follow_people", "follow_scans", "follow_deliveries")
+    mine = [d for d in diffs if any(f"'{t}'" in repr(d) or f"<{t}>" in repr(d) for t in ours)]
+    assert mine == []
