@@ -148,7 +148,11 @@ class FollowSender:
             known = follows.person(session, user_id)
             zone, checked = (known.timezone, known.timezone_checked_at) if known else (None, None)
         if checked is None or now - checked > TIMEZONE_TTL:
-            user = self.deps.users.info(user_id)
+            try:
+                user = self.deps.users.info(user_id)
+            except NETWORK_ERRORS as exc:
+                log.warning("users.info for %s: no answer (%s)", user_id, exc)
+                user = None
             if user is not None:  # no answer: keep what we had, ask again next pass
                 zone = iana_zone(user.get("tz"))
                 with self.db.transaction() as session:
