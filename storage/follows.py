@@ -45,6 +45,7 @@ from storage.types import utcnow
 MAX_FOLLOWS = 25
 # At most this many new items are matched per pass (the rest wait for the next one).
 SCAN_BATCH = 2000
+SETTLED = timedelta(hours=1)
 
 
 # -- follows ---------------------------------------------------------------------
@@ -190,16 +191,17 @@ def plan_follow_deliveries(session: Session, now: datetime | None = None) -> int
     ).all()
     if not follows:
         return 0
-    floor = min(f.after_item_id for f in follows)
+    # Items at or below `floor` need no look: older than every follow, or scanned
+    # and settled (every item up to the largest id scanned SETTLED ago has been seen:
+    # no transaction stays open that long), so a pass reads only the new items.
+    settled = session.scalar(
+        select(func.max(FollowScan.item_id)).where(FollowScan.scanned_at < now - SETTLED)
+    )
+    floor = max(min(f.after_item_id for f in follows), settled or 0)
     scanned = select(FollowScan.item_id).where(FollowScan.item_id == Item.id)
     items = session.execute(
-        select(Item.id, Item.title, Item.summary, Item.category_key)
-        .where(
-            Item.id > floor,
-            Item.announce.is_(True),
-            Item.retracted_at.is_(None),
-            ~scanned.exists(),
-        )
+        select(Item.id, Item.title, Item.summary, Item.category_key, Item.announce, Item.retracted_at)
+        .where(Item.id > floor, ~scanned.exists())
         .order_by(Item.id)
         .limit(SCAN_BATCH)
     ).all()
@@ -208,6 +210,8 @@ def plan_follow_deliveries(session: Session, now: datetime | None = None) -> int
     rules = [(f, parse_keywords(f.keywords)) for f in follows]
     rows: dict[tuple[int, str], dict] = {}
     for item in items:
+        if not item.announce or item.retracted_at is not None:
+            continue  # backfill and retracted items: marked scanned, never sent
         words = None
         for follow, keywords in rules:
             if item.id <= follow.after_item_id or (item.id, follow.user_id) in rows:

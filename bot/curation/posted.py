@@ -147,7 +147,8 @@ def _send(client: WebClient, claim: ClaimedCorrection, message: dict) -> tuple[s
 
 
 def _tell(client: WebClient, admin: str | None, claim: ClaimedCorrection, error: str) -> None:
-    if not admin:
+    # A DM (`D…`) is a follow's, private to its person: the admin is not told of it.
+    if not admin or claim.channel_id.startswith("D"):
         return
     permalink = None
     try:
