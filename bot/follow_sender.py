@@ -24,7 +24,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
@@ -43,11 +45,10 @@ from bot.announcer import (
 from bot.blocks.announce import DIGEST_MAX_ITEMS
 from bot.blocks.follows import FOLLOW_EVENT, follow_digest_message, follow_item_message
 from bot.deps import Deps
-from bot.digest_schedule import DigestSchedule, iana_zone, known_zone, next_run
+from bot.digest_schedule import iana_zone, known_zone
 from storage import follows
 from storage.deliveries import announceable_items
 from storage.follows import FollowClaim
-from storage.models import SubscriptionMode
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 DAILY_CAP = 10
 # ...and the rest in one digest the next morning, at this hour of their time zone.
 DIGEST_HOUR = 8
-MORNING = DigestSchedule(SubscriptionMode.DAILY, DIGEST_HOUR, 0)
 # users.info `tz` is read again after this long (people travel).
 TIMEZONE_TTL = timedelta(days=1)
 MAX_PARALLEL_PEOPLE = 16
@@ -70,6 +70,14 @@ PERSON_UNREACHABLE = {
     "is_archived",
     "messages_tab_disabled",
 }
+
+
+def next_morning(zone: str, now: datetime) -> datetime:
+    """DIGEST_HOUR on the day after `now`'s local day in `zone` (IANA), in UTC: when
+    what went over a day's cap is sent (DST-aware)."""
+    tz = ZoneInfo(zone)
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, clock_time(DIGEST_HOUR), tzinfo=tz).astimezone(UTC)
 
 
 @dataclass
@@ -172,7 +180,7 @@ class FollowSender:
                 token,
                 timezone=zone,
                 cap=self.cap,
-                morning=next_run(MORNING, zone, now),
+                morning=next_morning(zone, now),
                 timeout_seconds=timeout,
                 now=now,
             )

@@ -373,3 +373,26 @@ def test_the_follow_models_match_their_migration(db):
     ours = ("follows", "follow_people", "follow_scans", "follow_deliveries")
     mine = [d for d in diffs if any(f"'{t}'" in repr(d) or f"<{t}>" in repr(d) for t in ours)]
     assert mine == []
+
+
+def test_a_corrected_item_is_corrected_in_the_dm_and_a_refusal_tells_no_admin(bolt, fake, db):
+    from bot.curation.posted import update_posted
+    from tests.fake_slack import Reply
+
+    follow(bolt, "housing")
+    item_id = add_item(db, "Housing teh typo")
+    sender(bolt).run_pass()
+    with db.transaction() as session:
+        session.execute(update(Item).where(Item.id == item_id).values(title="Housing the fix"))
+    assert update_posted(bolt.deps.client, db, item_id) == 1
+    (dm,) = dms(fake, "UMEMBER")
+    assert "Housing the fix" in json.dumps(dm["blocks"])
+    assert dm["metadata"]["event_type"] == FOLLOW_EVENT
+    # Slack refuses the next update for good: the admin is not told of a private DM.
+    fake.handlers["chat.update"] = lambda call: Reply({"ok": False, "error": "message_not_found"})
+    posts_before = len(fake.calls_to("chat.postMessage"))
+    delete_item(bolt, fake, item_id)
+    assert fake.calls_to("chat.update")
+    assert [
+        c for c in fake.calls_to("chat.postMessage")[posts_before:] if c.params["channel"] == "UADMIN"
+    ] == []

@@ -132,7 +132,7 @@ def no_such_follow_message(number_text: str, count: int) -> dict:
 
 
 def unknown_category_message(name: str, known: Sequence[str]) -> dict:
-    shown = ", ".join(escape_within(k, 200) for k in known[:CATEGORIES_SHOWN])
+    shown = escape_within(", ".join(known[:CATEGORIES_SHOWN]), 2000)
     more = f" and {len(known) - CATEGORIES_SHOWN} more" if len(known) > CATEGORIES_SHOWN else ""
     listing = f"Known categories: {shown}{more}." if known else "There are no categories yet."
     return message(
