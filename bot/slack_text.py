@@ -60,3 +60,23 @@ def decode_command_text(text: str | None) -> str:
         return ""
     text = remove_control_characters(text)
     return _unescape(_ANGLE.sub(_angle, text))
+
+
+_LINK = re.compile(r"<(https?://[^<>|]+)(?:\|[^<>]*)?>", re.IGNORECASE)
+_BARE_LINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+
+
+def first_link(text: str | None) -> str | None:
+    """The first http(s) link of a message's text as Slack sends it, decoded once.
+
+    Slack sends links as `<https://a.example/?x=1&amp;y=2|label>` or `<url>`
+    (mrkdwn); a bare `https://…` (text from an app) is taken too. `mailto:`,
+    channels and users are not links. None when there is none.
+    """
+    if not text:
+        return None
+    found = _LINK.search(text)
+    if found:
+        return decode_command_text(f"<{found.group(1)}>") or None
+    bare = _BARE_LINK.search(decode_command_text(text))
+    return bare.group(0).rstrip(".,;:!?)") if bare else None

@@ -28,11 +28,14 @@ from storage.models import Base
 from tests.curation_payloads import form_values, user, view_submission
 
 # Listeners anyone may use; each one's rights are decided inside it (the router
-# checks per subcommand; More and App Home only read).
+# checks per subcommand; More and App Home only read; the suggestion shortcut only
+# opens a form, and the suggestion form stores a suggestion, never an item).
 MEMBER_LISTENERS = {
     ("command", "/coopnews"),
     ("block_actions", MORE_ACTION),
     ("event", "app_home_opened"),
+    ("shortcut", "suggest_to_coopnews"),
+    ("view_submission", "coopnews_suggest_form"),
 }
 # Web API methods a refusal may call: who is asking, and the refusal notice itself.
 REFUSAL_CALLS = {"users.info", "auth.test", "views.open"}
