@@ -85,6 +85,8 @@ def test_first_link_of_a_message():
     text = "see <mailto:a@b.org|mail> and <https://coop.example/a?x=1&amp;y=2|the story> <http://b.example>"
     assert first_link(text) == "https://coop.example/a?x=1&y=2"
     assert first_link("<https://coop.example/only>") == "https://coop.example/only"
-    assert first_link("plain https://coop.example/p?a=1&amp;b=2.") == "https://coop.example/p?a=1&b=2"
+    assert (
+        first_link("plain https://coop.example/p?a=1&amp;b=2.") == "https://coop.example/p?a=1&b=2"
+    )
     assert first_link("no link <@U123> <#C1|news> <!here>") is None
     assert first_link("") is None and first_link(None) is None
