@@ -277,11 +277,14 @@ def test_approving_a_duplicate_tells_the_admin_and_keeps_it_pending(desk, fake, 
     suggestion = suggest(desk, fake)
     # Meanwhile an admin added the same link.
     desk.command("add", user_id="UADMIN")
+    desk.settle()
     add_view = as_dict(fake.calls_to("views.open")[-1].params["view"])
+    assert add_view["callback_id"] == "coopnews_item_form"
     desk.interaction(
         submission_of(add_view, "UADMIN", form_values(title="Same story", link=desk.page_url))
     )
     desk.settle()
+    assert count(db, Item) == 1
     desk.interaction(suggestion_click("UADMIN", APPROVE, str(suggestion.id), channel_id="CNEWS"))
     desk.settle()
     assert count(db, Item) == 1
@@ -384,9 +387,10 @@ def test_members_cannot_decide(desk, fake, db):
         assert body["response_action"] == "update" and REFUSAL in json.dumps(body["view"])
     desk.settle()
     assert (db_suggestion(db).state, count(db, Item), audit(db)) == before
-    assert (
-        "review" not in desk.command("review here", user_id="UMEMBER", channel_id="CX").text.lower()
-    )
+    body = desk.command("review here", user_id="UMEMBER", channel_id="CX").json()
+    assert body["text"] == REFUSAL
+    with db.reading() as session:
+        assert suggestions.review_channels(session) == []
 
 
 def test_the_models_match_migration_0014(db):
