@@ -103,7 +103,11 @@ def open_prefilled_form(
 ) -> None:
     """Open "Reading the page…" now, read the page, then update the modal to the form:
     the item form for an admin (an item at once), the suggestion form for a member."""
-    opened = client.views_open(trigger_id=trigger_id, view=reading_view(url))
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=reading_view(url))
+    except SlackApiError as exc:  # expired_trigger_id: Slack took too long to reach us
+        log.warning("could not open the form for %s: %s", user_id, exc.response.get("error"))
+        return
     view = opened.get("view") or {}
     page = read_page(deps, url)
     with deps.db.reading() as session:
