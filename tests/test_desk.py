@@ -413,3 +413,22 @@ def test_decide_is_one_conditional_update(db):
         suggestions.decide(session, 999_999, suggestions.APPROVED, "UOWNER")
     assert missing.value.state is None
     assert datetime.now(UTC) - db_suggestion(db).decided_at < timedelta(minutes=1)
+
+
+def test_the_journey_over_the_running_web_process(slack_private_sources, fake, db, feed_server):
+    """The same desk through the Procfile's gunicorn: shortcut, form, approve, DM."""
+    slack = slack_private_sources
+    feed_server.serve("/story", PAGE, "text/html; charset=utf-8")
+    url = feed_server.url("/story")
+    response = slack.interaction(message_shortcut("UMEMBER", f"Read <{url}|this>"))
+    assert response.status_code == 200
+    view = as_dict(fake.wait_for("views.update")[-1].params["view"])
+    assert blocks_of(view)["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+    values = form_values(title="Worker co-ops grow in Kenya", link=url, date=DAY)
+    assert slack.interaction(submission_of(view, "UMEMBER", values)).text == ""
+    fake.wait_for("chat.postEphemeral")
+    suggestion_id = db_suggestion(db).id
+    slack.interaction(suggestion_click("UADMIN", APPROVE, str(suggestion_id)))
+    fake.wait_for("views.publish")  # the admin's Home refreshed: the last step of a decision
+    assert any("was approved by <@UADMIN>" in t for t in dms_to(fake, "UMEMBER"))
+    assert count(db, Item) == 1 and db_suggestion(db).state == "approved"
