@@ -90,3 +90,31 @@ def test_first_link_of_a_message():
     )
     assert first_link("no link <@U123> <#C1|news> <!here>") is None
     assert first_link("") is None and first_link(None) is None
+
+
+def test_message_link_looks_in_blocks_and_attachments_too():
+    from bot.slack_text import message_link
+
+    rich = {
+        "text": "",
+        "blocks": [
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "text", "text": "see "},
+                            {"type": "link", "url": "mailto:a@b.org"},
+                            {"type": "link", "url": "https://coop.example/rich"},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    assert message_link(rich) == "https://coop.example/rich"
+    attached = {"text": "no link", "attachments": [{"title_link": "https://coop.example/att"}]}
+    assert message_link(attached) == "https://coop.example/att"
+    assert message_link({**rich, "text": "<https://coop.example/t>"}) == "https://coop.example/t"
+    assert message_link({"text": "none"}) is None and message_link(None) is None

@@ -15,7 +15,7 @@ from bot.blocks.suggestions import SUGGEST_SHORTCUT
 from bot.curation import desk
 from bot.curation.modals import tell_admin
 from bot.deps import Deps
-from bot.slack_text import first_link
+from bot.slack_text import message_link
 
 
 def register(app: App, deps: Deps) -> None:
@@ -24,8 +24,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         user_id = (body.get("user") or {}).get("id") or ""
         channel_id = (body.get("channel") or {}).get("id")
-        message = body.get("message") or {}
-        url = first_link(message.get("text") if isinstance(message, dict) else None)
+        url = message_link(body.get("message"))
         if not url:
             tell_admin(client, user_id, channel_id, notice_message(desk.NO_LINK))
             return
