@@ -170,3 +170,16 @@ def test_redirects_are_followed_and_errors_explained(feed_server):
     assert "HTTP 404" in gone.reason
     feed_server.serve("/pdf", b"%PDF", "application/pdf")
     assert "not a web page" in fetch_page_meta(feed_server.url("/pdf"), allow_private=True).reason
+
+
+def test_a_redirect_to_a_private_address_is_refused(feed_server, monkeypatch):
+    from sources import fetch as fetch_module
+
+    # As tests/test_feed_fetch.py: 127.0.0.1 counts as public, so only the target is not.
+    monkeypatch.setattr(fetch_module, "is_public_address", lambda address: address == "127.0.0.1")
+    port = feed_server.base_url.rsplit(":", 1)[1]
+    feed_server.redirect("/start", f"http://127.0.0.2:{port}/secret", status=302)
+    meta = fetch_page_meta(feed_server.url("/start"), allow_private=False)
+    assert meta.reason == "coopnews does not read pages on private or local addresses"
+    assert meta.title is None
+    assert [r.path for r in feed_server.requests] == ["/start"]
