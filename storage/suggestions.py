@@ -231,3 +231,18 @@ def review_channels(session: Session) -> list[str]:
     return list(
         session.scalars(select(ReviewChannel.channel_id).order_by(ReviewChannel.created_at))
     )
+
+
+def last_post_errors(session: Session) -> dict[str, str]:
+    """Review channels whose latest post failed, with Slack's error (for `review`)."""
+    latest = (
+        select(SuggestionPost.channel_id, func.max(SuggestionPost.id).label("last"))
+        .group_by(SuggestionPost.channel_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(SuggestionPost.channel_id, SuggestionPost.error)
+        .join(latest, SuggestionPost.id == latest.c.last)
+        .where(SuggestionPost.error.is_not(None))
+    )
+    return {channel: error for channel, error in rows}

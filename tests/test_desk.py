@@ -365,6 +365,9 @@ def test_review_off_stops_posting_and_post_failures_are_recorded(desk, fake, db)
     with db.reading() as session:
         rows = session.execute(select(SuggestionPost.channel_id, SuggestionPost.error)).all()
     assert sorted(rows) == [("CGONE", "channel_not_found"), ("CREVIEW", None)]
+    listed = desk.command("review", user_id="UADMIN").json()["text"]
+    assert "<#CGONE> (:warning: last post failed: channel_not_found)" in listed
+    assert "<#CREVIEW>," in listed or listed.count("CREVIEW") == 1
     body = desk.command("review off", user_id="UADMIN", channel_id="CREVIEW").json()
     assert "no longer posted" in body["text"]
     suggest(desk, fake, user_id="UMEMBER2", link=desk.page_url + "?other")

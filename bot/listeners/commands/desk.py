@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.blocks.curation import mention
 from bot.blocks.home import channel_mention
 from bot.blocks.items import notice_message
+from bot.blocks.text import escape
 from bot.channel_access import ensure_member
 from bot.curation import desk
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
@@ -66,7 +67,15 @@ def review(call: CommandCall) -> None:
     with deps.db.reading() as session:
         channels = suggestions.review_channels(session)
         waiting = suggestions.count_pending(session)
-    where = ", ".join(channel_mention(c) for c in channels) or "no channel"
+        failing = suggestions.last_post_errors(session)
+    where = (
+        ", ".join(
+            channel_mention(c)
+            + (f" (:warning: last post failed: {escape(failing[c])})" if c in failing else "")
+            for c in channels
+        )
+        or "no channel"
+    )
     call.reply(
         notice_message(
             f"{waiting} suggestions are waiting (App Home lists them). Review channels: {where}. "
