@@ -294,9 +294,7 @@ class Announcer:
         self, sub: Subscription, claims: Sequence[Claim], items: dict
     ) -> list[Planned]:
         threshold = self.settings.digest_threshold
-        as_digest = sub.mode != SubscriptionMode.INSTANT or (
-            threshold > 0 and len(claims) > threshold
-        )
+        as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
         if not as_digest:
             return [Planned([c], announcement_message(items[c.item_id]), False) for c in claims]
         plan = []

@@ -107,12 +107,12 @@ def pack_lines(lines: list[str], limit: int = SECTION_MAX) -> list[str]:
 # is a day, whatever zone), utc_text where no reader's zone is known (terminals),
 # slack_time in Slack, which shows each reader the moment in their own zone.
 def format_date(moment: datetime) -> str:
-    """ "01 June 2026"."""
+    """"01 June 2026"."""
     return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def utc_text(moment: datetime | None) -> str:
-    """ "01 June 2026 09:05 UTC"; "never" for None."""
+    """"01 June 2026 09:05 UTC"; "never" for None."""
     if moment is None:
         return "never"
     moment = moment.astimezone(UTC)

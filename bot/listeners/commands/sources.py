@@ -32,7 +32,8 @@ USAGE = (
     "interval ID MINUTES]"
 )
 ADMIN_USAGE = (
-    "sources add URL [category] | poll ID | remove ID | pause ID | resume ID | interval ID MINUTES"
+    "sources add URL [category] | poll ID | remove ID | pause ID | resume ID | "
+    "interval ID MINUTES"
 )
 
 
