@@ -60,3 +60,58 @@ def decode_command_text(text: str | None) -> str:
         return ""
     text = remove_control_characters(text)
     return _unescape(_ANGLE.sub(_angle, text))
+
+
+_LINK = re.compile(r"<(https?://[^<>|]+)(?:\|[^<>]*)?>", re.IGNORECASE)
+_BARE_LINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+
+
+def first_link(text: str | None) -> str | None:
+    """The first http(s) link of a message's text as Slack sends it, decoded once.
+
+    Slack sends links as `<https://a.example/?x=1&amp;y=2|label>` or `<url>`
+    (mrkdwn); a bare `https://…` (text from an app) is taken too. `mailto:`,
+    channels and users are not links. None when there is none.
+    """
+    if not text:
+        return None
+    found = _LINK.search(text)
+    if found:
+        return decode_command_text(f"<{found.group(1)}>") or None
+    bare = _BARE_LINK.search(decode_command_text(text))
+    return bare.group(0).rstrip(".,;:!?)") if bare else None
+
+
+def message_link(message: dict | None) -> str | None:
+    """The first http(s) link of a message (a message shortcut's `message`): its text
+    first, then links in its rich-text blocks and attachments (apps' messages)."""
+    if not isinstance(message, dict):
+        return None
+    found = first_link(message.get("text") if isinstance(message.get("text"), str) else None)
+    if found:
+        return found
+    for url in _block_links(message.get("blocks")):
+        return url
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict):
+            for key in ("title_link", "from_url", "original_url"):
+                url = attachment.get(key)
+                if isinstance(url, str) and url.lower().startswith(_WEB):
+                    return url
+    return None
+
+
+def _block_links(node, depth: int = 0):
+    """`{"type": "link", "url": …}` elements of rich_text blocks, in order."""
+    if depth > 12:
+        return
+    if isinstance(node, list):
+        for value in node:
+            yield from _block_links(value, depth + 1)
+    elif isinstance(node, dict):
+        url = node.get("url")
+        if node.get("type") == "link" and isinstance(url, str) and url.lower().startswith(_WEB):
+            yield url
+        for value in node.values():
+            if isinstance(value, dict | list):
+                yield from _block_links(value, depth + 1)

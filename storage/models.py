@@ -421,3 +421,64 @@ class FollowDelivery(Base):
         Index("ix_follow_deliveries_channel_ts", "channel_id", "message_ts"),
         Index("ix_follow_deliveries_state", "state", "user_id"),
     )
+class SuggestionState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Suggestion(Base):
+    """A member's suggested item, waiting for an admin (storage/suggestions.py).
+
+    Never a row of items: latest, search, announcements and feeds cannot see it.
+    """
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggested_by: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(200))
+    # The day the member chose (midnight UTC).
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    site_name: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(
+        String(20), default=SuggestionState.PENDING, server_default="pending"
+    )
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        Index("ix_suggestions_state", "state", "created_at", "id"),
+        Index("ix_suggestions_member", "suggested_by", "state"),
+    )
+
+
+class SuggestionPost(Base):
+    """A suggestion posted in a review channel (message_ts), or why it could not be (error)."""
+
+    __tablename__ = "suggestion_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(40))
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewChannel(Base):
+    """A channel where new suggestions are posted with Approve/Edit/Reject (`review here`)."""
+
+    __tablename__ = "review_channels"
+
+    channel_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -291,7 +291,8 @@ class FakeSlack(LocalServer):
         }
 
     def _default_views_open(self, call: Call) -> dict:
-        return {"ok": True, "view": {"id": f"V{next(self._ts):08d}"}}
+        n = next(self._ts)
+        return {"ok": True, "view": {"id": f"V{n:08d}", "hash": f"{n}.hash"}}
 
     def _default_views_publish(self, call: Call) -> dict:
         return {"ok": True, "view": {"id": f"V{next(self._ts):08d}"}}

@@ -428,7 +428,7 @@ def test_help_lists_the_admin_commands_to_admins_only(bolt, db):
 
     admin = help_text("UADMIN")
     assert "*For admins*" in admin
-    assert "`/coopnews add`" in admin and "`/coopnews audit [N]`" in admin
+    assert "`/coopnews add [URL]`" in admin and "`/coopnews audit [N]`" in admin
     member = help_text("UMEMBER")
     assert "`/coopnews latest [N] [category]`" in member
     assert "For admins" not in member and "/coopnews add" not in member

@@ -25,6 +25,7 @@ SCOPES_BY_METHOD = {
     # chat.getPermalink needs no scope (its method page).
     "chat_getPermalink": set(),
     "views_open": set(),
+    "views_update": set(),
     "views_publish": set(),
     "auth_test": set(),
 }
@@ -81,3 +82,21 @@ def test_subscribe_in_a_dm_says_to_use_a_channel(bolt, fake, db):
     assert body["response_type"] == "ephemeral"
     assert "Announcements go to channels: run this in a channel." in body["text"]
     assert fake.calls_to("conversations.join") == []
+
+
+def test_the_manifest_has_the_suggest_message_shortcut():
+    """DESIGN.md: the message shortcut's callback_id is `suggest_to_coopnews`; the code
+    listens for the same id."""
+    from bot.blocks.suggestions import SUGGEST_SHORTCUT
+
+    text = (ROOT / "manifest.yml").read_text()
+    block = text.split("  shortcuts:\n", 1)[1].split("\n  slash_commands:", 1)[0]
+    entries = [e for e in block.split("    - ")[1:]]
+    found = [dict(re.findall(r"(\w+): ([^#\n]+?)\s*(?:#.*)?$", e, re.MULTILINE)) for e in entries]
+    assert {
+        "name": '"Suggest to coopnews"',
+        "type": "message",
+        "callback_id": SUGGEST_SHORTCUT,
+    }.items() <= found[0].items()
+    assert SUGGEST_SHORTCUT == "suggest_to_coopnews"
+    assert "description" in found[0]

@@ -10,6 +10,7 @@ a conscious choice a reviewer sees.
 from __future__ import annotations
 
 import inspect
+import json
 import time
 from datetime import UTC, datetime
 
@@ -17,22 +18,26 @@ import pytest
 from sqlalchemy import select
 
 from bot.admins import REFUSAL
-from bot.blocks.curation import FormContext
 from bot.blocks.paging import MORE_ACTION
 from bot.listeners.commands.router import CommandRouter
 from domain.items import ItemDraft, fingerprint
 from storage import sources as source_store
 from storage import subscriptions
+from storage import suggestions as suggestion_store
+from storage.curation import ItemFields
 from storage.entries import add_items
 from storage.models import Base
 from tests.curation_payloads import form_values, user, view_submission
 
 # Listeners anyone may use; each one's rights are decided inside it (the router
-# checks per subcommand; More and App Home only read).
+# checks per subcommand; More and App Home only read; the suggestion shortcut only
+# opens a form, and the suggestion form stores a suggestion, never an item).
 MEMBER_LISTENERS = {
     ("command", "/coopnews"),
     ("block_actions", MORE_ACTION),
     ("event", "app_home_opened"),
+    ("shortcut", "suggest_to_coopnews"),
+    ("view_submission", "coopnews_suggest_form"),
 }
 # Web API methods a refusal may call: who is asking, and the refusal notice itself.
 REFUSAL_CALLS = {"users.info", "auth.test", "views.open"}
@@ -67,7 +72,13 @@ def stocked(db):
         ).added
         source_id = source_store.create_source(session, url="https://coop.example/feed", now=now).id
         subscriptions.subscribe(session, "CNEWS", created_by="UADMIN")
-    return {"item": item_id, "source": source_id}
+        suggestion_id = suggestion_store.add_suggestion(
+            session,
+            ItemFields("Suggested", "https://coop.example/s", None, now.date(), None),
+            "UMEMBER",
+        ).id
+        suggestion_store.add_review_channel(session, "CREVIEW", "UADMIN")
+    return {"item": item_id, "source": source_id, "suggestion": suggestion_id}
 
 
 def web_api_calls(bolt, fake) -> list[str]:
@@ -184,7 +195,10 @@ def is_admin_listener(bolt, listener) -> bool:
 def member_payload(kind: str, key: str, ids: dict) -> dict:
     """A member's forged click, submission or shortcut, aimed at real data."""
     if kind == "view_submission":
-        context = FormContext(item_id=ids["item"], channel_id="CNEWS").encode()
+        # Both the item's and the suggestion's: each form reads its own key.
+        context = json.dumps(
+            {"item_id": ids["item"], "suggestion_id": ids["suggestion"], "channel_id": "CNEWS"}
+        )
         return view_submission("UMEMBER", key, context, form_values(title="Forged"))
     if kind == "block_actions":
         return {
@@ -200,7 +214,10 @@ def member_payload(kind: str, key: str, ids: dict) -> dict:
                     "type": "overflow",
                     "action_id": key,
                     "block_id": f"item-{ids['item']}",
-                    "value": f"delete:{ids['item']}",
+                    # Suggestion buttons carry the suggestion's id, item menus verb:id.
+                    "value": str(ids["suggestion"])
+                    if key.startswith("suggestion_")
+                    else f"delete:{ids['item']}",
                     "selected_option": {"value": f"delete:{ids['item']}"},
                     "action_ts": f"{time.time():.6f}",
                 }
@@ -249,6 +266,8 @@ def test_every_admin_action_and_view_refuses_a_member_and_changes_nothing(bolt, 
         assert shown["blocks"][0]["text"]["text"] == REFUSAL, key
         assert "submit" not in shown, key
         walked += 1
-    assert walked >= 4  # Add item, the item menu, the item form, the delete form
+    # Add item, the item menu, the item form, the delete form; Approve, Edit, Reject,
+    # the edit-and-approve form, the reject form.
+    assert walked >= 9
     assert snapshot(db) == before
     assert web_api_calls(bolt, fake) == []

@@ -77,3 +77,44 @@ def test_slash_text_escaped_case(
     answer = fake.wait_for("response_url", 1, timeout=20)[-1].params
     assert "Not added" not in answer["text"], answer["text"]
     assert [r.path for r in feed_server.requests] == [path]
+
+
+def test_first_link_of_a_message():
+    from bot.slack_text import first_link
+
+    text = "see <mailto:a@b.org|mail> and <https://coop.example/a?x=1&amp;y=2|the story> <http://b.example>"
+    assert first_link(text) == "https://coop.example/a?x=1&y=2"
+    assert first_link("<https://coop.example/only>") == "https://coop.example/only"
+    assert (
+        first_link("plain https://coop.example/p?a=1&amp;b=2.") == "https://coop.example/p?a=1&b=2"
+    )
+    assert first_link("no link <@U123> <#C1|news> <!here>") is None
+    assert first_link("") is None and first_link(None) is None
+
+
+def test_message_link_looks_in_blocks_and_attachments_too():
+    from bot.slack_text import message_link
+
+    rich = {
+        "text": "",
+        "blocks": [
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "text", "text": "see "},
+                            {"type": "link", "url": "mailto:a@b.org"},
+                            {"type": "link", "url": "https://coop.example/rich"},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    assert message_link(rich) == "https://coop.example/rich"
+    attached = {"text": "no link", "attachments": [{"title_link": "https://coop.example/att"}]}
+    assert message_link(attached) == "https://coop.example/att"
+    assert message_link({**rich, "text": "<https://coop.example/t>"}) == "https://coop.example/t"
+    assert message_link({"text": "none"}) is None and message_link(None) is None

@@ -13,6 +13,7 @@ from bot.blocks.follows import FollowLike, home_follow_blocks
 from bot.blocks.items import item_blocks
 from bot.blocks.kit import context_block, divider, header, section
 from bot.blocks.subscriptions import categories_text
+from bot.blocks.suggestions import SuggestionLike, home_suggestion_blocks
 from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
 
 HOME_CATEGORIES = 15
@@ -31,6 +32,9 @@ class HomeContent:
     # The viewer's own follows (bot/blocks/follows.py), and category spellings for them.
     follows: Sequence[FollowLike] = field(default_factory=list)
     spellings: Mapping[str, str] = field(default_factory=dict)
+    # Pending suggestions, oldest first, and how many there are (bot/blocks/suggestions.py).
+    suggestions: Sequence[SuggestionLike] = field(default_factory=list)
+    pending_suggestions: int = 0
 
 
 def channel_mention(channel_id: str) -> str:
@@ -87,6 +91,9 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
                 ],
             }
         )
+    if is_admin:
+        blocks.extend(home_suggestion_blocks(content.suggestions, content.pending_suggestions))
+        blocks.append(divider())
     blocks.append(header("Newest"))
     if content.items:
         for item in content.items:

@@ -8,6 +8,7 @@ from bot.deps import Deps
 from bot.listeners.commands import (
     categories,
     curation,
+    desk,
     follows,
     help,
     latest,
@@ -18,7 +19,17 @@ from bot.listeners.commands import (
 from bot.listeners.commands.router import CommandRouter
 
 # Each module registers its subcommands; order here is the order in `help`.
-SUBCOMMAND_MODULES = [latest, search, categories, follows, curation, subscriptions, sources, help]
+SUBCOMMAND_MODULES = [
+    latest,
+    search,
+    categories,
+    follows,
+    curation,
+    desk,
+    subscriptions,
+    sources,
+    help,
+]
 
 
 def register(app: App, deps: Deps) -> CommandRouter:

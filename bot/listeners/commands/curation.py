@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from bot.blocks.curation import FormContext, audit_message
 from bot.blocks.items import notice_message
+from bot.curation import desk
 from bot.curation.modals import open_item_form
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from bot.numbers import looks_numeric, whole_number
+from bot.slack_text import first_link
 from storage import curation
 
 AUDIT_DEFAULT = 15
@@ -14,6 +16,14 @@ AUDIT_MAX = 40  # one section per change; messages hold at most 50 blocks
 
 
 def open_add_form(call: CommandCall) -> None:
+    url = first_link(call.text)
+    if url and call.trigger_id:  # `add URL`: the form filled in from the page
+        call.ack()
+        channel = call.channel_id or None
+        desk.open_prefilled_form(
+            call.client, call.deps, call.trigger_id, call.user_id, url, channel, True
+        )
+        return
     call.ack()
     # The channel is carried along so the confirmation appears where the admin typed.
     context = FormContext(channel_id=call.channel_id or None)
@@ -36,7 +46,15 @@ def show_audit(call: CommandCall) -> None:
 
 
 def register(router: CommandRouter) -> None:
-    router.add(Subcommand("add", "add", "add a news item (opens a form)", open_add_form, True))
+    router.add(
+        Subcommand(
+            "add",
+            "add [URL]",
+            "add a news item (opens a form, filled in from the page at URL)",
+            open_add_form,
+            True,
+        )
+    )
     router.add(
         Subcommand(
             "audit",

@@ -6,8 +6,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks.home import HomeContent, home_view
+from bot.blocks.suggestions import HOME_SUGGESTIONS
 from bot.deps import Deps
-from storage import categories, home, store
+from storage import categories, home, store, suggestions
 from storage import subscriptions as subscription_store
 from storage.follows import list_follows
 
@@ -29,15 +30,21 @@ def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeCon
         if is_admin:
             content.sources = home.sources_health(session)
             content.more_sources = max(0, home.count_sources(session) - len(content.sources))
+            content.suggestions = suggestions.pending(session, HOME_SUGGESTIONS)
+            content.pending_suggestions = suggestions.count_pending(session)
     return content
+
+
+def publish_home(client: WebClient, deps: Deps, user_id: str) -> None:
+    """Build and publish `user_id`'s Home tab (also after a decision, for the admin)."""
+    is_admin = deps.admins.is_admin(user_id)
+    view = home_view(load_home(deps, is_admin, user_id), is_admin)
+    client.views_publish(user_id=user_id, view=view)
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
-    def publish_home(event: dict, client: WebClient) -> None:
+    def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":  # the Messages tab opens this event too
             return
-        user_id = event["user"]
-        is_admin = deps.admins.is_admin(user_id)
-        view = home_view(load_home(deps, is_admin, user_id), is_admin)
-        client.views_publish(user_id=user_id, view=view)
+        publish_home(client, deps, event["user"])
