@@ -6,8 +6,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks.home import HomeContent, home_view
+from bot.blocks.scheduled import HOME_SCHEDULED
 from bot.deps import Deps
-from storage import categories, home, store
+from storage import categories, featured, home, scheduled, store
 from storage import subscriptions as subscription_store
 
 HOME_ITEMS = 5
@@ -16,8 +17,10 @@ HOME_ITEMS = 5
 def load_home(deps: Deps, is_admin: bool) -> HomeContent:
     with deps.db.reading() as session:
         subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
+        pinned = featured.current(session)
         content = HomeContent(
-            items=store.latest(session, HOME_ITEMS),
+            items=store.latest_page(session, HOME_ITEMS, exclude_id=pinned and pinned.id)[0],
+            featured=pinned,
             categories=categories.category_list(session).counted,
             subscriptions=subscriptions,
             more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
@@ -25,15 +28,20 @@ def load_home(deps: Deps, is_admin: bool) -> HomeContent:
         if is_admin:
             content.sources = home.sources_health(session)
             content.more_sources = max(0, home.count_sources(session) - len(content.sources))
+            content.scheduled = scheduled.upcoming(session, HOME_SCHEDULED)
+            content.more_scheduled = scheduled.count_pending(session) - len(content.scheduled)
     return content
+
+
+def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
+    """Build and publish `user_id`'s Home tab (also after an admin changes what it lists)."""
+    is_admin = deps.admins.is_admin(user_id)
+    client.views_publish(user_id=user_id, view=home_view(load_home(deps, is_admin), is_admin))
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
-    def publish_home(event: dict, client: WebClient) -> None:
+    def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":  # the Messages tab opens this event too
             return
-        user_id = event["user"]
-        is_admin = deps.admins.is_admin(user_id)
-        view = home_view(load_home(deps, is_admin), is_admin)
-        client.views_publish(user_id=user_id, view=view)
+        publish_home(deps, client, event["user"])
