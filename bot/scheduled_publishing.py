@@ -53,7 +53,7 @@ def publish_one(deps: Deps, scheduled_id: int, actor: str | None = None) -> int 
         what = "link" if duplicate.field == "link" else "title on that date"
         _fail(deps, scheduled_id, f"an item with the same {what} is already in coopnews")
         return None
-    except SQLAlchemyError:
+    except Exception:  # the database, or anything else: rolled back, the row stays pending
         log.exception("publishing scheduled item %s failed; the next pass retries", scheduled_id)
         return None
     if item_id is not None:
