@@ -40,6 +40,7 @@ def schedule(bolt, fake, title=TITLE, seconds=3600, user_id="UADMIN", **values) 
     values["publish_at"]["publish_at_picker"]["selected_date_time"] = ahead(seconds)
     response = bolt.interaction(submission_of(view, user_id, values))
     assert response.status_code == 200
+    bolt.settle()  # the confirmation and the refreshed Home tab are sent
     return json.loads(response.text) if response.text else {}
 
 
@@ -337,3 +338,15 @@ def test_a_scheduled_item_is_not_in_the_public_feed_until_published(bolt, fake, 
     time_passes(db)
     publish_due(bolt.deps)
     assert "Lyon" in requests.get(f"{site}/feed.atom", timeout=10).text
+
+
+def test_the_models_match_migration_0015(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    ours = [d for d in diffs if "scheduled_items" in repr(d) or "'featured'" in repr(d)]
+    assert ours == []
