@@ -18,6 +18,7 @@ PUBLISH_AT_ACTION = "publish_at_picker"
 SCHEDULED_EDIT = "coopnews_scheduled_edit"
 SCHEDULED_CANCEL = "coopnews_scheduled_cancel"
 HOME_SCHEDULED = 10
+CONFIRM_TITLE_MAX = 200
 
 
 class ScheduledLike(Protocol):
@@ -64,7 +65,8 @@ def scheduled_line(row: ScheduledLike) -> str:
 
 def scheduled_blocks(row: ScheduledLike) -> list[dict]:
     """One scheduled item in App Home: what and when, then Edit and Cancel (asks first)."""
-    title = escape_within(row.title, LABEL_MAX)
+    # A confirmation dialog's text holds at most 300 characters (composition objects).
+    title = escape_within(row.title, CONFIRM_TITLE_MAX)
     return [
         section(scheduled_line(row), block_id=f"scheduled-{row.id}"),
         {
