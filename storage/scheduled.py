@@ -159,7 +159,8 @@ def publish(session: Session, scheduled_id: int, actor: str | None = None) -> It
     if row is None:
         return None
     by = actor or row.created_by
-    note = f"published as scheduled by <@{row.created_by}> (#{row.id})"
+    # The audit shows details as text (escaped): the id, not a mention.
+    note = f"published as scheduled by {row.created_by} (#{row.id})"
     item = curation.add_item(session, fields_of(row), by, details=note)
     row.item_id = item.id
     row.finished_by = by

@@ -134,7 +134,7 @@ def test_a_scheduled_item_is_nowhere_before_its_time_and_announced_once_after(
         "UADMIN",
         "added",
         published.id,
-        f"published as scheduled by <@UADMIN> (#{row.id})",
+        f"published as scheduled by UADMIN (#{row.id})",
     )
     # Later passes neither publish nor announce it again.
     passes.run_pass()
@@ -350,3 +350,23 @@ def test_the_models_match_migration_0015(db):
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     ours = [d for d in diffs if "scheduled_items" in repr(d) or "'featured'" in repr(d)]
     assert ours == []
+
+
+def test_the_scheduled_command_lists_them_with_edit_and_cancel(bolt, fake, db):
+    assert "Nothing is scheduled" in bolt.command("scheduled", user_id="UADMIN").json()["text"]
+    schedule(bolt, fake, title="Later one", seconds=7200)
+    schedule(bolt, fake, title="Sooner one", seconds=3600)
+    body = bolt.command("scheduled", user_id="UADMIN").json()
+    assert body["response_type"] == "ephemeral"
+    shown = json.dumps(body["blocks"])
+    assert "2 scheduled items" in shown and shown.index("Sooner one") < shown.index("Later one")
+    assert shown.count("coopnews_scheduled_edit") == shown.count("coopnews_scheduled_cancel") == 2
+
+
+def test_scheduled_titles_are_text_not_markup(bolt, fake, db):
+    schedule(bolt, fake, title="Co-ops <!channel> & <@U123> <https://evil.example|x>")
+    shown = texts(open_home(bolt, fake, "UADMIN", "EvSchedEsc"))
+    listed = json.dumps(bolt.command("scheduled", user_id="UADMIN").json())
+    for text in (shown, listed):
+        assert "<!channel>" not in text and "<@U123>" not in text
+        assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in text

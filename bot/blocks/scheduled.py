@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.blocks.items import CATEGORY_SHOWN_MAX
 from bot.blocks.kit import context_block, section
 from bot.blocks.text import LABEL_MAX, escape_within, format_date, link, slack_time
+from domain.text import shorten
 
 # Stable ids: Slack sends them back, tests refer to them.
 PUBLISH_AT = "publish_at"  # the block_id in the item form
@@ -137,3 +138,19 @@ def publish_failed_notice(row: ScheduledLike, error: str) -> dict:
         f"published: {escape_within(error, 500)}. Nothing was announced."
     )
     return {"text": text, "blocks": [section(text)]}
+
+
+def scheduled_list_message(rows: Sequence[ScheduledLike], more: int = 0) -> dict:
+    """`/coopnews scheduled`: the same list as App Home, under a heading."""
+    if not rows:
+        text = (
+            "Nothing is scheduled. Pick a *Publish at* time in the item form to schedule an item."
+        )
+        return {"text": text, "blocks": [section(text)]}
+    count = len(rows) + max(0, more)
+    heading = f"*{count} scheduled {'item' if count == 1 else 'items'}, soonest first*"
+    titles = "; ".join(escape_within(r.title, 200) for r in rows)
+    return {
+        "text": shorten(f"{count} scheduled: {titles}", 2900),
+        "blocks": [section(heading), *scheduled_home_blocks(rows, more)],
+    }

@@ -10,6 +10,7 @@ from bot.listeners.commands import (
     curation,
     help,
     latest,
+    scheduled,
     search,
     sources,
     subscriptions,
@@ -17,7 +18,16 @@ from bot.listeners.commands import (
 from bot.listeners.commands.router import CommandRouter
 
 # Each module registers its subcommands; order here is the order in `help`.
-SUBCOMMAND_MODULES = [latest, search, categories, curation, subscriptions, sources, help]
+SUBCOMMAND_MODULES = [
+    latest,
+    search,
+    categories,
+    curation,
+    scheduled,
+    subscriptions,
+    sources,
+    help,
+]
 
 
 def register(app: App, deps: Deps) -> CommandRouter:
