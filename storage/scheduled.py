@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from domain.identity import normalise_text
 from storage import curation
 from storage.curation import ItemFields
 from storage.models import AuditEntry, Item, ScheduledItem, ScheduledState
@@ -83,6 +84,23 @@ def schedule(
     session.flush()
     _audit(session, user_id, SCHEDULED, row, f"#{row.id} for {when_text(publish_at)}")
     return row
+
+
+def pending_duplicate(
+    session: Session, fields: ItemFields, exclude_id: int | None = None
+) -> tuple[str, ScheduledItem] | None:
+    """("link" | "title", row) when a pending row has the same link, or the same title
+    on the same day (the rule of storage.curation.find_duplicate); else None."""
+    stmt = select(ScheduledItem).where(ScheduledItem.state == ScheduledState.PENDING)
+    if exclude_id is not None:
+        stmt = stmt.where(ScheduledItem.id != exclude_id)
+    wanted = normalise_text(fields.title)
+    for row in session.scalars(stmt):
+        if fields.url and row.url == fields.url:
+            return "link", row
+        if row.published_on == fields.published_on and normalise_text(row.title) == wanted:
+            return "title", row
+    return None
 
 
 def pending(session: Session, scheduled_id: int) -> ScheduledItem | None:

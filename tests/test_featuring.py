@@ -6,12 +6,14 @@ at a time."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from bot.blocks.items import FEATURED_MARK
-from storage import curation
+from storage import curation, featured
+from storage.db import Database
 from storage.featured import FEATURE_DAYS
 from storage.models import AuditEntry, Featured, Item
 from tests.announce_helpers import add_news, announcer, items_shown, subscribe
@@ -166,3 +168,36 @@ def test_a_digest_shows_the_featured_item_first_marked(bolt, fake, db, database_
     contexts = [b for b in message["blocks"] if b["type"] == "context"]
     assert FEATURED_MARK in contexts[0]["elements"][0]["text"]
     assert all(FEATURED_MARK not in c["elements"][0]["text"] for c in contexts[1:])
+
+
+def test_two_admins_featuring_at_once_leave_exactly_one_featured(db, database_url):
+    ids = stories(db)
+    wanted = [ids["Story 1"], ids["Story 2"]]
+    start = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def admin(item_id: int, user_id: str) -> None:
+        own = Database(database_url)  # its own connection, as another web worker
+        try:
+            start.wait()
+            for _ in range(5):
+                try:
+                    with own.transaction() as session:
+                        featured.feature(session, session.get(Item, item_id), user_id)
+                    break
+                except Exception as exc:  # SQLite: "database is locked" under contention
+                    errors.append(exc)
+        finally:
+            own.engine.dispose()
+
+    threads = [
+        threading.Thread(target=admin, args=(item_id, user_id))
+        for item_id, user_id in zip(wanted, ("UADMIN", "UOWNER"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    rows = featured_rows(db)
+    assert len(rows) == 1 and rows[0][0] in wanted
+    assert [a[1] for a in audit(db)] == ["featured", "featured"]

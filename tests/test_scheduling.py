@@ -370,3 +370,12 @@ def test_scheduled_titles_are_text_not_markup(bolt, fake, db):
     for text in (shown, listed):
         assert "<!channel>" not in text and "<@U123>" not in text
         assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in text
+
+
+def test_the_same_item_cannot_be_scheduled_twice(bolt, fake, db):
+    schedule(bolt, fake, link="https://coop.example/twice")
+    body = schedule(bolt, fake, title="Another title", link="https://coop.example/twice")
+    assert "Already scheduled" in body["errors"]["link"]
+    body = schedule(bolt, fake, title=TITLE.upper(), seconds=7200)
+    assert "Already scheduled" in body["errors"]["title"]
+    assert len(rows(db)) == 1

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
-from bot.blocks.entities import ItemLike, SourceHealthLike, SubscriptionLike
+from bot.blocks.entities import ItemLike, ScheduledLike, SourceHealthLike, SubscriptionLike
 from bot.blocks.items import item_blocks
 from bot.blocks.kit import context_block, divider, header, section
-from bot.blocks.scheduled import ScheduledLike, scheduled_home_blocks
+from bot.blocks.scheduled import scheduled_home_blocks
 from bot.blocks.subscriptions import categories_text
 from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
+from bot.blocks.entities import ScheduledLike
 from bot.blocks.items import CATEGORY_SHOWN_MAX
 from bot.blocks.kit import context_block, section
 from bot.blocks.text import LABEL_MAX, escape_within, format_date, link, slack_time
@@ -20,20 +20,6 @@ SCHEDULED_EDIT = "coopnews_scheduled_edit"
 SCHEDULED_CANCEL = "coopnews_scheduled_cancel"
 HOME_SCHEDULED = 10
 CONFIRM_TITLE_MAX = 200
-
-
-class ScheduledLike(Protocol):
-    """A scheduled item (storage.models.ScheduledItem)."""
-
-    id: int
-    title: str
-    url: str | None
-    category: str | None
-    publish_at: datetime
-    created_by: str
-
-    @property
-    def published_at(self): ...
 
 
 def publish_at_block(initial: datetime | None = None) -> dict:

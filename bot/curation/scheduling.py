@@ -13,9 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.curation import FormContext, notice_view, saved_message
+from bot.blocks.curation import LINK, TITLE, FormContext, notice_view, saved_message
 from bot.blocks.scheduled import scheduled_message
+from bot.blocks.text import utc_text
 from bot.curation.form import Submission, validate, validate_publish_at
+from domain.text import shorten
 from storage import scheduled
 
 NOT_PENDING = (
@@ -47,6 +49,17 @@ def save(
     errors = {**field_errors, **errors}
     if errors or fields is None:
         return Outcome(response={"response_action": "errors", "errors": errors})
+    twin = scheduled.pending_duplicate(session, fields, exclude_id=context.scheduled_id)
+    if twin is not None:
+        field, row = twin
+        block = LINK if field == "link" else TITLE
+        shown = f"“{shorten(row.title, 80)}” ({utc_text(row.publish_at)})"
+        return Outcome(
+            response={
+                "response_action": "errors",
+                "errors": {block: f"Already scheduled: {shown}."},
+            }
+        )
     if context.scheduled_id is None:
         assert publish_at is not None
         row = scheduled.schedule(session, fields, publish_at, user_id)
