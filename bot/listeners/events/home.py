@@ -18,8 +18,9 @@ def load_home(deps: Deps, is_admin: bool) -> HomeContent:
     with deps.db.reading() as session:
         subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
         pinned = featured.current(session)
+        newest, _ = store.latest_page(session, HOME_ITEMS, exclude_id=pinned.id if pinned else None)
         content = HomeContent(
-            items=store.latest_page(session, HOME_ITEMS, exclude_id=pinned and pinned.id)[0],
+            items=newest,
             featured=pinned,
             categories=categories.category_list(session).counted,
             subscriptions=subscriptions,
