@@ -32,7 +32,8 @@ from bot.blocks.announce import (
 from bot.blocks.subscriptions import describe_problem, paused_notice
 from bot.deps import Deps
 from bot.digest_schedule import from_stored, next_run
-from storage import deliveries, subscriptions
+from bot.scheduled_publishing import publish_due
+from storage import deliveries, featured, subscriptions
 from storage.deliveries import Claim
 from storage.models import Subscription, SubscriptionMode
 from storage.types import utcnow
@@ -191,6 +192,7 @@ class Announcer:
     # -- one pass ------------------------------------------------------------
     def run_pass(self) -> PassReport:
         now = utcnow()
+        publish_due(self.deps, now)  # scheduled items whose time has come become items
         with self.db.transaction() as session:
             deliveries.plan_deliveries(session, now)
             skipped = deliveries.skip_unannounceable(session)
@@ -254,12 +256,13 @@ class Announcer:
             claims = [c for c in claims if c.item_id not in found]
         with self.db.reading() as session:
             items = deliveries.announceable_items(session, [c.item_id for c in claims])
+            featured_id = featured.current_id(session)
         gone = [c.delivery_id for c in claims if c.item_id not in items]
         if gone:
             with self.db.transaction() as session:
                 report.skipped += deliveries.skip(session, gone, token, "item retracted")
         claims = [c for c in claims if c.item_id in items]
-        plan = self._plan_messages(sub, claims, items)
+        plan = self._plan_messages(sub, claims, items, featured_id)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
             if time.monotonic() > run.post_until:
@@ -291,7 +294,7 @@ class Announcer:
         return report
 
     def _plan_messages(
-        self, sub: Subscription, claims: Sequence[Claim], items: dict
+        self, sub: Subscription, claims: Sequence[Claim], items: dict, featured_id: int | None = None
     ) -> list[Planned]:
         threshold = self.settings.digest_threshold
         as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
@@ -300,7 +303,7 @@ class Announcer:
         plan = []
         for start in range(0, len(claims), DIGEST_MAX_ITEMS):
             chunk = list(claims[start : start + DIGEST_MAX_ITEMS])
-            message = digest_message([items[c.item_id] for c in chunk])
+            message = digest_message([items[c.item_id] for c in chunk], featured_id)
             plan.append(Planned(chunk, message, True))
         return plan
 

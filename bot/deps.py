@@ -33,8 +33,9 @@ class Deps:
     client: WebClient
     users: UserDirectory
     admins: AdminPolicy
-    # Controls added to each listed item for a given user (admins' Edit/Delete).
-    item_controls: Callable[[str], Accessory | None]
+    # Controls added to each listed item for a given user (admins' Edit/Delete/Feature):
+    # item_controls(user_id, featured_id=None).
+    item_controls: Callable[..., Accessory | None]
     # Listener middleware for every admin action and view (bot.admins.require_admin).
     require_admin: Callable[..., Any]
 

@@ -11,7 +11,7 @@ from bot.blocks.items import item_list_message, latest_heading
 from bot.blocks.paging import PageRequest, more_footer, range_text
 from bot.blocks.search import no_results_message, search_heading
 from bot.deps import Deps
-from storage import search, store
+from storage import featured, search, store
 
 SEARCH_PAGE_SIZE = 10
 
@@ -19,22 +19,31 @@ SEARCH_PAGE_SIZE = 10
 def latest_page(
     deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
 ) -> dict | None:
-    """One page of `latest`, ending with "More" when older items remain; None if empty."""
+    """One page of `latest`, ending with "More" when older items remain; None if empty.
+
+    The featured item (storage/featured.py), when in `category` (or no category is
+    asked for), is shown marked above the first page's `count` newest and left out
+    of every page's own order, so "More" neither repeats nor skips an item.
+    """
     with deps.db.reading() as session:
-        items, older = store.latest_page(session, count, category, offset)
-    if not items:
+        pinned = featured.current(session, category=category)
+        featured_id = pinned.id if pinned else None
+        items, older = store.latest_page(session, count, category, offset, exclude_id=featured_id)
+    shown = [pinned, *items] if pinned is not None and offset == 0 else list(items)
+    if not shown:
         return None
     footer = []
     if older:
         page = PageRequest("latest", offset + len(items), count=count, category=category)
         footer = more_footer(page, f"Items {range_text(offset, len(items))}")
     # Name the category as the items spell it ("COOP Champions"), not as typed.
-    shown_category = (items[0].category or category) if category else None
+    shown_category = (shown[0].category or category) if category else None
     return item_list_message(
-        items,
-        latest_heading(len(items), shown_category, offset),
-        accessory=deps.item_controls(user_id),
+        shown,
+        latest_heading(len(items) or len(shown), shown_category, offset),
+        accessory=deps.item_controls(user_id, featured_id),
         footer=footer,
+        featured_id=featured_id,
     )
 
 
@@ -50,6 +59,7 @@ def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> d
         return None
     with deps.db.reading() as session:
         page = search.search(session, query, SEARCH_PAGE_SIZE, offset)
+        featured_id = featured.current_id(session)
     if not page.items:
         return no_results_message(query_text, bool(query.phrases))
     footer = []
@@ -59,7 +69,7 @@ def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> d
     return item_list_message(
         page.items,
         search_heading(query_text, offset, len(page.items)),
-        accessory=deps.item_controls(user_id),
+        accessory=deps.item_controls(user_id, featured_id),
         footer=footer,
     )
 

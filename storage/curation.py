@@ -97,8 +97,11 @@ def find_duplicate(
     return None
 
 
-def add_item(session: Session, fields: ItemFields, user_id: str) -> Item:
-    """Store a new admin item and its audit entry; raises DuplicateItem."""
+def add_item(
+    session: Session, fields: ItemFields, user_id: str, details: str | None = None
+) -> Item:
+    """Store a new admin item and its audit entry (with `details`, e.g. how it came:
+    storage/scheduled.py); raises DuplicateItem."""
     duplicate = find_duplicate(session, fields)
     if duplicate:
         raise duplicate
@@ -123,7 +126,7 @@ def add_item(session: Session, fields: ItemFields, user_id: str) -> Item:
         # pysqlite's SAVEPOINT outside BEGIN would commit early; the caller's
         # whole transaction rolls back instead.
         raise DuplicateItem(None, "link" if fields.url else "title") from None
-    record(session, user_id, ADDED, item)
+    record(session, user_id, ADDED, item, details)
     return item
 
 

@@ -1,10 +1,12 @@
 """SQLAlchemy models. The schema itself is owned by the Alembic migrations."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -482,3 +484,64 @@ class ReviewChannel(Base):
     channel_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ScheduledState(StrEnum):
+    """pending -> published (item_id set); or cancelled, or failed (e.g. a duplicate)."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class ScheduledItem(Base):
+    """An admin's item waiting for its time (0015): not an item until published.
+
+    Nothing that reads `items` (latest, search, feeds, counts, announcements)
+    can see it; storage/scheduled.py publishes it through the item form's path.
+    """
+
+    __tablename__ = "scheduled_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    # The item's date as the admin chose it ("when the news happened").
+    published_on: Mapped[date] = mapped_column(Date)
+    publish_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    state: Mapped[str] = mapped_column(
+        String(20), default=ScheduledState.PENDING, server_default="pending"
+    )
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    # Who cancelled it, or who scheduled it once published; and when.
+    finished_by: Mapped[str | None] = mapped_column(String(40))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_scheduled_items_due", "state", "publish_at"),)
+
+    @property
+    def published_at(self) -> datetime:
+        """The chosen day (at midnight UTC): what item forms and blocks read as its date."""
+        return datetime.combine(self.published_on, time.min, tzinfo=UTC)
+
+
+class Featured(Base):
+    """The one featured item (0015): a single row, id 1, so featuring another item
+    replaces it in one statement. Read through storage/featured.py only."""
+
+    __tablename__ = "featured"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    featured_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    featured_by: Mapped[str] = mapped_column(String(40))
+    featured_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)

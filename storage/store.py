@@ -77,11 +77,13 @@ def latest_page(
     offset: int = 0,
     cap: int = MAX_LATEST,
     published_by: datetime | None = None,
+    exclude_id: int | None = None,
 ) -> tuple[Sequence[Item], bool]:
     """`latest`, and whether older items remain (one query: it reads one row more).
 
     `n` is held to 1..`cap` (Slack's 20 unless the caller, e.g. the terminal, says more).
     `published_by`: only items dated no later (the public page hides items dated ahead).
+    `exclude_id`: an item left out of every page (the featured one, shown apart).
     """
     n = max(1, min(n, cap))
     stmt = select(Item).where(Item.retracted_at.is_(None))
@@ -89,6 +91,8 @@ def latest_page(
         stmt = stmt.where(Item.published_at <= published_by)
     if category:
         stmt = stmt.where(Item.category_key == category_key(category))
+    if exclude_id is not None:
+        stmt = stmt.where(Item.id != exclude_id)
     stmt = stmt.order_by(Item.published_at.desc(), Item.id.desc()).offset(offset).limit(n + 1)
     items = session.scalars(stmt).all()
     return items[:n], len(items) > n

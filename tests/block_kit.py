@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-INPUT_ELEMENTS = {"plain_text_input", "url_text_input", "static_select", "datepicker"}
+INPUT_ELEMENTS = {
+    "plain_text_input",
+    "url_text_input",
+    "static_select",
+    "datepicker",
+    "datetimepicker",
+}
 
 
 def _plain(obj: dict, limit: int) -> None:
@@ -44,6 +50,9 @@ def assert_valid_modal(view: dict) -> None:
                 assert element["initial_option"] in element["options"]
         if element["type"] == "datepicker" and "initial_date" in element:
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", element["initial_date"])
+        if element["type"] == "datetimepicker" and "initial_date_time" in element:
+            # Block Kit reference: a UNIX timestamp in seconds, an integer.
+            assert type(element["initial_date_time"]) is int
     # A modal with inputs needs a submit button (Slack rejects it otherwise).
     assert not has_input or "submit" in view
 

@@ -17,8 +17,10 @@ def form_values(
     new_category: str | None = None,
     date: str | None = "2026-11-20",
     summary: str | None = None,
+    publish_at: int | None = None,
 ) -> dict:
-    """view.state.values for the item modal, in Slack's shapes per element type."""
+    """view.state.values for the item modal, in Slack's shapes per element type
+    (`publish_at`: the datetimepicker's UNIX timestamp, None when left empty)."""
     selected = (
         {"text": {"type": "plain_text", "text": category, "emoji": True}, "value": category}
         if category
@@ -31,6 +33,9 @@ def form_values(
         "new_category": {"new_category_input": {"type": "plain_text_input", "value": new_category}},
         "date": {"date_picker": {"type": "datepicker", "selected_date": date}},
         "summary": {"summary_input": {"type": "plain_text_input", "value": summary}},
+        "publish_at": {
+            "publish_at_picker": {"type": "datetimepicker", "selected_date_time": publish_at}
+        },
     }
 
 

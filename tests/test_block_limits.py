@@ -146,6 +146,11 @@ def check_element(element: dict) -> None:
         assert 0 < len(option["value"]) <= 150
     if "options" in element:
         assert len(element["options"]) <= 100
+    if "confirm" in element:  # "Reference: composition objects", confirmation dialog
+        confirm = element["confirm"]
+        assert len(confirm["title"]["text"]) <= 100
+        assert len(confirm["text"]["text"]) <= 300
+        assert len(confirm["confirm"]["text"]) <= 30 and len(confirm["deny"]["text"]) <= 30
 
 
 def check_blocks(blocks: list[dict], max_blocks: int) -> None:
@@ -249,3 +254,54 @@ def test_a_link_too_long_to_show_is_plain_text():
     short = FakeItem(2, "Short", "https://news.example.org/a?b=1&c=2", None, None, NOW)
     section = announcement_message(short)["blocks"][0]["text"]["text"]
     assert section == "*<https://news.example.org/a?b=1&c=2|Short>*"
+
+
+@dataclass
+class FakeScheduled:
+    id: int
+    title: str
+    url: str | None
+    category: str | None
+    summary: str | None
+    publish_at: datetime
+    created_by: str
+    published_at: datetime
+
+
+scheduled_items = st.builds(
+    FakeScheduled,
+    st.integers(1, 2**31),
+    sized(500).filter(bool),
+    links(2000),
+    st.one_of(st.none(), sized(200)),
+    st.one_of(st.none(), sized(3000)),
+    st.just(NOW),
+    st.just("UADMIN"),
+    st.just(NOW),
+)
+
+
+@FAST
+@given(items, st.lists(items, max_size=5), st.lists(scheduled_items, max_size=12), sized(500))
+def test_featured_and_scheduled_stay_within_limits(featured, listed, waiting, error):
+    from bot.blocks.scheduled import (
+        cancelled_message,
+        publish_failed_notice,
+        scheduled_message,
+    )
+    from bot.listeners.events.home import HOME_ITEMS
+
+    assert len(listed) <= HOME_ITEMS
+    sources = [
+        FakeSource(7, "https://a.example/feed", None, "rss", "t", None, 1800, None, NOW, "e", 3)
+    ] * 20
+    home = HomeContent(listed, [], [], 0, sources, 5, featured, waiting[:10], len(waiting))
+    check_view(home_view(home, is_admin=True))
+    check_message(item_list_message([featured, *listed], "*h*", featured_id=featured.id))
+    check_message(digest_message([*listed, featured] * 4, featured.id))
+    for row in waiting[:2]:
+        context = FormContext(scheduled_id=row.id)
+        check_view(item_form_view([], date(2026, 11, 20), context, row, row.publish_at))
+        check_message(scheduled_message(row, edited=True))
+        check_message(cancelled_message(row))
+        check_message(publish_failed_notice(row, error))

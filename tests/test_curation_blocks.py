@@ -59,9 +59,23 @@ def test_add_form_has_named_inputs_defaults_and_limits():
     assert view["callback_id"] == "coopnews_item_form"
     assert (view["title"]["text"], view["submit"]["text"]) == ("Add a news item", "Add item")
     blocks = by_block(view)
-    assert list(blocks) == ["title", "link", "category", "new_category", "date", "summary"]
+    assert list(blocks) == [
+        "title",
+        "link",
+        "category",
+        "new_category",
+        "date",
+        "summary",
+        "publish_at",
+    ]
     assert blocks["title"]["optional"] is False and blocks["date"]["optional"] is False
-    assert all(blocks[b]["optional"] for b in ("link", "category", "new_category", "summary"))
+    optional = ("link", "category", "new_category", "summary", "publish_at")
+    assert all(blocks[b]["optional"] for b in optional)
+    # Empty means "publish now": no initial time for a new item.
+    assert blocks["publish_at"]["element"] == {
+        "type": "datetimepicker",
+        "action_id": "publish_at_picker",
+    }
     assert blocks["title"]["element"]["max_length"] == 250
     assert blocks["link"]["element"]["type"] == "url_text_input"
     assert (
@@ -94,6 +108,7 @@ def test_edit_form_is_prefilled_with_the_item():
     assert_valid_modal(view)
     assert (view["title"]["text"], view["submit"]["text"]) == ("Edit news item", "Save")
     blocks = by_block(view)
+    assert "publish_at" not in blocks  # a published item is not scheduled again
     assert blocks["title"]["element"]["initial_value"] == "Co-ops in Kenya"
     assert blocks["link"]["element"]["initial_value"] == "https://example.org/kenya"
     assert blocks["category"]["element"]["initial_option"] == category_option("News")
@@ -140,9 +155,14 @@ def test_delete_confirmation_and_notice_are_valid_modals():
 def test_item_menu_and_its_values():
     menu = item_menu(FakeItem(id=12))
     assert menu["action_id"] == "coopnews_item_menu"
-    assert [o["value"] for o in menu["options"]] == ["edit:12", "delete:12"]
+    assert [o["value"] for o in menu["options"]] == ["edit:12", "delete:12", "feature:12"]
+    featured = item_menu(FakeItem(id=12), featured_id=12)
+    assert [o["value"] for o in featured["options"]][-1] == "unfeature:12"
+    assert [o["text"]["text"] for o in featured["options"]][-1] == "Unfeature"
     assert parse_menu_value("edit:12") == ("edit", 12)
     assert parse_menu_value("delete:3") == ("delete", 3)
+    assert parse_menu_value("feature:3") == ("feature", 3)
+    assert parse_menu_value("unfeature:3") == ("unfeature", 3)
     for forged in (None, "", "drop:1", "edit:", "edit:x", "edit:-1", "delete:1;2"):
         assert parse_menu_value(forged) is None
 

@@ -243,8 +243,9 @@ def test_admins_see_edit_and_delete_in_latest_members_do_not(bolt, fake, db):
     for admin in ("UADMIN", "UOWNER", "UCONFADMIN"):
         (menu,) = menu_of(bolt.command("latest", user_id=admin).json())
         assert menu["type"] == "overflow" and menu["action_id"] == "coopnews_item_menu"
-        assert [o["value"] for o in menu["options"]] == [f"edit:{item_id}", f"delete:{item_id}"]
-        assert [o["text"]["text"] for o in menu["options"]] == ["Edit", "Delete"]
+        values = [o["value"] for o in menu["options"]]
+        assert values == [f"edit:{item_id}", f"delete:{item_id}", f"feature:{item_id}"]
+        assert [o["text"]["text"] for o in menu["options"]] == ["Edit", "Delete", "Feature"]
     assert menu_of(bolt.command("latest", user_id="UMEMBER").json()) == [None]
 
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
+from storage.models import ScheduledItem
+from tests.announce_helpers import shown_in, subscribe
+from tests.conftest import app_environment, run_cli
 from tests.curation_payloads import form_values, submission_of
 from tests.test_http_curation import open_add_modal, open_from_menu
 from tests.test_http_home import open_home
@@ -97,3 +102,41 @@ def test_the_app_home_add_button_opens_the_curation_modal(slack, fake, db):
     # A member's home has no such button.
     member_home = open_home(slack, fake, "UMEMBER", event_id="EvJourney2")
     assert "open_add_item" not in json.dumps(member_home)
+
+
+def test_a_scheduled_item_is_announced_by_the_pass_after_its_time_then_featured(
+    slack, fake, db, database_url
+):
+    """Across processes: the Procfile's web process takes the form and the menu,
+    `coopnews announce` (the worker's pass, cron-safe) publishes and announces."""
+    subscribe(db, "CNEWS")
+    env = app_environment(database_url, fake)
+    view = open_add_modal(slack, fake)
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    values = form_values(
+        title="Scheduled co-op story",
+        date=soon.date().isoformat(),
+        publish_at=int(soon.timestamp()),
+    )
+    assert slack.interaction(submission_of(view, "UADMIN", values)).text == ""
+    assert run_cli("announce", env=env).returncode == 0
+    assert fake.posted("CNEWS") == []
+    assert "Scheduled co-op story" not in json.dumps(slack.command("latest").json())
+
+    with db.transaction() as session:  # its time comes
+        session.execute(update(ScheduledItem).values(publish_at=datetime.now(UTC)))
+    assert run_cli("announce", env=env).returncode == 0
+    assert run_cli("announce", env=env).returncode == 0
+    (message,) = fake.posted("CNEWS")
+    assert "Scheduled co-op story" in message["text"]
+    assert sum(shown_in(fake, "CNEWS").values()) == 1
+
+    # Featured by an admin: marked in latest and in everyone's App Home.
+    item_id = next(iter(shown_in(fake, "CNEWS")))
+    notice = open_from_menu(slack, fake, "UADMIN", f"feature:{item_id}")
+    assert notice["title"]["text"] == "Featured"
+    latest = slack.command("latest").json()
+    assert titles_in(latest)[0] == "Scheduled co-op story"
+    assert ":star: *Featured*" in json.dumps(latest["blocks"])
+    home = open_home(slack, fake, "UMEMBER", "EvJourneyFeat")
+    assert ":star: *Featured*" in json.dumps(home["blocks"])

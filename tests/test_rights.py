@@ -12,22 +12,24 @@ from __future__ import annotations
 import inspect
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.admins import REFUSAL
+from bot.blocks.curation import FormContext
 from bot.blocks.paging import MORE_ACTION
+from bot.blocks.scheduled import SCHEDULED_CANCEL, SCHEDULED_EDIT
 from bot.listeners.commands.router import CommandRouter
 from domain.items import ItemDraft, fingerprint
+from storage import scheduled, subscriptions
 from storage import sources as source_store
-from storage import subscriptions
 from storage import suggestions as suggestion_store
 from storage.curation import ItemFields
 from storage.entries import add_items
 from storage.models import Base
-from tests.curation_payloads import form_values, user, view_submission
+from tests.curation_payloads import form_values, menu_click, user, view_submission
 
 # Listeners anyone may use; each one's rights are decided inside it (the router
 # checks per subcommand; More and App Home only read; the suggestion shortcut only
@@ -271,3 +273,75 @@ def test_every_admin_action_and_view_refuses_a_member_and_changes_nothing(bolt, 
     assert walked >= 9
     assert snapshot(db) == before
     assert web_api_calls(bolt, fake) == []
+
+
+# -- scheduling and featuring (issue 14): forged with real ids and real values -----------
+def scheduled_row(db) -> int:
+    when = datetime.now(UTC) + timedelta(hours=2)
+    fields = ItemFields("Waiting for its time", None, "News", when.date(), None)
+    with db.transaction() as session:
+        return scheduled.schedule(session, fields, when, "UADMIN").id
+
+
+def forged_button(action_id: str, value: str) -> dict:
+    return {
+        "type": "block_actions",
+        "user": user("UMEMBER"),
+        "api_app_id": "A0001",
+        "team": {"id": "T0001", "domain": "coop"},
+        "trigger_id": "5000.3.forged",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": f"scheduled-actions-{value}",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def test_a_members_forged_schedule_feature_cancel_or_edit_changes_nothing(bolt, fake, db, stocked):
+    row_id = scheduled_row(db)
+    before = snapshot(db)
+    in_an_hour = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    # Schedule a new item; reschedule or publish at once the waiting one.
+    for context, publish_at in (
+        (FormContext(channel_id="CNEWS"), in_an_hour),
+        (FormContext(scheduled_id=row_id), in_an_hour),
+        (FormContext(scheduled_id=row_id), None),
+    ):
+        values = form_values(title="Forged", publish_at=publish_at)
+        body = bolt.interaction(
+            view_submission("UMEMBER", "coopnews_item_form", context.encode(), values)
+        ).json()
+        assert body["response_action"] == "update"
+        assert body["view"]["blocks"][0]["text"]["text"] == REFUSAL
+    # Feature and unfeature from a forged menu; cancel or edit a scheduled item.
+    for payload in (
+        menu_click("UMEMBER", f"feature:{stocked['item']}"),
+        menu_click("UMEMBER", f"unfeature:{stocked['item']}"),
+        forged_button(SCHEDULED_CANCEL, str(row_id)),
+        forged_button(SCHEDULED_EDIT, str(row_id)),
+    ):
+        opened = len(fake.calls_to("views.open"))
+        assert bolt.interaction(payload).status_code == 200
+        shown = fake.wait_for("views.open", opened + 1)[-1].params["view"]
+        assert shown["blocks"][0]["text"]["text"] == REFUSAL
+    assert snapshot(db) == before
+    assert web_api_calls(bolt, fake) == []
+
+
+def test_the_same_feature_and_cancel_from_an_admin_do_write(bolt, fake, db, stocked):
+    row_id = scheduled_row(db)
+    before = snapshot(db)
+    bolt.interaction(menu_click("UADMIN", f"feature:{stocked['item']}"))
+    payload = forged_button(SCHEDULED_CANCEL, str(row_id))
+    payload["user"] = user("UADMIN")
+    bolt.interaction(payload)
+    bolt.settle()
+    after = snapshot(db)
+    assert after["featured"] != before["featured"]
+    assert after["scheduled_items"] != before["scheduled_items"]

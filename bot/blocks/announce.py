@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.blocks.entities import ItemLike
-from bot.blocks.items import item_blocks, item_fallback
+from bot.blocks.items import featured_first, item_blocks, item_fallback
 from bot.blocks.kit import context_block, divider, section
 from bot.blocks.text import LABEL_MAX, escape_within, format_date
 from domain.text import shorten
@@ -34,14 +34,15 @@ def announcement_message(item: ItemLike) -> dict:
     }
 
 
-def digest_message(items: Sequence[ItemLike]) -> dict:
-    """Several new items in one message (flood control, scheduled digests)."""
-    shown = list(items)[:DIGEST_MAX_ITEMS]
+def digest_message(items: Sequence[ItemLike], featured_id: int | None = None) -> dict:
+    """Several new items in one message (flood control, scheduled digests); the
+    featured item, when among them, comes first and is marked."""
+    shown = featured_first(list(items)[:DIGEST_MAX_ITEMS], featured_id)
     count = len(shown)
     blocks = [section(f"*{count} new {'item' if count == 1 else 'items'}*")]
     for item in shown:
         blocks.append(divider())
-        blocks.extend(item_blocks(item))
+        blocks.extend(item_blocks(item, featured=item.id == featured_id))
     titles = "; ".join(escape_within(i.title, 300) for i in shown)
     return {
         "text": shorten(f"{count} new items: {titles}", 2900),

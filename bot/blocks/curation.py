@@ -7,11 +7,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bot.blocks.entities import AuditLike, ItemLike
 from bot.blocks.items import item_blocks, item_fallback
 from bot.blocks.kit import context_block, divider, section
+from bot.blocks.scheduled import publish_at_block
 from bot.blocks.text import escape, escape_within, safe_url, slack_time
 from bot.numbers import row_id
 from domain.text import fit
@@ -47,17 +48,24 @@ CATEGORY_MAX = 100
 OPTION_TEXT_MAX = 75  # Slack: option text
 OPTION_VALUE_MAX = 150  # Slack: option value
 EDIT, DELETE = "edit", "delete"
+FEATURE, UNFEATURE = "feature", "unfeature"
+MENU_VERBS = (EDIT, DELETE, FEATURE, UNFEATURE)
 
 
 @dataclass(frozen=True)
 class FormContext:
-    """What a modal carries in private_metadata: the item edited, where to confirm."""
+    """What a modal carries in private_metadata: the item (or scheduled item) edited,
+    where to confirm."""
 
     item_id: int | None = None
     channel_id: str | None = None
+    scheduled_id: int | None = None
 
     def encode(self) -> str:
-        return json.dumps({"item_id": self.item_id, "channel_id": self.channel_id})
+        data = {"item_id": self.item_id, "channel_id": self.channel_id}
+        if self.scheduled_id is not None:
+            data["scheduled_id"] = self.scheduled_id
+        return json.dumps(data)
 
     @classmethod
     def decode(cls, raw: str | None) -> FormContext:
@@ -70,9 +78,11 @@ class FormContext:
             return cls()
         item_id = data.get("item_id")
         channel_id = data.get("channel_id")
+        scheduled_id = data.get("scheduled_id")
         return cls(
             item_id=row_id(item_id) if isinstance(item_id, int) else None,
             channel_id=channel_id if isinstance(channel_id, str) and channel_id else None,
+            scheduled_id=row_id(scheduled_id) if isinstance(scheduled_id, int) else None,
         )
 
 
@@ -94,8 +104,11 @@ def item_form_view(
     today: date,
     context: FormContext,
     item: ItemLike | None = None,
+    publish_at: datetime | None = None,
 ) -> dict:
-    """The Add / Edit modal; `item` pre-fills it for editing."""
+    """The Add / Edit modal; `item` pre-fills it for editing. "Publish at" is offered
+    for a new item and for a scheduled one (`context.scheduled_id`, pre-filled with
+    `publish_at`), never for an item already published."""
     # Slack: at most 100 options, values of 150 characters.
     options = [category_option(c) for c in categories if len(c) <= OPTION_VALUE_MAX][:100]
     # An imported title may be longer than a new one may be: room to correct it.
@@ -161,6 +174,8 @@ def item_form_view(
     blocks.append(_input(NEW_CATEGORY, new_label, new_category, optional=True, hint=new_hint))
     blocks.append(_input(DATE, "Date", datepicker, hint="When the news happened"))
     blocks.append(_input(SUMMARY, "Summary", summary_input, optional=True))
+    if item is None or context.scheduled_id is not None:
+        blocks.append(publish_at_block(publish_at))
     editing = item is not None
     return {
         "type": "modal",
@@ -216,23 +231,27 @@ def notice_view(title: str, text: str) -> dict:
     }
 
 
-def item_menu(item: ItemLike) -> dict:
-    """The admin's per-item menu (a section accessory wherever items are listed)."""
+def item_menu(item: ItemLike, featured_id: int | None = None) -> dict:
+    """The admin's per-item menu (a section accessory wherever items are listed):
+    Edit, Delete, and Feature, or Unfeature for the featured item."""
+    featured = featured_id is not None and item.id == featured_id
+    verb, label = (UNFEATURE, "Unfeature") if featured else (FEATURE, "Feature")
     return {
         "type": "overflow",
         "action_id": ITEM_MENU,
         "options": [
             {"text": _plain("Edit"), "value": f"{EDIT}:{item.id}"},
             {"text": _plain("Delete"), "value": f"{DELETE}:{item.id}"},
+            {"text": _plain(label), "value": f"{verb}:{item.id}"},
         ],
     }
 
 
 def parse_menu_value(value: str | None) -> tuple[str, int] | None:
-    """`edit:12` -> ("edit", 12); anything else (forged) -> None."""
+    """`edit:12` -> ("edit", 12) (verbs: MENU_VERBS); anything else (forged) -> None."""
     verb, _, raw_id = (value or "").partition(":")
     item_id = row_id(raw_id)
-    if verb not in (EDIT, DELETE) or item_id is None:
+    if verb not in MENU_VERBS or item_id is None:
         return None
     return verb, item_id
 

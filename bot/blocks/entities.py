@@ -76,3 +76,17 @@ class AuditLike(Protocol):
     item_id: int | None
     item_title: str
     details: str | None
+
+
+class ScheduledLike(Protocol):
+    """An item waiting for its time (storage.models.ScheduledItem)."""
+
+    id: int
+    title: str
+    url: str | None
+    category: str | None
+    publish_at: datetime
+    created_by: str
+
+    @property
+    def published_at(self): ...

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from bot.blocks.categories import Counted, category_lines
 from bot.blocks.curation import OPEN_ADD_ITEM
-from bot.blocks.entities import ItemLike, SourceHealthLike, SubscriptionLike
+from bot.blocks.entities import ItemLike, ScheduledLike, SourceHealthLike, SubscriptionLike
 from bot.blocks.follows import FollowLike, home_follow_blocks
 from bot.blocks.items import item_blocks
 from bot.blocks.kit import context_block, divider, header, section
+from bot.blocks.scheduled import scheduled_home_blocks
 from bot.blocks.subscriptions import categories_text
 from bot.blocks.suggestions import SuggestionLike, home_suggestion_blocks
 from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
@@ -35,6 +36,11 @@ class HomeContent:
     # Pending suggestions, oldest first, and how many there are (bot/blocks/suggestions.py).
     suggestions: Sequence[SuggestionLike] = field(default_factory=list)
     pending_suggestions: int = 0
+    # Shown first, marked, and not repeated among `items` (storage/featured.py).
+    featured: ItemLike | None = None
+    # Admins only: items waiting for their time, soonest first.
+    scheduled: Sequence[ScheduledLike] = field(default_factory=list)
+    more_scheduled: int = 0
 
 
 def channel_mention(channel_id: str) -> str:
@@ -95,11 +101,17 @@ def home_view(content: HomeContent, is_admin: bool) -> dict:
         blocks.extend(home_suggestion_blocks(content.suggestions, content.pending_suggestions))
         blocks.append(divider())
     blocks.append(header("Newest"))
+    if content.featured is not None:
+        blocks.extend(item_blocks(content.featured, featured=True))
     if content.items:
         for item in content.items:
             blocks.extend(item_blocks(item))
-    else:
+    elif content.featured is None:
         blocks.append(section("No news yet."))
+    if is_admin:
+        blocks.append(divider())
+        blocks.append(header("Scheduled"))
+        blocks.extend(scheduled_home_blocks(content.scheduled, content.more_scheduled))
     blocks.append(divider())
     blocks.append(header("Categories"))
     if content.categories:

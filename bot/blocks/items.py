@@ -13,14 +13,18 @@ SUMMARY_LIMIT = 280
 SUMMARY_ESCAPED_MAX = 1200  # 280 characters of `&` would escape to 1,400
 CATEGORY_SHOWN_MAX = 300
 DIVIDED_LIST_MAX = 12
+FEATURED_MARK = ":star: *Featured*"
 
 # Extra controls for an item (e.g. an admin's Edit/Delete menu), or None.
 Accessory = Callable[[ItemLike], dict | None]
 
 
-def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict]:
-    """A section (title as a link, summary) and a context (date, category), each within
-    Slack's 3,000 characters whatever the item holds (see bot/blocks/text.py)."""
+def item_blocks(
+    item: ItemLike, accessory: Accessory | None = None, featured: bool = False
+) -> list[dict]:
+    """A section (title as a link, summary) and a context (date, category; FEATURED_MARK
+    first for the featured item), each within Slack's 3,000 characters whatever the
+    item holds (see bot/blocks/text.py)."""
     text = f"*{link(item.url, item.title)}*"
     summary = shorten(item.summary, SUMMARY_LIMIT)
     if summary:
@@ -28,10 +32,17 @@ def item_blocks(item: ItemLike, accessory: Accessory | None = None) -> list[dict
     extra = accessory(item) if accessory else None
     block = section(text, block_id=f"item-{item.id}", accessory=extra)
     meta = format_date(item.published_at)
+    if featured:
+        meta = f"{FEATURED_MARK} · {meta}"
     if item.category:
         meta += f" · {escape_within(item.category, CATEGORY_SHOWN_MAX)}"
     context = context_block(meta)
     return [block, context]
+
+
+def featured_first(items: Sequence[ItemLike], featured_id: int | None) -> list[ItemLike]:
+    """The featured item (if among `items`) first, the others in their order."""
+    return sorted(items, key=lambda item: item.id != featured_id)
 
 
 def item_fallback(item: ItemLike) -> str:
@@ -44,15 +55,17 @@ def item_list_message(
     heading: str,
     accessory: Accessory | None = None,
     footer: list[dict] | None = None,
+    featured_id: int | None = None,
 ) -> dict:
-    """A message listing items under a heading; `heading` is our own trusted mrkdwn."""
+    """A message listing items under a heading; `heading` is our own trusted mrkdwn.
+    The item whose id is `featured_id` is marked (callers put it first)."""
     blocks: list[dict] = [section(heading)]
     # Slack allows 50 blocks in a message: long lists go without dividers.
     dividers = len(items) <= DIVIDED_LIST_MAX
     for item in items:
         if dividers:
             blocks.append(divider())
-        blocks.extend(item_blocks(item, accessory))
+        blocks.extend(item_blocks(item, accessory, featured=item.id == featured_id))
     blocks.extend(footer or [])
     titles = "; ".join(item_fallback(i) for i in items)
     return {"text": shorten(f"{_plain(heading)}: {titles}", 2900), "blocks": blocks}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.blocks.curation import (
@@ -19,8 +19,9 @@ from bot.blocks.curation import (
     TITLE,
     TITLE_MAX,
 )
+from bot.blocks.scheduled import PUBLISH_AT, PUBLISH_AT_ACTION
 from sources.hosts import is_valid_host
-from storage import limits
+from storage import limits, scheduled
 from storage.curation import ItemFields
 
 URL_MAX = limits.URL  # long tracking links are kept whole (storage/limits.py)
@@ -39,6 +40,8 @@ class Submission:
     new_category: str | None = None
     date: str | None = None
     summary: str | None = None
+    # The datetimepicker's UNIX timestamp (seconds); None: publish now.
+    publish_at: int | None = None
 
 
 def read_values(values: dict) -> Submission:
@@ -53,6 +56,9 @@ def read_values(values: dict) -> Submission:
         value = element(block_id).get(key)
         return value if isinstance(value, str) else None
 
+    block = values.get(PUBLISH_AT) if isinstance(values, dict) else None
+    picked = block.get(PUBLISH_AT_ACTION) if isinstance(block, dict) else None
+    stamp = picked.get("selected_date_time") if isinstance(picked, dict) else None
     selected = element(CATEGORY).get("selected_option")
     category = selected.get("value") if isinstance(selected, dict) else None
     return Submission(
@@ -62,6 +68,7 @@ def read_values(values: dict) -> Submission:
         new_category=text(NEW_CATEGORY),
         date=text(DATE, "selected_date"),
         summary=text(SUMMARY),
+        publish_at=stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else None,
     )
 
 
@@ -111,6 +118,24 @@ def validate(
         return None, errors
     assert published_on is not None
     return ItemFields(title, url, category, published_on, summary), {}
+
+
+def validate_publish_at(
+    timestamp: int | None, now: datetime
+) -> tuple[datetime | None, dict[str, str]]:
+    """(None, {}) for "publish now"; (UTC datetime, {}) for a time ahead, at most
+    storage.scheduled.MAX_AHEAD; else (None, {PUBLISH_AT: message})."""
+    if timestamp is None:
+        return None, {}
+    try:
+        when = datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None, {PUBLISH_AT: "Please pick a date and time."}
+    if when <= now:
+        return None, {PUBLISH_AT: "That time has passed: pick a later one, or leave it empty."}
+    if when > now + scheduled.MAX_AHEAD:
+        return None, {PUBLISH_AT: "Items can be scheduled at most a year ahead."}
+    return when, {}
 
 
 def link_problem(url: str) -> str | None:

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.curation import FormContext, item_form_view, notice_view
 from bot.deps import Deps
 from storage import categories
-from storage.models import Item
+from storage.models import Item, ScheduledItem
 
 log = logging.getLogger(__name__)
 # A static_select holds at most 100 options (Block Kit reference).
@@ -35,11 +35,12 @@ def open_item_form(
     trigger_id: str,
     user_id: str,
     context: FormContext,
-    item: Item | None = None,
+    item: Item | ScheduledItem | None = None,
+    publish_at: datetime | None = None,
 ) -> None:
     with deps.db.reading() as session:
         names = categories.names(session, MAX_CATEGORIES)
-    view = item_form_view(names, local_today(deps, user_id), context, item)
+    view = item_form_view(names, local_today(deps, user_id), context, item, publish_at)
     client.views_open(trigger_id=trigger_id, view=view)
 
 

@@ -27,7 +27,7 @@ from bot.blocks.announce import announcement_message, digest_message, retraction
 from bot.blocks.corrections import correction_failed_notice
 from bot.blocks.follows import corrected_dm
 from bot.deps import Deps
-from storage import corrections, deliveries, follows
+from storage import corrections, deliveries, featured, follows
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -71,7 +71,9 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
     )
     if digest:
         others = deliveries.digest_items(session, claim.channel_id, claim.message_ts)
-        return digest_message(others) if others else retraction_message(item)
+        if not others:
+            return retraction_message(item)
+        return digest_message(others, featured.current_id(session))
     return retraction_message(item) if item.retracted_at is not None else announcement_message(item)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.actions import curation, more, review
+from bot.listeners.actions import curation, more, review, scheduled
 
-ACTION_MODULES = [curation, more, review]
+ACTION_MODULES = [curation, more, review, scheduled]
 
 
 def register(app: App, deps: Deps) -> None:

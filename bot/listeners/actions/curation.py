@@ -1,4 +1,4 @@
-"""Clicks that open curation modals: App Home's "Add item", an item's Edit/Delete menu.
+"""Clicks on curation controls: App Home's "Add item", an item's Edit/Delete/Feature menu.
 
 Anyone can forge a click: both are registered with `deps.require_admin`, which
 checks admin rights on the server before they run.
@@ -13,12 +13,15 @@ from slack_sdk import WebClient
 
 from bot.blocks.curation import (
     EDIT,
+    FEATURE,
     ITEM_MENU,
     OPEN_ADD_ITEM,
+    UNFEATURE,
     FormContext,
     delete_confirm_view,
     parse_menu_value,
 )
+from bot.curation.featuring import set_featured
 from bot.curation.modals import open_item_form, open_notice
 from bot.deps import Deps
 from storage import curation
@@ -57,7 +60,9 @@ def register(app: App, deps: Deps) -> None:
             open_notice(client, trigger_id, "Item gone", "That item was already deleted.")
             return
         context = FormContext(item_id=item.id, channel_id=channel_of(body))
-        if verb == EDIT:
+        if verb in (FEATURE, UNFEATURE):
+            set_featured(client, deps, trigger_id, user_id, item_id, verb == FEATURE)
+        elif verb == EDIT:
             open_item_form(client, deps, trigger_id, user_id, context, item)
         else:
             client.views_open(trigger_id=trigger_id, view=delete_confirm_view(item, context))

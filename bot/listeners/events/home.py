@@ -6,9 +6,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks.home import HomeContent, home_view
+from bot.blocks.scheduled import HOME_SCHEDULED
 from bot.blocks.suggestions import HOME_SUGGESTIONS
 from bot.deps import Deps
-from storage import categories, home, store, suggestions
+from storage import categories, featured, home, scheduled, store, suggestions
 from storage import subscriptions as subscription_store
 from storage.follows import list_follows
 
@@ -19,8 +20,11 @@ def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeCon
     with deps.db.reading() as session:
         subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
         listed = categories.category_list(session)
+        pinned = featured.current(session)
+        newest, _ = store.latest_page(session, HOME_ITEMS, exclude_id=pinned.id if pinned else None)
         content = HomeContent(
-            items=store.latest(session, HOME_ITEMS),
+            items=newest,
+            featured=pinned,
             categories=listed.counted,
             subscriptions=subscriptions,
             more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
@@ -32,11 +36,13 @@ def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeCon
             content.more_sources = max(0, home.count_sources(session) - len(content.sources))
             content.suggestions = suggestions.pending(session, HOME_SUGGESTIONS)
             content.pending_suggestions = suggestions.count_pending(session)
+            content.scheduled = scheduled.upcoming(session, HOME_SCHEDULED)
+            content.more_scheduled = scheduled.count_pending(session) - len(content.scheduled)
     return content
 
 
 def publish_home(client: WebClient, deps: Deps, user_id: str) -> None:
-    """Build and publish `user_id`'s Home tab (also after a decision, for the admin)."""
+    """Build and publish `user_id`'s Home tab (also after an admin changes what it lists)."""
     is_admin = deps.admins.is_admin(user_id)
     view = home_view(load_home(deps, is_admin, user_id), is_admin)
     client.views_publish(user_id=user_id, view=view)

@@ -30,10 +30,12 @@ from bot.blocks.curation import (
     saved_message,
 )
 from bot.blocks.text import format_date
+from bot.curation import scheduling
 from bot.curation.form import Submission, read_values, validate
 from bot.curation.modals import tell_admin
 from bot.curation.posted import correct_posted
 from bot.deps import Deps
+from bot.listeners.events.home import publish_home
 from domain.text import shorten
 from storage import curation
 from storage.db import describe_failure
@@ -72,12 +74,14 @@ def register(app: App, deps: Deps) -> None:
         context = FormContext.decode(view.get("private_metadata"))
         submission = read_values((view.get("state") or {}).get("values") or {})
         # UTC today: validate() allows a day ahead, so every timezone's "today" passes.
-        today = utcnow().date()
+        now = utcnow()
+        today = now.date()
         try:
             with deps.db.transaction() as session:
-                if context.item_id is None:
+                planned = scheduling.save(session, context, submission, now, user_id)
+                if planned is None and context.item_id is None:
                     item, changed = save_new(session, submission, today, user_id), True
-                else:
+                elif planned is None:
                     item, changed = save_edit(session, context.item_id, submission, today, user_id)
         except Rejected as rejected:
             ack(**rejected.response)
@@ -89,6 +93,12 @@ def register(app: App, deps: Deps) -> None:
             # Keep the modal open with what the admin typed: nothing is lost.
             log.exception("saving an item failed")
             ack(response_action="errors", errors={TITLE: database_trouble(exc)})
+            return
+        if planned is not None:
+            ack(**planned.response)
+            if planned.message is not None:
+                tell_admin(client, user_id, context.channel_id, planned.message)
+                publish_home(client, deps, user_id)  # its Scheduled list changed
             return
         ack()
         if context.item_id is None:
