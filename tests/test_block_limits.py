@@ -295,7 +295,17 @@ def test_featured_and_scheduled_stay_within_limits(featured, listed, waiting, er
     sources = [
         FakeSource(7, "https://a.example/feed", None, "rss", "t", None, 1800, None, NOW, "e", 3)
     ] * 20
-    home = HomeContent(listed, [], [], 0, sources, 5, featured, waiting[:10], len(waiting))
+    home = HomeContent(
+        listed,
+        [],
+        [],
+        0,
+        sources,
+        5,
+        featured=featured,
+        scheduled=waiting[:10],
+        more_scheduled=len(waiting),
+    )
     check_view(home_view(home, is_admin=True))
     check_message(item_list_message([featured, *listed], "*h*", featured_id=featured.id))
     check_message(digest_message([*listed, featured] * 4, featured.id))

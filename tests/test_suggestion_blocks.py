@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bot.blocks.curation import ITEM_FORM
 from bot.blocks.home import HomeContent, home_view
+from bot.blocks.scheduled import PUBLISH_AT
 from bot.blocks.suggestions import (
     APPROVE,
     ReviewContext,
@@ -131,3 +133,24 @@ def test_app_home_shows_at_most_ten_suggestions_within_slacks_limits():
     assert len(ids) == len(set(ids))
     member = home_view(HomeContent([], [], [], suggestions=many, pending_suggestions=25), False)
     assert APPROVE not in json.dumps(member)
+
+
+def test_publish_at_only_where_the_item_form_handles_it():
+    # A suggestion is published when approved: its forms have no Publish at, while an
+    # admin's `add URL` (the item form itself) keeps it for scheduling.
+    page = FakePage(title="Coops grow", summary="", site_name="Wire", reason=None)
+
+    def blocks(callback_id: str) -> set[str]:
+        form = prefilled_form(
+            ["News"],
+            date(2026, 11, 29),
+            page,
+            callback_id=callback_id,
+            private_metadata="{}",
+            heading="Item",
+            submit="Save",
+        )
+        return {b.get("block_id") for b in form["blocks"]}
+
+    assert PUBLISH_AT not in blocks("coopnews_suggest_form")
+    assert PUBLISH_AT in blocks(ITEM_FORM)

@@ -174,7 +174,9 @@ def item_form_view(
     blocks.append(_input(NEW_CATEGORY, new_label, new_category, optional=True, hint=new_hint))
     blocks.append(_input(DATE, "Date", datepicker, hint="When the news happened"))
     blocks.append(_input(SUMMARY, "Summary", summary_input, optional=True))
-    if item is None or context.scheduled_id is not None:
+    # Not for a published item (context.item_id); a pre-filled new one (a page's
+    # metadata) may still be scheduled.
+    if context.item_id is None:
         blocks.append(publish_at_block(publish_at))
     editing = item is not None
     return {

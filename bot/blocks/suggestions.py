@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
-from bot.blocks.curation import FormContext, item_form_view, mention
+from bot.blocks.curation import ITEM_FORM, FormContext, item_form_view, mention
 from bot.blocks.kit import context_block, divider, header, message, section
+from bot.blocks.scheduled import PUBLISH_AT
 from bot.blocks.text import escape_within, format_date, link
 from bot.numbers import row_id
 from domain.text import fit, shorten
@@ -133,6 +134,9 @@ def prefilled_form(
     else:
         source = None
     view = item_form_view(categories, today, FormContext(), source)
+    if callback_id != ITEM_FORM:
+        # A suggestion is published when an admin approves it: no Publish at there.
+        view["blocks"] = [b for b in view["blocks"] if b.get("block_id") != PUBLISH_AT]
     for block in view["blocks"]:  # Slack refuses an empty initial_value
         element = block.get("element") or {}
         if element.get("initial_value") == "":
