@@ -23,10 +23,16 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.announce import announcement_message, digest_message, retraction_message
+from bot.blocks.announce import (
+    PLAIN,
+    Style,
+    announcement_message,
+    digest_message,
+    retraction_message,
+)
 from bot.blocks.corrections import correction_failed_notice
 from bot.deps import Deps
-from storage import corrections, deliveries
+from storage import corrections, deliveries, subscriptions
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -65,10 +71,15 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
         .where(Delivery.channel_id == claim.channel_id, Delivery.message_ts == claim.message_ts)
         .limit(1)
     )
+    # The channel's format stays (no mention: an edit notifies nobody).
+    sub = subscriptions.get_subscription(session, claim.channel_id)
+    style = Style(sub.format or PLAIN.format, bool(sub.previews)) if sub else PLAIN
     if digest:
         others = deliveries.digest_items(session, claim.channel_id, claim.message_ts)
-        return digest_message(others) if others else retraction_message(item)
-    return retraction_message(item) if item.retracted_at is not None else announcement_message(item)
+        return digest_message(others, style) if others else retraction_message(item)
+    if item.retracted_at is not None:
+        return retraction_message(item)
+    return announcement_message(item, style)
 
 
 def apply_corrections(
