@@ -43,6 +43,7 @@ FIELD_EXCLUDING = "rules_excluding"
 FIELD_SOURCES = "rules_sources"
 FIELD_FORMAT = "rules_format"
 FIELD_DELIVERY = "rules_delivery"
+FIELD_DIGEST_AT = "rules_digest_at"
 FIELD_MENTION = "rules_mention"
 FIELD_OPTIONS = "rules_options"
 
@@ -147,19 +148,29 @@ def keywords_text(text: str | Iterable[str]) -> str:
 
 def rules_of(sub) -> ChannelRules:
     """The rules a stored subscription (storage.models.Subscription) holds."""
-    schedule = None
-    if sub.mode != SubscriptionMode.INSTANT and sub.schedule:
-        schedule = from_stored(sub.mode, sub.schedule)
+    return rules_from(decode_choice(sub.categories), sub.mode, sub.schedule, sub)
+
+
+def rules_from(categories: Sequence[str], mode: str, schedule: str | None, columns) -> ChannelRules:
+    """Rules from their stored pieces; `columns` has the 0012 rule columns as attributes
+    (a Subscription, or storage.subscriptions.RuleColumns)."""
+    digest = None
+    if mode != SubscriptionMode.INSTANT and schedule:
+        digest = from_stored(mode, schedule)
+    try:
+        sources = parse_source_ids(columns.source_ids or "")
+    except RuleError:
+        sources = ()
     return ChannelRules(
-        categories=tuple(decode_choice(sub.categories)),
-        matching=sub.matching or "",
-        excluding=sub.excluding or "",
-        sources=parse_source_ids(sub.source_ids or ""),
-        format=sub.format or "full",
-        previews=bool(sub.previews),
-        mention=mention_from_stored(sub.mention),
-        thread=sub.thread,
-        schedule=schedule,
+        categories=tuple(categories),
+        matching=columns.matching or "",
+        excluding=columns.excluding or "",
+        sources=sources,
+        format=columns.format or "full",
+        previews=bool(columns.previews),
+        mention=mention_from_stored(columns.mention),
+        thread=columns.thread,
+        schedule=digest,
     )
 
 
@@ -344,9 +355,9 @@ def rules_from_form(choice: FormChoice) -> ChannelRules:
         try:
             schedule, left = parse_schedule(words)
         except ScheduleError as exc:
-            raise RuleError(str(exc), FIELD_DELIVERY) from exc
+            raise RuleError(str(exc), FIELD_DIGEST_AT) from exc
         if left:
-            raise RuleError(f"I don't understand `{left[0]}` in the digest's time.", FIELD_DELIVERY)
+            raise RuleError(f"I don't understand `{left[0]}` in the digest's time.", FIELD_DIGEST_AT)
     if choice.format not in FORMATS:
         raise RuleError("Choose a format.", FIELD_FORMAT)
     sources: tuple[int, ...] = ()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.actions import curation, more
+from bot.listeners.actions import curation, more, subscriptions
 
-ACTION_MODULES = [curation, more]
+ACTION_MODULES = [curation, more, subscriptions]
 
 
 def register(app: App, deps: Deps) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.views import curation
+from bot.listeners.views import curation, rules_form
 
-VIEW_MODULES = [curation]
+VIEW_MODULES = [curation, rules_form]
 
 
 def register(app: App, deps: Deps) -> None:
