@@ -1,9 +1,19 @@
-"""Announcement throughput: 30 new items into 20 channels through the fake Web API's
-1-post-per-second-per-channel limiter (429 + Retry-After), digest threshold off.
+"""Announcement passes: throughput, and what channel rules cost.
 
-Prints the elapsed time of one pass, the limiter's lower bound and their ratio
-(goal: at most 1.2). `python bench/announce.py [--items N] [--channels N]`;
-DATABASE_URL picks the database (a temporary SQLite file by default).
+1. Throughput: 30 new items into 20 channels through the fake Web API's
+   1-post-per-second-per-channel limiter (429 + Retry-After), digest threshold
+   off. Prints the elapsed time of one pass, the limiter's lower bound and
+   their ratio (goal: at most 1.2).
+2. Rules (issue 13): 1,000 subscriptions with keyword rules (`matching`,
+   `excluding`) against 1,000 category-only subscriptions, each pass planning
+   and posting the same items to the same number of channels (the keyword
+   rules let through what the category does), no pacing (our own cost, not
+   Slack's limit). Prints both passes and the ratio beside each other, from
+   the same run (goal: at most 1.10). No asserts.
+
+`python bench/announce.py [--items N] [--channels N] [--rule-channels N]
+[--rule-items N] [--only throughput|rules]`; DATABASE_URL picks the database
+(a temporary SQLite file by default).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.announcer import PACE_SECONDS, Announcer  # noqa: E402
+from bot.announcer import PACE_SECONDS, Announcer, ChannelPacer  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from domain.items import ItemDraft, fingerprint  # noqa: E402
@@ -36,8 +46,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=30)
     parser.add_argument("--channels", type=int, default=20)
+    parser.add_argument("--rule-channels", type=int, default=1000)
+    parser.add_argument("--rule-items", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--only", choices=["throughput", "rules"])
     args = parser.parse_args()
+    if args.only != "rules":
+        throughput(args)
+    if args.only != "throughput":
+        rules(args)
 
+
+def throughput(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
         upgrade(url)
@@ -88,6 +108,83 @@ def main() -> None:
     print(f"elapsed (one pass):    {elapsed:.2f} s")
     print(f"limiter lower bound:   {bound:.2f} s ((items - 1) x {LIMIT_SECONDS:.0f} s)")
     print(f"ratio:                 {elapsed / bound:.3f} (goal <= 1.2)")
+
+
+
+# -- 2. what channel rules cost --------------------------------------------------------
+# The keyword rules each of the 1,000 channels gets (every bench item matches
+# "cooperative" and none has "layoffs", so both setups post the same messages).
+KEYWORD_RULES = [
+    ('cooperative, "social economy", housing', "layoffs, scandal"),
+    ('"worker owned", cooperative, credit union', "closure"),
+    ("cooperatives, fair trade, agriculture", '"hostile takeover"'),
+]
+
+
+def rules(args) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/rules.db"
+        upgrade(url)
+        db = Database(url)
+        fake = FakeSlack().start()
+        settings = Settings(
+            bot_token="xoxb-bench", api_url=fake.api_url, database_url=url, digest_threshold=0
+        )
+        announcer = Announcer(build_deps(settings, db), pacer=ChannelPacer(0.0))
+        timings: dict[str, list[float]] = {"category-only": [], "keyword rules": []}
+        posted: dict[str, int] = {}
+        for round_no in range(args.rounds):
+            for kind in timings:
+                prefix = f"C{'K' if kind == 'keyword rules' else 'A'}{round_no}"
+                channels = [f"{prefix}{n:05d}" for n in range(args.rule_channels)]
+                with db.transaction() as session:
+                    for n, channel in enumerate(channels):
+                        columns = None
+                        if kind == "keyword rules":
+                            matching, excluding = KEYWORD_RULES[n % len(KEYWORD_RULES)]
+                            columns = subscriptions.RuleColumns(matching=matching, excluding=excluding)
+                        subscriptions.subscribe(
+                            session, channel, created_by="UADMIN", categories=["News"], rules=columns
+                        )
+                    # FOLLOWS (issue 13b): add 100 personal follows here for the keyword
+                    # setup (and none for the baseline), so the same pass judges them too.
+                add_bench_items(db, args.rule_items, f"{kind}-{round_no}")
+                started = time.perf_counter()
+                report = announcer.run_pass()
+                timings[kind].append(time.perf_counter() - started)
+                posted[kind] = report.messages
+                with db.transaction() as session:  # the next setup starts with no channel
+                    for channel in channels:
+                        subscriptions.unsubscribe(session, channel)
+        fake.stop()
+        db.dispose()
+    base, rules_time = min(timings["category-only"]), min(timings["keyword rules"])
+    print()
+    print(f"database:                      {url.split(':')[0]}")
+    print(f"subscriptions x new items:     {args.rule_channels} x {args.rule_items}")
+    print(f"messages per pass:             {posted}")
+    for kind, values in timings.items():
+        shown = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{kind + ' pass (s):':<31}{shown} (best {min(values):.2f})")
+    print(f"ratio keyword / category-only: {rules_time / base:.3f} (goal <= 1.10)")
+
+
+def add_bench_items(db, count: int, tag: str) -> None:
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    drafts = [
+        ItemDraft(
+            title=f"Cooperative news {tag} {n}",
+            published_at=base + timedelta(minutes=n),
+            origin="bench",
+            fingerprint=fingerprint("rules-bench", tag, str(time.time_ns()), str(n)),
+            category="News",
+            summary="A worker cooperative in the social economy opened a new housing project. "
+            * 3,
+        )
+        for n in range(count)
+    ]
+    with db.transaction() as session:
+        add_items(session, drafts)
 
 
 if __name__ == "__main__":
