@@ -284,10 +284,8 @@ class Announcer:
             with self.db.transaction() as session:
                 report.skipped += deliveries.skip(session, gone, token, "item retracted")
         claims = [c for c in claims if c.item_id in items]
-        if not claims:
-            return report
         thread = None
-        if sub.thread == "daily":
+        if sub.thread == "daily" and claims:
             try:
                 thread = self._daily_thread(run)
             except SlackApiError as exc:
@@ -296,7 +294,7 @@ class Announcer:
                 return self._give_back(run, claims, f"network: {exc}")
             if thread is None:
                 return self._give_back(run, claims, "another pass is starting the daily thread")
-        plan = self._plan_messages(sub, claims, items, self._style(sub))
+        plan = self._plan_messages(sub, claims, items, self._style(sub) if claims else None)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
             if time.monotonic() > run.post_until:
