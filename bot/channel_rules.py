@@ -215,8 +215,7 @@ def parse_rules(text: str, known: Collection[str]) -> ChannelRules:
         if not _is_clause(token):
             if not categories_open:
                 raise RuleError(
-                    f"I don't understand `{token}` here. Categories come first; "
-                    f"then: {SYNTAX}"
+                    f"I don't understand `{token}` here. Categories come first; then: {SYNTAX}"
                 )
             category_tokens.append(token)
             i += 1
@@ -240,7 +239,7 @@ def parse_rules(text: str, known: Collection[str]) -> ChannelRules:
             rule = keywords_text(" ".join(args))
             if not rule:
                 raise RuleError(
-                    f"`{word}` needs words: `{word} housing, \"fair trade\"`.",
+                    f'`{word}` needs words: `{word} housing, "fair trade"`.',
                     FIELD_MATCHING if word == "matching" else FIELD_EXCLUDING,
                 )
             values[word] = rule
@@ -280,7 +279,9 @@ def _single(word: str, value: str) -> dict[str, object]:
         return {"format": lowered}
     if word == "previews":
         if lowered not in ("on", "off"):
-            raise RuleError(f"`previews {value}`: say `previews on` or `previews off`.", FIELD_OPTIONS)
+            raise RuleError(
+                f"`previews {value}`: say `previews on` or `previews off`.", FIELD_OPTIONS
+            )
         return {"previews": lowered == "on"}
     if word == "thread":
         if lowered not in THREADS:
@@ -295,7 +296,9 @@ def read_categories(tokens: Sequence[str], known: Collection[str]) -> list[str]:
     and COOP Champions), and unknown words run together."""
     if any("," in t for t in tokens):
         text = " ".join(tokens)
-        return [c.strip().strip('"').strip() for c in text.split(",") if c.strip().strip('"').strip()]
+        return [
+            c.strip().strip('"').strip() for c in text.split(",") if c.strip().strip('"').strip()
+        ]
     found: list[str] = []
     run: list[str] = []
     for token in tokens:
@@ -357,7 +360,9 @@ def rules_from_form(choice: FormChoice) -> ChannelRules:
         except ScheduleError as exc:
             raise RuleError(str(exc), FIELD_DIGEST_AT) from exc
         if left:
-            raise RuleError(f"I don't understand `{left[0]}` in the digest's time.", FIELD_DIGEST_AT)
+            raise RuleError(
+                f"I don't understand `{left[0]}` in the digest's time.", FIELD_DIGEST_AT
+            )
     if choice.format not in FORMATS:
         raise RuleError("Choose a format.", FIELD_FORMAT)
     sources: tuple[int, ...] = ()

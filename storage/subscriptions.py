@@ -108,13 +108,21 @@ class RuleColumns:
 
 def rule_columns(sub: Subscription) -> RuleColumns:
     return RuleColumns(
-        sub.matching, sub.excluding, sub.source_ids, sub.format or "full",
-        bool(sub.previews), sub.mention, sub.thread,
+        matching=sub.matching,
+        excluding=sub.excluding,
+        source_ids=sub.source_ids,
+        format=sub.format or "full",
+        previews=bool(sub.previews),
+        mention=sub.mention,
+        thread=sub.thread,
     )
 
 
 def claim_mention(
-    session: Session, channel_id: str, every: timedelta = timedelta(hours=1), now: datetime | None = None
+    session: Session,
+    channel_id: str,
+    every: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
 ) -> bool:
     """Take the channel's mention slot: True at most once per `every` (racing passes
     included: one conditional UPDATE, only one of them changes the row)."""

@@ -111,9 +111,11 @@ def test_the_syntax_is_read_into_rules():
 def test_rules_are_stored_shown_and_replaced_saying_what_changed(bolt, db, fake):
     fake.add_usergroup("S0OPS", "ops")
     with db.transaction() as session:
-        source = source_store.create_source(session, url="https://coop.example/feed", now=utcnow()).id
+        source = source_store.create_source(
+            session, url="https://coop.example/feed", now=utcnow()
+        ).id
     body = bolt.command(
-        f"subscribe News matching housing, \"fair trade\" excluding layoffs from {source} "
+        f'subscribe News matching housing, "fair trade" excluding layoffs from {source} '
         "format compact mention @ops thread daily",
         user_id="UADMIN",
         channel_id="CRULES",
@@ -124,7 +126,11 @@ def test_rules_are_stored_shown_and_replaced_saying_what_changed(bolt, db, fake)
     assert f"only from source {source}" in text and "compact (one line each)" in text
     assert "in a daily thread" in text and "mentioning @ops at most once an hour" in text
     sub = sub_row(db, "CRULES")
-    assert (sub.matching, sub.excluding, sub.source_ids) == ('housing, "fair trade"', "layoffs", str(source))
+    assert (sub.matching, sub.excluding, sub.source_ids) == (
+        'housing, "fair trade"',
+        "layoffs",
+        str(source),
+    )
     assert (sub.format, sub.mention, sub.thread) == ("compact", "subteam:S0OPS:ops", "daily")
     assert sub.timezone == "Europe/Zurich"  # the thread's day follows the admin's zone
 
@@ -163,7 +169,9 @@ def test_a_bad_rule_says_why_and_changes_nothing(bolt, db, fake):
         ), typed
 
 
-def test_keyword_source_and_category_rules_decide_what_each_channel_gets(bolt, db, fake, database_url):
+def test_keyword_source_and_category_rules_decide_what_each_channel_gets(
+    bolt, db, fake, database_url
+):
     with db.transaction() as session:
         feed = source_store.create_source(session, url="https://coop.example/a", now=utcnow()).id
         other = source_store.create_source(session, url="https://coop.example/b", now=utcnow()).id
@@ -171,7 +179,9 @@ def test_keyword_source_and_category_rules_decide_what_each_channel_gets(bolt, d
     bolt.command("subscribe excluding layoffs", user_id="UADMIN", channel_id="CEXCL")
     bolt.command(f"subscribe from {feed}", user_id="UADMIN", channel_id="CFROM")
     bolt.command(
-        "subscribe Housing matching cooperative excluding closes", user_id="UADMIN", channel_id="CBOTH"
+        "subscribe Housing matching cooperative excluding closes",
+        user_id="UADMIN",
+        channel_id="CBOTH",
     )
     housing = add_titled(db, "Housing co-ops | Agtaş builds homes")  # News
     trade = add_titled(db, "Fair trade coffee | A cooperative of growers", source_id=feed)
@@ -218,7 +228,9 @@ def test_formats_and_previews(bolt, db, fake, database_url):
     compact = fake.posted("CCOMPACT")[0]
     (block,) = compact["blocks"]
     line = block["text"]["text"]
-    assert line.startswith("*<https://coop.example/rules/") and "&lt;!channel&gt; &amp; co>*" in line
+    assert (
+        line.startswith("*<https://coop.example/rules/") and "&lt;!channel&gt; &amp; co>*" in line
+    )
     assert " · News" in line and "summary" not in line and "2026" in line
     assert unfurls(fake, "CCOMPACT") == (False, False)
     head = fake.posted("CHEAD")[0]
@@ -236,7 +248,9 @@ def test_formats_and_previews(bolt, db, fake, database_url):
 
 def unfurls(fake, channel: str) -> tuple[bool, bool]:
     (call,) = [c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == channel]
-    return tuple(str(call.params[k]).lower() in ("true", "1") for k in ("unfurl_links", "unfurl_media"))
+    return tuple(
+        str(call.params[k]).lower() in ("true", "1") for k in ("unfurl_links", "unfurl_media")
+    )
 
 
 def test_digests_keep_the_format(bolt, db, fake, database_url):
@@ -265,11 +279,16 @@ def test_mention_at_most_once_an_hour_and_never_from_item_text(bolt, db, fake, d
     a = announcer(database_url, fake, db)
     a.run_pass()
     here = fake.posted("CHERE")
-    assert here[0]["text"].startswith("<!here> ") and here[0]["blocks"][0]["elements"][0]["text"] == "<!here>"
+    assert (
+        here[0]["text"].startswith("<!here> ")
+        and here[0]["blocks"][0]["elements"][0]["text"] == "<!here>"
+    )
     assert "&lt;!here&gt;" in json.dumps(here[0]["blocks"][1:])  # the item's own text stays escaped
     assert not here[1]["text"].startswith("<!here>")  # the same hour: no second mention
     group = fake.posted("CGROUP")
-    assert group[0]["text"].startswith("<!subteam^S0HOUSE> ") and "<!subteam" not in group[1]["text"]
+    assert (
+        group[0]["text"].startswith("<!subteam^S0HOUSE> ") and "<!subteam" not in group[1]["text"]
+    )
     add_titled(db, "Housing three")
     a.run_pass()
     assert "<!here>" not in json.dumps(fake.posted("CHERE")[2])
@@ -383,7 +402,9 @@ def expire_claims(db) -> None:
     past = utcnow() - timedelta(seconds=1)
     with db.transaction() as session:
         session.execute(
-            update(Delivery).where(Delivery.state == DeliveryState.CLAIMED).values(claimed_until=past)
+            update(Delivery)
+            .where(Delivery.state == DeliveryState.CLAIMED)
+            .values(claimed_until=past)
         )
         session.execute(
             update(DailyThread).where(DailyThread.parent_ts.is_(None)).values(claimed_until=past)
@@ -444,7 +465,9 @@ def form_state(**fields) -> dict:
         return {"value": {"type": "plain_text_input", "value": v}}
 
     def many(vs):
-        return {"value": {"type": "multi_static_select", "selected_options": [{"value": v} for v in vs]}}
+        return {
+            "value": {"type": "multi_static_select", "selected_options": [{"value": v} for v in vs]}
+        }
 
     def one(v):
         return {"value": {"type": "static_select", "selected_option": {"value": v}}}
@@ -469,8 +492,14 @@ def form_state(**fields) -> dict:
 
 def test_the_form_is_prefilled_saves_and_shows_errors_under_fields(bolt, db, fake):
     add_news(db, 1, category="News")
-    bolt.command("subscribe News matching housing format compact thread daily", user_id="UADMIN", channel_id="CFORM")
-    response = bolt.command("subscribe", user_id="UADMIN", channel_id="CFORM", trigger_id="111.form")
+    bolt.command(
+        "subscribe News matching housing format compact thread daily",
+        user_id="UADMIN",
+        channel_id="CFORM",
+    )
+    response = bolt.command(
+        "subscribe", user_id="UADMIN", channel_id="CFORM", trigger_id="111.form"
+    )
     assert response.status_code == 200
     view = opened_view(fake)
     assert view["callback_id"] == RULES_FORM and view["private_metadata"] == "CFORM"
@@ -481,11 +510,15 @@ def test_the_form_is_prefilled_saves_and_shows_errors_under_fields(bolt, db, fak
     assert [o["value"] for o in blocks["rules_options"]["element"]["initial_options"]] == ["thread"]
 
     bad = bolt.interaction(
-        view_submission("UADMIN", RULES_FORM, "CFORM", form_state(format="compact", mention="@ghosts"))
+        view_submission(
+            "UADMIN", RULES_FORM, "CFORM", form_state(format="compact", mention="@ghosts")
+        )
     ).json()
     assert bad["response_action"] == "errors" and "@ghosts" in bad["errors"]["rules_mention"]
     bad = bolt.interaction(
-        view_submission("UADMIN", RULES_FORM, "CFORM", form_state(delivery="weekly", digest_at="09:00"))
+        view_submission(
+            "UADMIN", RULES_FORM, "CFORM", form_state(delivery="weekly", digest_at="09:00")
+        )
     ).json()
     assert "Which day?" in bad["errors"]["rules_digest_at"]
     assert sub_row(db, "CFORM").format == "compact"  # nothing changed
@@ -495,7 +528,9 @@ def test_the_form_is_prefilled_saves_and_shows_errors_under_fields(bolt, db, fak
             "UADMIN",
             RULES_FORM,
             "CFORM",
-            form_state(excluding="layoffs", format="headline", mention="here", options=["previews"]),
+            form_state(
+                excluding="layoffs", format="headline", mention="here", options=["previews"]
+            ),
         )
     )
     assert ok.status_code == 200 and not ok.text

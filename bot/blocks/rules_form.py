@@ -31,11 +31,16 @@ RULES_FORM = "subscription_rules"
 ACTION = "value"  # every input's element has this action_id
 MAX_OPTIONS = 100
 OPTION_TEXT_MAX = 75
-FORMATS = [("full", "Full: title, summary, date, category"), ("compact", "Compact: one line"),
-           ("headline", "Headline: linked title only")]
+FORMATS = [
+    ("full", "Full: title, summary, date, category"),
+    ("compact", "Compact: one line"),
+    ("headline", "Headline: linked title only"),
+]
 DELIVERIES = [("instant", "As they arrive"), ("daily", "Daily digest"), ("weekly", "Weekly digest")]
-OPTIONS = [("thread", "In a daily thread (one message a day, items as replies)"),
-           ("previews", "Link previews (unfurls)")]
+OPTIONS = [
+    ("thread", "In a daily thread (one message a day, items as replies)"),
+    ("previews", "Link previews (unfurls)"),
+]
 
 
 def _text(value: str) -> dict:
@@ -46,7 +51,9 @@ def _option(value: str, label: str) -> dict:
     return {"text": _text(shorten(label, OPTION_TEXT_MAX) or value), "value": value[:150]}
 
 
-def _input(block_id: str, label: str, element: dict, *, optional: bool = True, hint: str = "") -> dict:
+def _input(
+    block_id: str, label: str, element: dict, *, optional: bool = True, hint: str = ""
+) -> dict:
     block = {
         "type": "input",
         "block_id": block_id,
@@ -81,8 +88,10 @@ def rules_form_view(
     chosen = list(rules.categories)
     names = list(dict.fromkeys([*chosen, *categories]))[:MAX_OPTIONS]
     blocks: list[dict] = [
-        section(f"Rules for <#{channel_id}>. Empty fields mean everything; saving replaces the "
-                "channel's rules and applies to items arriving from now on.")
+        section(
+            f"Rules for <#{channel_id}>. Empty fields mean everything; saving replaces the "
+            "channel's rules and applies to items arriving from now on."
+        )
     ]
     if names:
         element = {
@@ -99,12 +108,14 @@ def rules_form_view(
             FIELD_MATCHING,
             "Matching any of these words",
             _text_input(rules.matching, 'housing, "fair trade"'),
-            hint="Comma-separated words or \"quoted phrases\", found in the title or summary "
+            hint='Comma-separated words or "quoted phrases", found in the title or summary '
             "as search finds them.",
         )
     )
     blocks.append(
-        _input(FIELD_EXCLUDING, "Excluding items with any of", _text_input(rules.excluding, "layoffs"))
+        _input(
+            FIELD_EXCLUDING, "Excluding items with any of", _text_input(rules.excluding, "layoffs")
+        )
     )
     if sources:
         shown = list(sources)[:MAX_OPTIONS]
@@ -161,8 +172,12 @@ def rules_form_view(
     )
     options = [_option(v, label) for v, label in OPTIONS]
     element = {"type": "checkboxes", "options": options}
-    initial = [o for o in options if (o["value"] == "thread" and rules.thread)
-               or (o["value"] == "previews" and rules.previews)]
+    initial = [
+        o
+        for o in options
+        if (o["value"] == "thread" and rules.thread)
+        or (o["value"] == "previews" and rules.previews)
+    ]
     if initial:
         element["initial_options"] = initial
     blocks.append(_input(FIELD_OPTIONS, "Options", element))
@@ -191,7 +206,9 @@ def read_choice(values: dict) -> FormChoice:
 
     def selected(block_id: str) -> list[str]:
         options = element(block_id).get("selected_options") or []
-        return [o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)]
+        return [
+            o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)
+        ]
 
     def one(block_id: str, default: str) -> str:
         option = element(block_id).get("selected_option")

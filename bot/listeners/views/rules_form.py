@@ -38,4 +38,6 @@ def register(app: App, deps: Deps) -> None:
         try:
             client.chat_postMessage(channel=channel_id, **done.message)
         except SlackApiError as exc:  # saved all the same; the admin sees it in the list
-            log.warning("could not confirm the rules in %s: %s", channel_id, exc.response.get("error"))
+            log.warning(
+                "could not confirm the rules in %s: %s", channel_id, exc.response.get("error")
+            )

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.Column("previews", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column("subscriptions", sa.Column("mention", sa.String(120), nullable=True))
-    op.add_column(
-        "subscriptions", sa.Column("last_mention_at", UTCDateTime(), nullable=True)
-    )
+    op.add_column("subscriptions", sa.Column("last_mention_at", UTCDateTime(), nullable=True))
     op.add_column("subscriptions", sa.Column("thread", sa.String(20), nullable=True))
     op.add_column("deliveries", sa.Column("thread_ts", sa.String(40), nullable=True))
     op.create_table(
