@@ -180,9 +180,17 @@ def rules(args) -> None:
     for label, figures in (("planning", planning), ("whole pass", timings)):
         for kind, values in figures.items():
             shown = ", ".join(f"{v:.2f}" for v in values)
-            print(f"{kind + ' ' + label + ' (s):':<42}{shown} (median {median(values):.2f})")
-        ratio = median(figures["keyword rules"]) / median(figures["category-only"])
-        print(f"{label + ' ratio keyword / category-only:':<42}{ratio:.3f} (goal <= 1.10)")
+            print(
+                f"{kind + ' ' + label + ' (s):':<42}{shown} "
+                f"(best {min(values):.2f}, median {median(values):.2f})"
+            )
+        # Best of each: the run least disturbed by other load on the machine.
+        ratio = min(figures["keyword rules"]) / min(figures["category-only"])
+        spread = median(figures["keyword rules"]) / median(figures["category-only"])
+        print(
+            f"{label + ' ratio keyword / category-only:':<42}{ratio:.3f} best, "
+            f"{spread:.3f} median (goal <= 1.10)"
+        )
 
 
 def add_bench_items(db, count: int, tag: str) -> None:
