@@ -309,7 +309,9 @@ def test_racing_passes_mention_once(db, fake, database_url):
     for channel in channels:
         subscribe(db, channel, rules=subscriptions.RuleColumns(mention="here"))
     ids = add_news(db, 3)
-    passes = [announcer(database_url, fake) for _ in range(3)]
+    # A claim of one message at a time: each pass takes a channel's items one by one,
+    # so the three passes post to every channel at once and race for its mention.
+    passes = [announcer(database_url, fake, claim_timeout=2) for _ in range(3)]
     race(passes)
     drain(*passes)
     assert_exactly_once(fake, db, {c: ids for c in channels})
