@@ -48,7 +48,8 @@ def _text(value: str) -> dict:
 
 
 def _option(value: str, label: str) -> dict:
-    return {"text": _text(shorten(label, OPTION_TEXT_MAX) or value), "value": value[:150]}
+    shown = shorten(label, OPTION_TEXT_MAX).strip() or shorten(value, OPTION_TEXT_MAX).strip()
+    return {"text": _text(shown or "(no name)"), "value": value[:150]}
 
 
 def _input(
