@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -109,8 +110,8 @@ class _Rule:
         return cls(
             frozenset(choice_keys(sub.categories)),
             sources,
-            parse_keywords(sub.matching or ""),
-            parse_keywords(sub.excluding or ""),
+            _keywords(sub.matching or ""),
+            _keywords(sub.excluding or ""),
         )
 
     @property
@@ -129,6 +130,12 @@ class _Rule:
             if self.excluding and words.matches_any(self.excluding):
                 return False
         return True
+
+
+@lru_cache(maxsize=8192)
+def _keywords(text: str) -> Keywords:
+    """A stored rule, parsed once per process (rules change far less often than passes run)."""
+    return parse_keywords(text)
 
 
 class _ItemFacts:
