@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.client import HTTPException
 
 from slack_sdk.errors import SlackApiError
@@ -26,14 +26,19 @@ from bot.blocks.announce import (
     DIGEST_EVENT,
     DIGEST_MAX_ITEMS,
     ITEM_EVENT,
+    THREAD_EVENT,
+    Style,
     announcement_message,
     digest_message,
+    thread_parent_message,
 )
 from bot.blocks.subscriptions import describe_problem, paused_notice
+from bot.blocks.text import MONTHS
+from bot.channel_rules import mention_from_stored
 from bot.deps import Deps
-from bot.digest_schedule import from_stored, next_run
+from bot.digest_schedule import from_stored, next_run, zone
 from bot.scheduled_publishing import publish_due
-from storage import deliveries, featured, subscriptions
+from storage import daily_threads, deliveries, featured, subscriptions
 from storage.deliveries import Claim
 from storage.models import Subscription, SubscriptionMode
 from storage.types import utcnow
@@ -73,6 +78,13 @@ NEEDS_ADMIN = {
 }
 # The connection dropped or timed out: Slack may or may not have the message.
 NETWORK_ERRORS = (OSError, HTTPException)
+# Another pass is posting the day's thread parent: wait this long for its ts
+# (in steps), then leave the items for a later pass.
+THREAD_WAIT_SECONDS = 3.0
+THREAD_WAIT_STEP = 0.1
+SURELY_NOT_POSTED = CHANNEL_GONE | NEEDS_ADMIN | MESSAGE_REJECTED | {"ratelimited"}
+# A channel's announcements carry its mention at most once per this.
+MENTION_EVERY = timedelta(hours=1)
 
 
 class ChannelPacer:
@@ -149,6 +161,15 @@ class Planned:
     digest: bool
 
 
+@dataclass(frozen=True)
+class Thread:
+    """A channel's daily thread: its parent's ts, the day (ISO) and how it is shown."""
+
+    parent_ts: str
+    day: str
+    label: str
+
+
 @dataclass
 class ChannelPass:
     """One pass over one channel: its subscription, the claim token, when posting
@@ -162,6 +183,10 @@ class ChannelPass:
     @property
     def channel(self) -> str:
         return self.sub.channel_id
+
+
+# A message found in the channel: (ts, digest, the thread parent it replies to).
+Found = tuple[str, bool, "str | None"]
 
 
 def claims_left(plan: Sequence[Planned], index: int) -> list[Claim]:
@@ -247,7 +272,7 @@ class Announcer:
         uncertain = [c for c in claims if c.uncertain]
         if uncertain:
             try:
-                found = self._find_posted(channel, uncertain)
+                found = self._find_posted(channel, uncertain, threaded=bool(sub.thread))
             except SlackApiError as exc:
                 return self._give_back(run, claims, slack_error(exc))
             except NETWORK_ERRORS as exc:
@@ -262,15 +287,29 @@ class Announcer:
             with self.db.transaction() as session:
                 report.skipped += deliveries.skip(session, gone, token, "item retracted")
         claims = [c for c in claims if c.item_id in items]
-        plan = self._plan_messages(sub, claims, items, featured_id)
+        thread = None
+        if sub.thread == "daily" and claims:
+            try:
+                thread = self._daily_thread(run)
+            except SlackApiError as exc:
+                return self._give_back(run, claims, slack_error(exc))
+            except NETWORK_ERRORS as exc:
+                return self._give_back(run, claims, f"network: {exc}")
+            if thread is None:
+                return self._give_back(run, claims, "another pass is starting the daily thread")
+        style = self._style(sub) if claims else None
+        plan = self._plan_messages(sub, claims, items, style, featured_id)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
             if time.monotonic() > run.post_until:
                 return self._give_back(run, claims_left(plan, index), "claim about to expire")
+            message = planned.message
+            if thread is not None:
+                message = {**message, "thread_ts": thread.parent_ts}
             try:
                 self.pacer.wait(channel)
                 try:
-                    response = self.client.chat_postMessage(channel=channel, **planned.message)
+                    response = self.client.chat_postMessage(channel=channel, **message)
                 finally:
                     self.pacer.done(channel)
             except SlackApiError as exc:
@@ -285,27 +324,144 @@ class Announcer:
                 return self._give_back(run, claims_left(plan, index), f"network: {exc}")
             with self.db.transaction() as session:
                 deliveries.record_posted(
-                    session, ids, channel, response["ts"], digest=planned.digest
+                    session,
+                    ids,
+                    channel,
+                    response["ts"],
+                    digest=planned.digest,
+                    thread_ts=thread.parent_ts if thread else None,
                 )
             report.messages += 1
             report.items += len(ids)
+        if thread is not None and report.items:
+            self._count_thread(channel, thread)
         if sub.mode != SubscriptionMode.INSTANT and sub.next_digest_at is not None:
             self._advance_digest(sub, utcnow())
         return report
 
+    def _style(self, sub: Subscription) -> Style:
+        """The channel's format and previews; its mention only if the hourly slot is free
+        (claimed in the database, so racing passes mention once)."""
+        mention = mention_from_stored(sub.mention)
+        markup = None
+        if mention is not None:
+            with self.db.transaction() as session:
+                if subscriptions.claim_mention(session, sub.channel_id, MENTION_EVERY):
+                    markup = mention.markup
+        return Style(sub.format or "full", bool(sub.previews), markup)
+
     def _plan_messages(
-        self, sub: Subscription, claims: Sequence[Claim], items: dict, featured_id: int | None = None
+        self,
+        sub: Subscription,
+        claims: Sequence[Claim],
+        items: dict,
+        style: Style | None = None,
+        featured_id: int | None = None,
     ) -> list[Planned]:
+        """Messages for the claims; the mention (if any) on the first one only."""
+        style = style or Style()
+        quiet = Style(style.format, style.previews)
         threshold = self.settings.digest_threshold
         as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
-        if not as_digest:
-            return [Planned([c], announcement_message(items[c.item_id]), False) for c in claims]
         plan = []
+        if not as_digest:
+            for n, c in enumerate(claims):
+                message = announcement_message(items[c.item_id], style if n == 0 else quiet)
+                plan.append(Planned([c], message, False))
+            return plan
         for start in range(0, len(claims), DIGEST_MAX_ITEMS):
             chunk = list(claims[start : start + DIGEST_MAX_ITEMS])
-            message = digest_message([items[c.item_id] for c in chunk], featured_id)
+            message = digest_message(
+                [items[c.item_id] for c in chunk], style if start == 0 else quiet, featured_id
+            )
             plan.append(Planned(chunk, message, True))
         return plan
+
+    # -- the daily thread --------------------------------------------------------
+    def _daily_thread(self, run: ChannelPass) -> Thread | None:
+        """Today's parent in the channel (the subscription's time zone, else UTC),
+        posted exactly once: claimed in the database; after an expired claim, looked
+        for in the history first. None: another pass is posting it right now."""
+        channel = run.channel
+        today = utcnow().astimezone(zone(run.sub.timezone)).date()
+        day, label = today.isoformat(), f"{today.day} {MONTHS[today.month - 1]}"
+        with self.db.transaction() as session:
+            state = daily_threads.claim_thread(
+                session, channel, day, run.token, timeout_seconds=self.settings.claim_timeout
+            )
+        if state.parent_ts:
+            return Thread(state.parent_ts, day, label)
+        if not state.claimed:
+            deadline = time.monotonic() + THREAD_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(THREAD_WAIT_STEP)
+                with self.db.reading() as session:
+                    parent = daily_threads.parent_of(session, state.thread_id)
+                if parent:
+                    return Thread(parent, day, label)
+            return None
+        if state.uncertain:
+            found = self._find_parent(channel, day, today)
+            if found:
+                log.info("%s: the daily thread of %s was already posted; recorded", channel, day)
+                with self.db.transaction() as session:
+                    daily_threads.record_parent(session, state.thread_id, found)
+                run.report.recovered += 1
+                return Thread(found, day, label)
+        try:
+            self.pacer.wait(channel)
+            try:
+                response = self.client.chat_postMessage(
+                    channel=channel, **thread_parent_message(day, label, 0)
+                )
+            finally:
+                self.pacer.done(channel)
+        except SlackApiError as exc:
+            # Only when Slack surely has no parent: else the claim expires and the
+            # next pass looks in the history first.
+            if slack_error(exc) in SURELY_NOT_POSTED:
+                with self.db.transaction() as session:
+                    daily_threads.release_thread(session, state.thread_id, run.token)
+            raise
+        with self.db.transaction() as session:
+            daily_threads.record_parent(session, state.thread_id, response["ts"])
+        return Thread(response["ts"], day, label)
+
+    def _find_parent(self, channel: str, day: str, today) -> str | None:
+        """The parent of `day` already in the channel (its metadata names the day)."""
+        start = datetime.combine(today, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
+        cursor = None
+        for _ in range(HISTORY_MAX_PAGES):
+            response = self.client.conversations_history(
+                channel=channel,
+                include_all_metadata=True,
+                oldest=f"{start.timestamp():.6f}",
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            )
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == THREAD_EVENT and payload.get("day") == day:
+                    return message["ts"]
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def _count_thread(self, channel: str, thread: Thread) -> None:
+        """The parent counts the thread's items (chat.update; a failure is retried by the
+        next pass that posts there)."""
+        with self.db.reading() as session:
+            count = daily_threads.replies_posted(session, channel, thread.parent_ts)
+        try:
+            self.client.chat_update(
+                channel=channel,
+                ts=thread.parent_ts,
+                **thread_parent_message(thread.day, thread.label, count),
+            )
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            log.warning("could not update the daily thread's count in %s: %s", channel, exc)
 
     def _give_back(self, run: ChannelPass, claims: Sequence[Claim], error: str) -> PassReport:
         """Give this channel's remaining claims back for a later pass and stop this
@@ -340,40 +496,62 @@ class Announcer:
             log.warning("could not tell %s that %s was paused", sub.created_by, sub.channel_id)
 
     # -- after an expired claim ------------------------------------------------
-    def _find_posted(self, channel: str, claims: Sequence[Claim]) -> dict[int, tuple[str, bool]]:
-        """Messages already in the channel that show these items: item id -> (ts, digest)."""
+    def _find_posted(
+        self, channel: str, claims: Sequence[Claim], threaded: bool = False
+    ) -> dict[int, Found]:
+        """Messages already in the channel that show these items: item id -> (ts, digest,
+        thread_ts). Replies are not in conversations.history: with a daily thread, the
+        recent parents' replies are read too (conversations.replies)."""
         wanted = {c.item_id for c in claims}
         since = min(c.created_at for c in claims) - timedelta(minutes=1)
-        found: dict[int, tuple[str, bool]] = {}
+        found: dict[int, Found] = {}
+        self._scan(self.client.conversations_history, {"channel": channel}, since, wanted, found)
+        if threaded and len(found) < len(wanted):
+            with self.db.reading() as session:
+                parents = daily_threads.recent_parents(session, channel, since - timedelta(days=1))
+            for parent in parents:
+                self._scan(
+                    self.client.conversations_replies,
+                    {"channel": channel, "ts": parent},
+                    since,
+                    wanted,
+                    found,
+                )
+                if len(found) == len(wanted):
+                    break
+        return found
+
+    def _scan(self, method, params: dict, since: datetime, wanted: set, found: dict) -> None:
         cursor = None
         for _ in range(HISTORY_MAX_PAGES):
-            response = self.client.conversations_history(
-                channel=channel,
+            response = method(
+                **params,
                 include_all_metadata=True,
                 oldest=f"{since.timestamp():.6f}",
                 limit=HISTORY_PAGE,
                 cursor=cursor,
             )
             for message in response.get("messages") or []:
+                thread_ts = message.get("thread_ts")
+                reply_to = thread_ts if thread_ts and thread_ts != message["ts"] else None
                 for item_id, digest in _items_shown(message):
                     if item_id in wanted and item_id not in found:
-                        found[item_id] = (message["ts"], digest)
+                        found[item_id] = (message["ts"], digest, reply_to)
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor or len(found) == len(wanted):
-                break
-        return found
+                return
 
-    def _record_found(
-        self, channel: str, claims: Sequence[Claim], found: dict[int, tuple[str, bool]]
-    ) -> int:
-        by_message: dict[tuple[str, bool], list[int]] = {}
+    def _record_found(self, channel: str, claims: Sequence[Claim], found: dict[int, Found]) -> int:
+        by_message: dict[Found, list[int]] = {}
         for claim in claims:
             if claim.item_id in found:
                 by_message.setdefault(found[claim.item_id], []).append(claim.delivery_id)
         recorded = 0
         with self.db.transaction() as session:
-            for (ts, digest), ids in by_message.items():
-                recorded += deliveries.record_posted(session, ids, channel, ts, digest=digest)
+            for (ts, digest, thread_ts), ids in by_message.items():
+                recorded += deliveries.record_posted(
+                    session, ids, channel, ts, digest=digest, thread_ts=thread_ts
+                )
         if recorded:
             log.info(
                 "%s: %d item(s) were already posted; recorded, not reposted", channel, recorded

@@ -12,31 +12,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.words import ItemWords, Keywords, parse_keywords
 from storage.categories import choice_keys
 from storage.db import upsert_insert
-from storage.models import Delivery, DeliveryState, Item, Subscription, SubscriptionMode
+from storage.models import (
+    Delivery,
+    DeliveryState,
+    Item,
+    ItemSource,
+    Subscription,
+    SubscriptionMode,
+)
 from storage.types import utcnow
 
 
 def plan_deliveries(session: Session, now: datetime | None = None) -> int:
-    """Create a pending row for each new (item, subscribed channel) not yet planned.
+    """Judge each new (item, subscribed channel) once: a pending row if the channel's
+    rules want it, else a `filtered` row (never posted, never judged again).
 
-    Never announced: items from before the subscription, backfill
-    (announce = False), retracted items, items outside the chosen categories.
-    The unique (item_id, channel_id) key settles racing passes.
+    Never planned at all: items from before the subscription, backfill
+    (announce = False), retracted items. The rules (categories, sources,
+    `matching`/`excluding` keywords) are the subscription's when the item is
+    planned, so a change applies to items planned afterwards. Keyword rules run
+    in Python on the item's title and summary (domain/words.py: no pattern
+    engine), each item's words read once per pass whatever the number of
+    subscriptions. The unique (item_id, channel_id) key settles racing passes.
+    Returns the number of pending rows planned.
     """
     now = now or utcnow()
     planned = 0
+    facts = _ItemFacts(session)
     # One order for every pass: racing inserts on PostgreSQL queue, never deadlock.
     active = session.scalars(
         select(Subscription).where(Subscription.paused_at.is_(None)).order_by(Subscription.id)
     ).all()
     for sub in active:
-        wanted = choice_keys(sub.categories)
+        rule = _Rule.of(sub)
         already = select(Delivery.id).where(
             Delivery.item_id == Item.id, Delivery.channel_id == sub.channel_id
         )
@@ -50,24 +66,118 @@ def plan_deliveries(session: Session, now: datetime | None = None) -> int:
             )
             .order_by(Item.id)
         ).all()
-        rows = [
-            {
-                "item_id": item_id,
-                "channel_id": sub.channel_id,
-                "state": DeliveryState.PENDING,
-                "attempts": 0,
-                "digest": False,
-                "created_at": now,
-            }
-            for item_id, key in candidates
-            if not wanted or key in wanted
-        ]
-        if rows:
-            stmt = upsert_insert(session, Delivery).on_conflict_do_nothing(
-                index_elements=["item_id", "channel_id"]
+        if not candidates:
+            continue
+        if rule.needs_words:
+            facts.read_words([item_id for item_id, _ in candidates])
+        if rule.sources:
+            facts.read_sources([item_id for item_id, _ in candidates])
+        rows = []
+        for item_id, key in candidates:
+            wanted = rule.wants(item_id, key, facts)
+            rows.append(
+                {
+                    "item_id": item_id,
+                    "channel_id": sub.channel_id,
+                    "state": DeliveryState.PENDING if wanted else DeliveryState.FILTERED,
+                    "attempts": 0,
+                    "digest": False,
+                    "created_at": now,
+                }
             )
-            planned += len(session.scalars(stmt.returning(Delivery.id), rows).all())
+        stmt = upsert_insert(session, Delivery).on_conflict_do_nothing(
+            index_elements=["item_id", "channel_id"]
+        )
+        inserted = session.scalars(stmt.returning(Delivery.state), rows).all()
+        planned += sum(1 for state in inserted if state == DeliveryState.PENDING)
     return planned
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One subscription's filters, read once per pass."""
+
+    categories: frozenset[str]
+    sources: frozenset[int]
+    matching: Keywords
+    excluding: Keywords
+
+    @classmethod
+    def of(cls, sub: Subscription) -> _Rule:
+        sources = frozenset(
+            int(piece) for piece in (sub.source_ids or "").replace(",", " ").split() if piece.isdigit()
+        )
+        return cls(
+            frozenset(choice_keys(sub.categories)),
+            sources,
+            _keywords(sub.matching or ""),
+            _keywords(sub.excluding or ""),
+        )
+
+    @property
+    def needs_words(self) -> bool:
+        return bool(self.matching or self.excluding)
+
+    def wants(self, item_id: int, category_key: str | None, facts: _ItemFacts) -> bool:
+        if self.categories and category_key not in self.categories:
+            return False
+        if self.sources and not (self.sources & facts.sources.get(item_id, frozenset())):
+            return False
+        if self.needs_words:
+            words = facts.words[item_id]
+            if self.matching and not words.matches_any(self.matching):
+                return False
+            if self.excluding and words.matches_any(self.excluding):
+                return False
+        return True
+
+
+@lru_cache(maxsize=8192)
+def _keywords(text: str) -> Keywords:
+    """A stored rule, parsed once per process (rules change far less often than passes run)."""
+    return parse_keywords(text)
+
+
+class _ItemFacts:
+    """Items' words and sources, each read from the database once per pass."""
+
+    CHUNK = 500
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.words: dict[int, ItemWords] = {}
+        self.sources: dict[int, frozenset[int]] = {}
+        self._sources_read: set[int] = set()
+
+    def read_words(self, item_ids: Sequence[int]) -> None:
+        missing = [i for i in item_ids if i not in self.words]
+        for start in range(0, len(missing), self.CHUNK):
+            chunk = missing[start : start + self.CHUNK]
+            rows = self.session.execute(
+                select(Item.id, Item.title, Item.summary).where(Item.id.in_(chunk))
+            )
+            for item_id, title, summary in rows:
+                self.words[item_id] = ItemWords(title, summary)
+
+    def read_sources(self, item_ids: Sequence[int]) -> None:
+        missing = [i for i in item_ids if i not in self._sources_read]
+        for start in range(0, len(missing), self.CHUNK):
+            chunk = missing[start : start + self.CHUNK]
+            found: dict[int, set[int]] = {i: set() for i in chunk}
+            own = self.session.execute(
+                select(Item.id, Item.source_id).where(
+                    Item.id.in_(chunk), Item.source_id.is_not(None)
+                )
+            )
+            linked = self.session.execute(
+                select(ItemSource.item_id, ItemSource.source_id).where(
+                    ItemSource.item_id.in_(chunk)
+                )
+            )
+            for item_id, source_id in [*own, *linked]:
+                found[item_id].add(source_id)
+            self.sources.update({i: frozenset(ids) for i, ids in found.items()})
+            self._sources_read.update(chunk)
 
 
 def skip_unannounceable(session: Session) -> int:
@@ -198,9 +308,11 @@ def record_posted(
     message_ts: str,
     *,
     digest: bool,
+    thread_ts: str | None = None,
     now: datetime | None = None,
 ) -> int:
-    """The message `message_ts` shows these rows' items: they are done."""
+    """The message `message_ts` shows these rows' items: they are done (`thread_ts`:
+    the daily thread's parent it replies to, None for a top-level message)."""
     now = now or utcnow()
     result = session.execute(
         update(Delivery)
@@ -210,6 +322,7 @@ def record_posted(
             channel_id=channel_id,
             message_ts=message_ts,
             digest=digest,
+            thread_ts=thread_ts,
             posted_at=now,
             claim_token=None,
             claimed_until=None,

@@ -219,6 +219,8 @@ class DeliveryState(StrEnum):
     POSTED = "posted"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # 0012: judged against the channel's rules and not wanted (never posted).
+    FILTERED = "filtered"
 
 
 class CorrectionState(StrEnum):
@@ -250,6 +252,17 @@ class Subscription(Base):
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Daily/weekly digests: when the next one is due (UTC); None for instant mode.
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 0012, channel rules (bot/channel_rules.py): keyword rules as `Keywords.text`,
+    # source IDs comma-separated, how items are shown, who is mentioned (at most
+    # once an hour: last_mention_at) and the daily thread ("daily" or None).
+    matching: Mapped[str | None] = mapped_column(Text)
+    excluding: Mapped[str | None] = mapped_column(Text)
+    source_ids: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
+    previews: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    mention: Mapped[str | None] = mapped_column(String(120))
+    last_mention_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    thread: Mapped[str | None] = mapped_column(String(20))
 
 
 class Delivery(Base):
@@ -274,12 +287,38 @@ class Delivery(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # 0012: the daily thread's parent this reply went to (None: a top-level message).
+    thread_ts: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         UniqueConstraint("item_id", "channel_id"),
         Index("ix_deliveries_state_channel", "state", "channel_id"),
         Index("ix_deliveries_channel_ts", "channel_id", "message_ts"),
         Index("ix_deliveries_channel_state", "channel_id", "state", "id"),
+    )
+
+
+class DailyThread(Base):
+    """A channel's parent message for one day (0012): posted once, replies go under it.
+
+    `day` is the date in the subscription's time zone ("2026-11-29"). Claimed like
+    a delivery (token, expiry, attempts): a claim taken over after it expired
+    looks for the parent in the channel's history before posting it again.
+    """
+
+    __tablename__ = "daily_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(40))
+    day: Mapped[str] = mapped_column(String(10))
+    parent_ts: Mapped[str | None] = mapped_column(String(40))
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "day", name="uq_daily_threads_channel_day"),
     )
 
 

@@ -8,10 +8,10 @@ and claims the deliveries. Callers own the session.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.categories import decode_choice, encode_choice, spelled, spellings
@@ -45,12 +45,15 @@ def subscribe(
     schedule: str | None = None,
     timezone: str | None = None,
     next_digest_at: datetime | None = None,
+    rules: RuleColumns | None = None,
     now: datetime | None = None,
 ) -> SubscribeResult:
-    """Subscribe a channel, or change its subscription.
+    """Subscribe a channel, or change its subscription (its rules are replaced).
 
     Only items stored from now on are announced. A paused subscription starts
     afresh (its backlog is dropped), so resuming never floods the channel.
+    Rules apply to items planned after the change (deliveries.plan_deliveries
+    judges each item once per channel).
     """
     now = now or utcnow()
     fields = dict(
@@ -59,6 +62,7 @@ def subscribe(
         schedule=schedule,
         timezone=timezone,
         next_digest_at=next_digest_at,
+        **asdict(rules or RuleColumns()),
     )
     existing = get_subscription(session, channel_id)
     if existing is None:
@@ -86,6 +90,52 @@ def subscribe(
     for name, value in fields.items():
         setattr(existing, name, value)
     return SubscribeResult(existing, created=False, resumed=resumed)
+
+
+@dataclass(frozen=True)
+class RuleColumns:
+    """A subscription's rules as stored (see storage/models.py, 0012): keyword rules as
+    domain/words.py's `Keywords.text` ("" or None = none), source IDs comma-separated."""
+
+    matching: str | None = None
+    excluding: str | None = None
+    source_ids: str | None = None
+    format: str = "full"
+    previews: bool = False
+    mention: str | None = None
+    thread: str | None = None
+
+
+def rule_columns(sub: Subscription) -> RuleColumns:
+    return RuleColumns(
+        matching=sub.matching,
+        excluding=sub.excluding,
+        source_ids=sub.source_ids,
+        format=sub.format or "full",
+        previews=bool(sub.previews),
+        mention=sub.mention,
+        thread=sub.thread,
+    )
+
+
+def claim_mention(
+    session: Session,
+    channel_id: str,
+    every: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+) -> bool:
+    """Take the channel's mention slot: True at most once per `every` (racing passes
+    included: one conditional UPDATE, only one of them changes the row)."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Subscription)
+        .where(
+            Subscription.channel_id == channel_id,
+            or_(Subscription.last_mention_at.is_(None), Subscription.last_mention_at <= now - every),
+        )
+        .values(last_mention_at=now)
+    )
+    return result.rowcount == 1
 
 
 def _insert_subscription(
@@ -146,6 +196,7 @@ class ListedSubscription:
     paused_at: datetime | None
     problem: str | None
     last_posted_at: datetime | None
+    rules: RuleColumns = field(default_factory=lambda: RuleColumns())
 
 
 def list_subscriptions(session: Session, limit: int | None = None) -> list[ListedSubscription]:
@@ -163,6 +214,7 @@ def list_subscriptions(session: Session, limit: int | None = None) -> list[Liste
             sub.paused_at,
             sub.problem,
             sub.last_posted_at,
+            rule_columns(sub),
         )
         for sub in subscriptions
     ]

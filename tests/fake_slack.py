@@ -45,6 +45,8 @@ class FakeSlack(LocalServer):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, dict] = {}
+        # usergroups.list's answer (add_usergroup).
+        self.usergroups: list[dict] = []
         self.handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
         # Channels the test described (others answer as public channels the bot is in).
@@ -70,6 +72,7 @@ class FakeSlack(LocalServer):
         with self._lock:
             self.calls.clear()
             self.users.clear()
+            self.usergroups.clear()
             self.handlers.clear()
         with self._post_lock:
             self.channels.clear()
@@ -96,6 +99,11 @@ class FakeSlack(LocalServer):
             "is_owner": owner,
             "tz": tz,
         }
+
+    def add_usergroup(self, group_id: str, handle: str, name: str | None = None) -> None:
+        self.usergroups.append(
+            {"id": group_id, "team_id": "T0001", "handle": handle, "name": name or handle}
+        )
 
     def add_channel(
         self,
@@ -205,6 +213,8 @@ class FakeSlack(LocalServer):
                 message["blocks"] = call.params["blocks"]
             if call.params.get("metadata"):
                 message["metadata"] = call.params["metadata"]
+            if call.params.get("thread_ts"):
+                message["thread_ts"] = call.params["thread_ts"]
             self.messages.setdefault(channel_id, []).append(message)
         return {
             "ok": True,
@@ -248,9 +258,30 @@ class FakeSlack(LocalServer):
         params = call.params
         oldest = float(params.get("oldest") or 0)
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        # As Slack: replies in threads are not in the history (conversations.replies).
         messages = [
-            m for m in reversed(self.posted(params.get("channel", ""))) if float(m["ts"]) > oldest
+            m
+            for m in reversed(self.posted(params.get("channel", "")))
+            if float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"]
         ]
+        return self._page(messages, params, with_metadata)
+
+    def _default_conversations_replies(self, call: Call) -> dict:
+        """A thread, parent first then replies oldest first; `oldest`, `limit`, `cursor`."""
+        params = call.params
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        parent = params.get("ts")
+        messages = [
+            m
+            for m in self.posted(params.get("channel", ""))
+            if m["ts"] == parent or (m.get("thread_ts") == parent and float(m["ts"]) > oldest)
+        ]
+        if not any(m["ts"] == parent for m in messages):
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page(messages, params, with_metadata)
+
+    def _page(self, messages: list[dict], params: dict, with_metadata: bool) -> dict:
         start = int(params.get("cursor") or 0)
         limit = int(params.get("limit") or 100)
         page = messages[start : start + limit]
@@ -281,6 +312,9 @@ class FakeSlack(LocalServer):
                             message.pop(key, None)
                     message["edited"] = {"user": "UBOT", "ts": f"{time.time():.6f}"}
         return {"ok": True, "channel": channel_id, "ts": ts, "text": call.params.get("text")}
+
+    def _default_usergroups_list(self, call: Call) -> dict:
+        return {"ok": True, "usergroups": list(self.usergroups)}
 
     def _default_chat_getPermalink(self, call: Call) -> dict:
         channel_id, ts = call.params.get("channel"), call.params.get("message_ts")

@@ -129,3 +129,48 @@ def test_procfile_worker_announces_by_itself(db, fake, database_url, tmp_path):
     finally:
         worker.stop()
     assert_exactly_once(fake, db, {"CWORKER": ids})
+
+
+def test_daily_thread_pass_killed_after_the_parent_was_accepted(db, fake, database_url, tmp_path):
+    """`coopnews announce` killed once Slack has the day's parent: the next pass finds
+    the parent in the history (its metadata names the day) and replies under it."""
+    from storage.models import DailyThread
+    from storage.subscriptions import RuleColumns
+
+    subscribe(db, "CTKPROC", rules=RuleColumns(thread="daily"))
+    ids = add_news(db, 2)
+    env = app_environment(
+        database_url, fake, COOPNEWS_CLAIM_TIMEOUT="10", COOPNEWS_DIGEST_THRESHOLD="0"
+    )
+    hang = threading.Event()
+
+    def accept_then_hang(call):
+        answer = fake.default_answer(call)
+        hang.wait(30)
+        return answer
+
+    fake.handlers["chat.postMessage"] = accept_then_hang
+    doomed = RunningProcess("coopnews announce", env, tmp_path / "killed-thread.log")
+    try:
+        wait_until(lambda: fake.posted("CTKPROC"), what="the parent to be accepted")
+        os.killpg(doomed.proc.pid, signal.SIGKILL)
+        doomed.proc.wait(10)
+    finally:
+        hang.set()
+        doomed.stop()
+    del fake.handlers["chat.postMessage"]
+    with db.reading() as session:
+        (thread,) = session.scalars(select(DailyThread)).all()
+    assert thread.parent_ts is None and thread.claimed_until is not None
+    time.sleep(max(0.0, (thread.claimed_until - utcnow()).total_seconds()) + 0.3)
+    with db.reading() as session:
+        until = max(session.scalars(select(Delivery.claimed_until)))
+    time.sleep(max(0.0, (until - utcnow()).total_seconds()) + 0.3)
+    rerun = run_cli("announce", env=env)
+    assert rerun.returncode == 0, rerun.stderr
+    messages = fake.posted("CTKPROC")
+    parent = messages[0]
+    assert parent["metadata"]["event_type"] == "coopnews_thread"
+    assert [m.get("thread_ts") for m in messages[1:]] == [parent["ts"]] * 2
+    assert "(2 items)" in parent["text"]
+    assert_exactly_once(fake, db, {"CTKPROC": ids})

@@ -8,6 +8,7 @@ import pytest
 
 from bot.announcer import ChannelPacer
 from bot.blocks.subscriptions import paused_notice, subscriptions_message
+from bot.channel_rules import parse_rules, split_categories
 from bot.digest_schedule import (
     DigestSchedule,
     ScheduleError,
@@ -16,7 +17,6 @@ from bot.digest_schedule import (
     next_run,
     parse_schedule,
 )
-from bot.listeners.commands.subscriptions import parse_subscribe, split_categories
 from storage.categories import choice_keys, decode_choice, encode_choice, spelled
 
 
@@ -57,9 +57,9 @@ def test_category_words():
     known = {"news", "coop champions", "social economy"}
     assert split_categories(["News", "COOP", "Champions"], known) == ["News", "COOP Champions"]
     assert split_categories(["Green", "Energy", "news"], known) == ["Green Energy", "news"]
-    assert parse_subscribe(["a", "b,", "c"], "a b, c", known).categories == ["a b", "c"]
-    request = parse_subscribe(["digest", "daily", "08:00", "News"], "", known)
-    assert request.categories == ["News"] and request.schedule.hour == 8
+    assert parse_rules("a b, c", known).categories == ("a b", "c")
+    request = parse_rules("digest daily 08:00 News", known)
+    assert request.categories == ("News",) and request.schedule.hour == 8
     # One name per key, as first typed; shown as items spell them where items have them.
     stored = encode_choice(["News", " news ", "Foo  Bar", "COOP Champions"])
     assert decode_choice(stored) == ["COOP Champions", "Foo Bar", "News"]

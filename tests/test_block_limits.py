@@ -15,7 +15,13 @@ from datetime import UTC, date, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.blocks.announce import announcement_message, digest_message, retraction_message
+from bot.blocks.announce import (
+    Style,
+    announcement_message,
+    digest_message,
+    retraction_message,
+    thread_parent_message,
+)
 from bot.blocks.categories import categories_message
 from bot.blocks.curation import (
     FormContext,
@@ -29,9 +35,11 @@ from bot.blocks.curation import (
 from bot.blocks.home import HomeContent, home_view
 from bot.blocks.items import item_list_message, latest_heading
 from bot.blocks.paging import PageRequest, more_footer
+from bot.blocks.rules_form import rules_form_view
 from bot.blocks.search import search_heading
 from bot.blocks.sources import source_blocks, sources_list_message
 from bot.blocks.subscriptions import subscribed_message, subscriptions_message
+from bot.channel_rules import ChannelRules, Mention
 
 # Text that is hard on counting and escaping: emoji, combining marks, RTL marks,
 # mrkdwn's control characters and Slack's special sequences.
@@ -128,7 +136,10 @@ items = st.builds(
     published_at=st.just(NOW),
 )
 
-LINK = re.compile(r"<(https?://[^|<>\s]+\|[^<>]*|#C[A-Z0-9]+|@U[A-Z0-9]+|!date\^[^<>]+)>")
+# ...and the mentions a channel's rules ask for (built by coopnews, bot/channel_rules.py).
+LINK = re.compile(
+    r"<(https?://[^|<>\s]+\|[^<>]*|#C[A-Z0-9]+|@U[A-Z0-9]+|!date\^[^<>]+|!here|!subteam\^[A-Z0-9]+)>"
+)
 
 
 def check_text(text: str, where: str) -> None:
@@ -198,6 +209,11 @@ def test_item_messages_stay_within_slack_limits(listed):
     check_message(item_list_message(listed, search_heading(first.title, 10, 10)))
     check_message(digest_message(listed))
     check_message(announcement_message(first))
+    for shape in ("compact", "headline"):
+        style = Style(shape, True, "<!subteam^S0123>")
+        check_message(digest_message(listed, style))
+        check_message(announcement_message(first, style))
+    check_message(thread_parent_message("2026-11-29", "29 November", 9999))
     check_message(retraction_message(first))
     check_message(saved_message(first, added=True, messages_updated=3))
     check_message(deleted_message(first, messages_updated=2))
@@ -210,6 +226,16 @@ def test_item_views_stay_within_slack_limits(item, categories):
     check_view(delete_confirm_view(item, context))
     check_view(item_form_view(categories, date(2026, 11, 20), context, item))
     check_view(item_form_view(categories, date(2026, 11, 20), FormContext()))
+    rules = ChannelRules(
+        categories=tuple(categories[:3]),
+        matching=item.title,
+        excluding=(item.summary or "")[:1000],
+        sources=(1, 2),
+        mention=Mention("S0123", "ops"),
+        thread="daily",
+    )
+    sources = [(n, name) for n, name in enumerate(categories)]
+    check_view(rules_form_view("C123", rules, categories, sources))
 
 
 @FAST

@@ -23,12 +23,12 @@ def subscription(db, channel: str):
 
 def test_admin_subscribes_and_new_items_follow(slack, db, fake, database_url):
     old = add_news(db, 2)
-    body = slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS").json()
+    body = slack.command("subscribe all", user_id="UADMIN", channel_id="CNEWS").json()
     assert body["response_type"] == "in_channel"
     assert "will now announce new items in <#CNEWS>: all categories, as they arrive" in body["text"]
     again = slack.command("subscribe News", user_id="UADMIN", channel_id="CNEWS").json()
     assert "coopnews now announces new items in <#CNEWS>: “News”" in again["text"]
-    slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS")  # back to everything
+    slack.command("subscribe all", user_id="UADMIN", channel_id="CNEWS")  # back to everything
     sub = subscription(db, "CNEWS")
     assert sub.created_by == "UADMIN" and sub.mode == "instant" and sub.categories is None
     assert sub.after_item_id == max(old)
@@ -38,7 +38,7 @@ def test_admin_subscribes_and_new_items_follow(slack, db, fake, database_url):
 
 
 def test_members_are_refused_politely_and_nothing_changes(bolt, db, fake):
-    bolt.command("subscribe", user_id="UADMIN", channel_id="CKEEP")
+    bolt.command("subscribe all", user_id="UADMIN", channel_id="CKEEP")
     for text in ("subscribe", "unsubscribe", "subscriptions"):
         body = bolt.command(text, user_id="UMEMBER", channel_id="CKEEP").json()
         assert body["response_type"] == "ephemeral"
@@ -124,11 +124,11 @@ def test_bad_schedule_gets_a_clear_message_and_no_subscription(bolt, db):
 def test_public_channel_is_joined_private_one_explained(bolt, db, fake):
     fake.add_channel("CPUBLIC", member=False)
     fake.add_channel("CPRIVATE", private=True, member=False)
-    body = bolt.command("subscribe", user_id="UADMIN", channel_id="CPUBLIC").json()
+    body = bolt.command("subscribe all", user_id="UADMIN", channel_id="CPUBLIC").json()
     assert "I joined the channel" in body["text"]
     assert [c.params["channel"] for c in fake.calls_to("conversations.join")] == ["CPUBLIC"]
     assert subscription(db, "CPUBLIC") is not None
-    body = bolt.command("subscribe", user_id="UADMIN", channel_id="CPRIVATE").json()
+    body = bolt.command("subscribe all", user_id="UADMIN", channel_id="CPRIVATE").json()
     assert body["response_type"] == "ephemeral"
     assert "/invite @coopnews" in body["text"]
     assert subscription(db, "CPRIVATE") is None
@@ -136,7 +136,7 @@ def test_public_channel_is_joined_private_one_explained(bolt, db, fake):
 
 
 def test_unsubscribe_and_the_list(bolt, db, fake, database_url):
-    bolt.command("subscribe", user_id="UADMIN", channel_id="CONE")
+    bolt.command("subscribe all", user_id="UADMIN", channel_id="CONE")
     bolt.command("subscribe digest daily 07:30", user_id="UADMIN", channel_id="CTWO")
     fake.add_channel("CTHREE", archived=True)
     with db.transaction() as session:
@@ -162,7 +162,7 @@ def test_unsubscribe_and_the_list(bolt, db, fake, database_url):
 
 def test_resubscribing_a_paused_channel_starts_afresh(bolt, db, fake, database_url):
     fake.add_channel("CARCH", archived=True)
-    bolt.command("subscribe", user_id="UADMIN", channel_id="CARCH")  # refused: archived
+    bolt.command("subscribe all", user_id="UADMIN", channel_id="CARCH")  # refused: archived
     assert subscription(db, "CARCH") is None
     with db.transaction() as session:
         subscriptions.subscribe(session, "CARCH", created_by="UADMIN")
@@ -170,7 +170,7 @@ def test_resubscribing_a_paused_channel_starts_afresh(bolt, db, fake, database_u
     announcer(database_url, fake, db).run_pass()
     assert subscription(db, "CARCH").paused_at is not None
     fake.add_channel("CARCH")  # unarchived
-    body = bolt.command("subscribe", user_id="UADMIN", channel_id="CARCH").json()
+    body = bolt.command("subscribe all", user_id="UADMIN", channel_id="CARCH").json()
     assert "starts afresh" in body["text"]
     later = add_news(db, 1)
     announcer(database_url, fake, db).run_pass()

@@ -19,6 +19,10 @@ SCOPES_BY_METHOD = {
     # Announcements live in channels (public or private); follows' DMs in the app's DM
     # (bot/follow_sender.py reads it after a crashed pass).
     "conversations_history": {"channels:history", "groups:history", "im:history"},
+    # A daily thread's replies, after a crash (not in conversations.history).
+    "conversations_replies": {"channels:history", "groups:history"},
+    # `mention @handle`: the user group's ID.
+    "usergroups_list": {"usergroups:read"},
     # Only ever given `users=` (one person): the app's DM with them.
     "conversations_open": {"im:write"},
     "users_info": {"users:read"},
@@ -78,7 +82,7 @@ def test_subscribe_in_a_dm_says_to_use_a_channel(bolt, fake, db):
         return {"ok": True, "channel": {"id": call.params["channel"], "is_im": True}}
 
     fake.handlers["conversations.info"] = a_dm
-    body = bolt.command("subscribe", user_id="UADMIN", channel_id="D0DIRECT").json()
+    body = bolt.command("subscribe all", user_id="UADMIN", channel_id="D0DIRECT").json()
     assert body["response_type"] == "ephemeral"
     assert "Announcements go to channels: run this in a channel." in body["text"]
     assert fake.calls_to("conversations.join") == []

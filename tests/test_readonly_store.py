@@ -120,7 +120,7 @@ def test_a_read_only_store_is_unhealthy_and_every_write_is_answered(read_only_we
     latest = slack.command("latest", user_id="UMEMBER")
     assert "Readable news" in str(latest.json())
     # A write is answered, in one line, saying why.
-    said = answer_text(slack.command("subscribe", user_id="UADMIN", channel_id="CNEWS"), fake)
+    said = answer_text(slack.command("subscribe all", user_id="UADMIN", channel_id="CNEWS"), fake)
     assert "read-only" in said and "Nothing was changed" in said
     assert "\n" not in said.strip()
     # The item modal stays open with what was typed, saying why.
@@ -185,7 +185,7 @@ def test_sqlite_files_made_immutable_while_serving_get_an_answer_not_a_crash(
         assert {p.name for p in frozen} >= {"live.db", "live.db-shm"}
         for file in frozen:
             _set_immutable(file, True)
-        said = answer_text(slack.command("subscribe", user_id="UADMIN", channel_id="CX"), fake)
+        said = answer_text(slack.command("subscribe all", user_id="UADMIN", channel_id="CX"), fake)
         assert "read-only" in said and "Nothing was changed" in said
         health = requests.get(proc.url + "/healthz", timeout=10)
         assert (health.status_code, health.json()["database"]) == (503, "read-only")

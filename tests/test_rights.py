@@ -20,7 +20,9 @@ from sqlalchemy import select
 from bot.admins import REFUSAL
 from bot.blocks.curation import FormContext
 from bot.blocks.paging import MORE_ACTION
+from bot.blocks.rules_form import RULES_FORM
 from bot.blocks.scheduled import SCHEDULED_CANCEL, SCHEDULED_EDIT
+from bot.blocks.subscriptions import EDIT_RULES_ACTION
 from bot.listeners.commands.router import CommandRouter
 from domain.items import ItemDraft, fingerprint
 from storage import scheduled, subscriptions
@@ -252,6 +254,7 @@ def test_every_listener_is_an_admins_or_named_for_members(bolt):
 def test_every_admin_action_and_view_refuses_a_member_and_changes_nothing(bolt, fake, db, stocked):
     before = snapshot(db)
     walked = 0
+    keys = set()
     for listener in bolt.app._listeners:
         if not is_admin_listener(bolt, listener):
             continue
@@ -268,9 +271,11 @@ def test_every_admin_action_and_view_refuses_a_member_and_changes_nothing(bolt, 
         assert shown["blocks"][0]["text"]["text"] == REFUSAL, key
         assert "submit" not in shown, key
         walked += 1
+        keys.add(key)
     # Add item, the item menu, the item form, the delete form; Approve, Edit, Reject,
-    # the edit-and-approve form, the reject form.
-    assert walked >= 9
+    # the edit-and-approve form, the reject form; the rules form and its Edit button.
+    assert walked >= 11
+    assert {RULES_FORM, EDIT_RULES_ACTION} <= keys
     assert snapshot(db) == before
     assert web_api_calls(bolt, fake) == []
 

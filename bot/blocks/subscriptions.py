@@ -8,7 +8,17 @@ from bot.blocks.entities import SubscriptionLike
 from bot.blocks.items import notice_message
 from bot.blocks.kit import section
 from bot.blocks.text import escape, escape_within, slack_time
+from bot.channel_rules import CHANGE_LABELS, ChannelRules
 from storage.models import SubscriptionMode
+
+# Action of the Edit button beside each channel in `/coopnews subscriptions`.
+EDIT_RULES_ACTION = "subscription_edit"
+KEYWORDS_SHOWN_MAX = 400
+FORMAT_TEXT = {
+    "full": "",
+    "compact": "compact (one line each)",
+    "headline": "headlines only",
+}
 
 PROBLEMS = {
     "channel_not_found": "the channel no longer exists, or I can no longer see it",
@@ -50,6 +60,37 @@ def mode_text(mode: str, schedule: str | None, timezone: str | None) -> str:
     return f"in a digest {when} ({zone})"
 
 
+def rules_text(rules: ChannelRules | None) -> str:
+    """The rules beyond categories and timing, in words ("" when there are none); typed
+    words are escaped, the mention is shown as text (never a ping)."""
+    if rules is None:
+        return ""
+    parts = []
+    if rules.matching:
+        parts.append(f"matching {escape_within(rules.matching, KEYWORDS_SHOWN_MAX)}")
+    if rules.excluding:
+        parts.append(f"excluding {escape_within(rules.excluding, KEYWORDS_SHOWN_MAX)}")
+    if rules.sources:
+        ids = ", ".join(str(i) for i in rules.sources)
+        parts.append(f"only from source{'s' if len(rules.sources) > 1 else ''} {ids}")
+    if FORMAT_TEXT.get(rules.format):
+        parts.append(FORMAT_TEXT[rules.format])
+    if rules.previews:
+        parts.append("with link previews")
+    if rules.thread:
+        parts.append("in a daily thread")
+    if rules.mention:
+        parts.append(f"mentioning {escape_within(rules.mention.text, 100)} at most once an hour")
+    return "; ".join(parts)
+
+
+def changes_text(changes: Sequence[str]) -> str:
+    """"Changed: format, mention." from channel_rules.changed()'s names."""
+    if not changes:
+        return "Nothing changed: the rules were already these."
+    return "Changed: " + ", ".join(CHANGE_LABELS[name] for name in changes) + "."
+
+
 def subscribed_message(
     channel_id: str,
     categories: Sequence[str],
@@ -61,12 +102,18 @@ def subscribed_message(
     resumed: bool,
     joined: bool,
     unknown_categories: Sequence[str] = (),
+    rules: ChannelRules | None = None,
+    changes: Sequence[str] | None = None,
 ) -> dict:
     verb = "will now announce" if created or resumed else "now announces"
+    extra = rules_text(rules)
     lines = [
         f"coopnews {verb} new items in <#{channel_id}>: "
-        f"{categories_text(categories)}, {mode_text(mode, schedule, timezone)}."
+        f"{categories_text(categories)}{'; ' + extra if extra else ''}, "
+        f"{mode_text(mode, schedule, timezone)}."
     ]
+    if changes is not None and not created and not resumed:
+        lines.append(changes_text(changes))
     if joined:
         lines.append("I joined the channel to post here.")
     if resumed:
@@ -76,7 +123,10 @@ def subscribed_message(
             f"No items have the category {categories_text(unknown_categories)} yet; "
             "I will announce them when some arrive."
         )
-    lines.append("Only items added from now on are announced. `/coopnews unsubscribe` stops it.")
+    lines.append(
+        "Only items added from now on are announced, and changed rules apply to items "
+        "arriving from now on. `/coopnews unsubscribe` stops it."
+    )
     return notice_message("\n".join(lines))
 
 
@@ -86,17 +136,31 @@ def unsubscribed_message(channel_id: str, existed: bool) -> dict:
     return notice_message(f"coopnews no longer announces new items in <#{channel_id}>.")
 
 
-def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
-    """Where announcements go, with each channel's categories."""
+def edit_button(channel_id: str) -> dict:
+    return {
+        "type": "button",
+        "action_id": EDIT_RULES_ACTION,
+        "text": {"type": "plain_text", "text": "Edit"},
+        "value": channel_id,
+    }
+
+
+def subscriptions_message(
+    subscriptions: Sequence[SubscriptionLike], rules: Sequence[ChannelRules | None] = ()
+) -> dict:
+    """Where announcements go, each channel's rules in words, an Edit button each
+    (opens the rules form). `rules`: each subscription's, in the same order."""
     if not subscriptions:
         return notice_message(
             "No channel gets announcements yet. Run `/coopnews subscribe` in a channel."
         )
     count = len(subscriptions)
     blocks = [section(f"*Announcements go to {count} channel{'s' if count != 1 else ''}*")]
-    for sub in subscriptions:
+    for n, sub in enumerate(subscriptions):
+        extra = rules_text(rules[n] if n < len(rules) else None)
         text = (
-            f"<#{sub.channel_id}>: {categories_text(sub.categories)}, "
+            f"<#{sub.channel_id}>: {categories_text(sub.categories)}"
+            f"{'; ' + extra if extra else ''}, "
             f"{mode_text(sub.mode, sub.schedule, sub.timezone)}\n"
             f"Last posted: {slack_time(sub.last_posted_at)}"
         )
@@ -108,7 +172,7 @@ def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> dict:
             )
         elif sub.problem:
             text += f"\n:warning: {escape_within(describe_problem(sub.problem), 300)}"
-        blocks.append(section(text))
+        blocks.append(section(text, accessory=edit_button(sub.channel_id)))
     return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
 
 

@@ -23,11 +23,17 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.announce import announcement_message, digest_message, retraction_message
+from bot.blocks.announce import (
+    PLAIN,
+    Style,
+    announcement_message,
+    digest_message,
+    retraction_message,
+)
 from bot.blocks.corrections import correction_failed_notice
 from bot.blocks.follows import corrected_dm
 from bot.deps import Deps
-from storage import corrections, deliveries, featured, follows
+from storage import corrections, deliveries, featured, follows, subscriptions
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -69,12 +75,17 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
         .where(Delivery.channel_id == claim.channel_id, Delivery.message_ts == claim.message_ts)
         .limit(1)
     )
+    # The channel's format stays (no mention: an edit notifies nobody).
+    sub = subscriptions.get_subscription(session, claim.channel_id)
+    style = Style(sub.format or PLAIN.format, bool(sub.previews)) if sub else PLAIN
     if digest:
         others = deliveries.digest_items(session, claim.channel_id, claim.message_ts)
         if not others:
             return retraction_message(item)
-        return digest_message(others, featured.current_id(session))
-    return retraction_message(item) if item.retracted_at is not None else announcement_message(item)
+        return digest_message(others, style, featured.current_id(session))
+    if item.retracted_at is not None:
+        return retraction_message(item)
+    return announcement_message(item, style)
 
 
 def apply_corrections(

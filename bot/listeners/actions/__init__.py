@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.actions import curation, more, review, scheduled
+from bot.listeners.actions import curation, more, review, scheduled, subscriptions
 
-ACTION_MODULES = [curation, more, review, scheduled]
+ACTION_MODULES = [curation, more, review, scheduled, subscriptions]
 
 
 def register(app: App, deps: Deps) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.listeners.views import curation, suggestions
+from bot.listeners.views import curation, rules_form, suggestions
 
-VIEW_MODULES = [curation, suggestions]
+VIEW_MODULES = [curation, rules_form, suggestions]
 
 
 def register(app: App, deps: Deps) -> None:

@@ -1,0 +1,133 @@
+"""Daily threads: one parent message per (channel, day), posted exactly once.
+
+Claimed like a delivery (storage/deliveries.py): a row per (channel, day),
+unique, inserted by whichever pass needs it first; a pass claims it with a
+token and an expiry, posts the parent, then records its ts. A claim taken
+over after it expired is `uncertain`: the pass that held it may have posted
+the parent, so the caller looks in the channel's history first. Callers own
+the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import upsert_insert
+from storage.models import DailyThread, Delivery, DeliveryState
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """The day's thread as one pass sees it.
+
+    `parent_ts` set: post replies under it. Else `claimed`: this pass must post the
+    parent (after looking in the history when `uncertain`). Else another pass
+    holds the claim right now.
+    """
+
+    thread_id: int
+    parent_ts: str | None
+    claimed: bool = False
+    uncertain: bool = False
+
+
+def claim_thread(
+    session: Session,
+    channel_id: str,
+    day: str,
+    token: str,
+    *,
+    timeout_seconds: int,
+    now: datetime | None = None,
+) -> ThreadState:
+    """The day's thread of a channel: its parent's ts, or the claim to post it."""
+    now = now or utcnow()
+    stmt = upsert_insert(session, DailyThread).values(
+        channel_id=channel_id, day=day, attempts=0, created_at=now
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["channel_id", "day"]))
+    row = session.execute(
+        select(DailyThread.id, DailyThread.parent_ts).where(
+            DailyThread.channel_id == channel_id, DailyThread.day == day
+        )
+    ).one()
+    if row.parent_ts:
+        return ThreadState(row.id, row.parent_ts)
+    # One conditional UPDATE: of racing passes only one changes the row.
+    result = session.execute(
+        update(DailyThread)
+        .where(
+            DailyThread.id == row.id,
+            DailyThread.parent_ts.is_(None),
+            or_(DailyThread.claimed_until.is_(None), DailyThread.claimed_until < now),
+        )
+        .values(
+            claim_token=token,
+            claimed_until=now + timedelta(seconds=timeout_seconds),
+            attempts=DailyThread.attempts + 1,
+        )
+    )
+    if result.rowcount != 1:
+        current = session.scalar(select(DailyThread.parent_ts).where(DailyThread.id == row.id))
+        return ThreadState(row.id, current)
+    attempts = session.scalar(select(DailyThread.attempts).where(DailyThread.id == row.id))
+    return ThreadState(row.id, None, claimed=True, uncertain=attempts > 1)
+
+
+def parent_of(session: Session, thread_id: int) -> str | None:
+    return session.scalar(select(DailyThread.parent_ts).where(DailyThread.id == thread_id))
+
+
+def record_parent(session: Session, thread_id: int, parent_ts: str) -> bool:
+    """The parent is posted (or found): the day's replies go under `parent_ts`.
+
+    Recorded whoever holds the claim now: a message that is in Slack is the
+    parent, and a later pass finds it by the same ts in the history.
+    """
+    result = session.execute(
+        update(DailyThread)
+        .where(DailyThread.id == thread_id, DailyThread.parent_ts.is_(None))
+        .values(parent_ts=parent_ts, claim_token=None, claimed_until=None)
+    )
+    return result.rowcount == 1
+
+
+def release_thread(session: Session, thread_id: int, token: str) -> None:
+    """Give the claim back (Slack failed before accepting the parent)."""
+    session.execute(
+        update(DailyThread)
+        .where(DailyThread.id == thread_id, DailyThread.claim_token == token)
+        .values(claim_token=None, claimed_until=None)
+    )
+
+
+def replies_posted(session: Session, channel_id: str, parent_ts: str) -> int:
+    """How many items the thread shows (the parent's count)."""
+    return session.scalar(
+        select(func.count(Delivery.id)).where(
+            Delivery.channel_id == channel_id,
+            Delivery.thread_ts == parent_ts,
+            Delivery.state == DeliveryState.POSTED,
+        )
+    )
+
+
+def recent_parents(session: Session, channel_id: str, since: datetime) -> list[str]:
+    """Parents of the channel's threads started since `since` (newest first): where a
+    reply posted by a pass that died may be."""
+    return list(
+        session.scalars(
+            select(DailyThread.parent_ts)
+            .where(
+                DailyThread.channel_id == channel_id,
+                DailyThread.parent_ts.is_not(None),
+                DailyThread.created_at >= since,
+            )
+            .order_by(DailyThread.id.desc())
+        )
+    )
