@@ -334,7 +334,7 @@ def test_featured_and_scheduled_stay_within_limits(featured, listed, waiting, er
     )
     check_view(home_view(home, is_admin=True))
     check_message(item_list_message([featured, *listed], "*h*", featured_id=featured.id))
-    check_message(digest_message([*listed, featured] * 4, featured.id))
+    check_message(digest_message([*listed, featured] * 4, featured_id=featured.id))
     for row in waiting[:2]:
         context = FormContext(scheduled_id=row.id)
         check_view(item_form_view([], date(2026, 11, 20), context, row, row.publish_at))
