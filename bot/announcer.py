@@ -38,6 +38,7 @@ from bot.channel_rules import mention_from_stored
 from bot.deps import Deps
 from bot.digest_schedule import from_stored, next_run, zone
 from bot.scheduled_publishing import publish_due
+from bot.slack_history import messages_since
 from storage import daily_threads, deliveries, featured, subscriptions
 from storage.deliveries import Claim
 from storage.models import Subscription, SubscriptionMode
@@ -49,8 +50,6 @@ log = logging.getLogger(__name__)
 # from each answer (see ChannelPacer.done), with a hair of margin.
 PACE_SECONDS = 1.005
 MAX_PARALLEL_CHANNELS = 32
-HISTORY_PAGE = 200
-HISTORY_MAX_PAGES = 25
 # The channel is gone for us: pause the subscription, tell its admin, move on.
 CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"}
 # Slack will never accept this message: retrying it cannot help.
@@ -430,23 +429,11 @@ class Announcer:
     def _find_parent(self, channel: str, day: str, today) -> str | None:
         """The parent of `day` already in the channel (its metadata names the day)."""
         start = datetime.combine(today, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
-        cursor = None
-        for _ in range(HISTORY_MAX_PAGES):
-            response = self.client.conversations_history(
-                channel=channel,
-                include_all_metadata=True,
-                oldest=f"{start.timestamp():.6f}",
-                limit=HISTORY_PAGE,
-                cursor=cursor,
-            )
-            for message in response.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == THREAD_EVENT and payload.get("day") == day:
-                    return message["ts"]
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        for message in messages_since(self.client.conversations_history, start, channel=channel):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == THREAD_EVENT and payload.get("day") == day:
+                return message["ts"]
         return None
 
     def _count_thread(self, channel: str, thread: Thread) -> None:
@@ -522,23 +509,13 @@ class Announcer:
         return found
 
     def _scan(self, method, params: dict, since: datetime, wanted: set, found: dict) -> None:
-        cursor = None
-        for _ in range(HISTORY_MAX_PAGES):
-            response = method(
-                **params,
-                include_all_metadata=True,
-                oldest=f"{since.timestamp():.6f}",
-                limit=HISTORY_PAGE,
-                cursor=cursor,
-            )
-            for message in response.get("messages") or []:
-                thread_ts = message.get("thread_ts")
-                reply_to = thread_ts if thread_ts and thread_ts != message["ts"] else None
-                for item_id, digest in _items_shown(message):
-                    if item_id in wanted and item_id not in found:
-                        found[item_id] = (message["ts"], digest, reply_to)
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor or len(found) == len(wanted):
+        for message in messages_since(method, since, **params):
+            thread_ts = message.get("thread_ts")
+            reply_to = thread_ts if thread_ts and thread_ts != message["ts"] else None
+            for item_id, digest in _items_shown(message):
+                if item_id in wanted and item_id not in found:
+                    found[item_id] = (message["ts"], digest, reply_to)
+            if len(found) == len(wanted):
                 return
 
     def _record_found(self, channel: str, claims: Sequence[Claim], found: dict[int, Found]) -> int:

@@ -32,8 +32,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.announcer import (
     CLAIM_SAFETY,
-    HISTORY_MAX_PAGES,
-    HISTORY_PAGE,
     MESSAGE_REJECTED,
     NETWORK_ERRORS,
     PACER,
@@ -46,6 +44,7 @@ from bot.blocks.announce import DIGEST_MAX_ITEMS
 from bot.blocks.follows import FOLLOW_EVENT, follow_digest_message, follow_item_message
 from bot.deps import Deps
 from bot.digest_schedule import iana_zone, known_zone
+from bot.slack_history import messages_since
 from storage import follows
 from storage.deliveries import announceable_items
 from storage.follows import FollowClaim
@@ -292,25 +291,15 @@ class FollowSender:
         # The fake clock of a test may run ahead of Slack's: never look later than now.
         since = min(min(c.created_at for c in claims), utcnow()) - timedelta(minutes=1)
         found: dict[int, tuple[str, str, bool]] = {}
-        cursor = None
-        for _ in range(HISTORY_MAX_PAGES):
-            response = self.client.conversations_history(
-                channel=channel,
-                include_all_metadata=True,
-                oldest=f"{since.timestamp():.6f}",
-                limit=HISTORY_PAGE,
-                cursor=cursor,
-            )
-            for message in response.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") != FOLLOW_EVENT:
-                    continue
-                payload = metadata.get("event_payload") or {}
-                for item_id in payload.get("item_ids") or []:
-                    if int(item_id) in wanted and int(item_id) not in found:
-                        found[int(item_id)] = (channel, message["ts"], bool(payload.get("digest")))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor or len(found) == len(wanted):
+        for message in messages_since(self.client.conversations_history, since, channel=channel):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != FOLLOW_EVENT:
+                continue
+            payload = metadata.get("event_payload") or {}
+            for item_id in payload.get("item_ids") or []:
+                if int(item_id) in wanted and int(item_id) not in found:
+                    found[int(item_id)] = (channel, message["ts"], bool(payload.get("digest")))
+            if len(found) == len(wanted):
                 break
         return found
 
