@@ -5,7 +5,8 @@
    off. Prints the elapsed time of one pass, the limiter's lower bound and
    their ratio (goal: at most 1.2).
 2. Rules (issue 13): 1,000 subscriptions with keyword rules (`matching`,
-   `excluding`) against 1,000 category-only subscriptions, each pass planning
+   `excluding`) and 100 personal follows against 1,000 category-only
+   subscriptions and no follows, each pass planning
    and posting the same items to the same number of channels (the keyword
    rules let through what the category does), no pacing (our own cost, not
    Slack's limit). Prints both passes and the ratio beside each other, from
@@ -28,16 +29,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
+from sqlalchemy import delete
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.announcer import PACE_SECONDS, Announcer, ChannelPacer  # noqa: E402
 from bot.deps import build_deps  # noqa: E402
+from bot.follow_sender import FollowSender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from domain.items import ItemDraft, fingerprint  # noqa: E402
-from storage import deliveries, subscriptions  # noqa: E402
+from domain.words import parse_keywords  # noqa: E402
+from storage import deliveries, follows, subscriptions  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 from storage.entries import add_items  # noqa: E402
+from storage.models import Follow  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 
 LIMIT_SECONDS = 1.0
@@ -50,6 +56,7 @@ def main() -> None:
     parser.add_argument("--rule-channels", type=int, default=1000)
     parser.add_argument("--rule-items", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--follows", type=int, default=100)
     parser.add_argument("--only", choices=["throughput", "rules"])
     args = parser.parse_args()
     if args.only != "rules":
@@ -133,7 +140,9 @@ def rules(args) -> None:
         )
         # 8 channels at once: the fake Web API (one thread per connection, a short
         # listen backlog) resets connections under 32.
-        announcer = Announcer(build_deps(settings, db), pacer=ChannelPacer(0.0), max_parallel=8)
+        deps = build_deps(settings, db)
+        announcer = Announcer(deps, pacer=ChannelPacer(0.0), max_parallel=8)
+        sender = FollowSender(deps, pacer=ChannelPacer(0.0))
         kinds = ["category-only", "keyword rules"]
         planning: dict[str, list[float]] = {kind: [] for kind in kinds}
         timings: dict[str, list[float]] = {kind: [] for kind in kinds}
@@ -156,14 +165,20 @@ def rules(args) -> None:
                         subscriptions.subscribe(
                             session, channel, created_by="UADMIN", categories=["News"], rules=columns
                         )
-                    # FOLLOWS (issue 13b): add 100 personal follows here for the keyword
-                    # setup (and none for the baseline), so the same pass judges them too.
+                    if kind == "keyword rules":
+                        # 100 personal follows (issue 13), judged by the same job.
+                        # Words no bench item has: what judging costs, not the DMs'
+                        # own cost (bench/follows.py measures that).
+                        for p in range(args.follows):
+                            rule = f'{KEYWORD_RULES[p % len(KEYWORD_RULES)][1]}, "person {p}"'
+                            follows.add_follow(session, f"UBENCH{p:04d}", parse_keywords(rule))
                 add_bench_items(db, args.rule_items, f"{kind}-{round_no}")
                 started = time.perf_counter()
                 with db.transaction() as session:  # what rules cost: judging the new items
                     deliveries.plan_deliveries(session)
                 planned = time.perf_counter()
                 report = announcer.run_pass()
+                sender.run_pass()  # as the worker's job does, after the channel pass
                 done = time.perf_counter()
                 planning[kind].append(planned - started)
                 timings[kind].append(done - started)
@@ -171,11 +186,13 @@ def rules(args) -> None:
                 with db.transaction() as session:  # the next setup starts with no channel
                     for channel in channels:
                         subscriptions.unsubscribe(session, channel)
+                    session.execute(delete(Follow))
         fake.stop()
         db.dispose()
     print()
     print(f"database:                      {url.split(':')[0]}")
     print(f"subscriptions x new items:     {args.rule_channels} x {args.rule_items}")
+    print(f"follows (keyword setup only):  {args.follows}")
     print(f"messages per pass:             {posted}")
     for label, figures in (("planning", planning), ("whole pass", timings)):
         for kind, values in figures.items():
