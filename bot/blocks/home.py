@@ -18,6 +18,7 @@ from bot.blocks.suggestions import SuggestionLike, home_suggestion_blocks
 from bot.blocks.text import escape, escape_within, format_date, link, pack_lines
 
 HOME_CATEGORIES = 15
+HOME_CATEGORIES_TEXT = 200
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -49,7 +50,8 @@ def channel_mention(channel_id: str) -> str:
 
 
 def subscription_line(sub: SubscriptionLike) -> str:
-    what = categories_text(sub.categories, quoted=False)
+    # Short: App Home holds every section in 100 blocks (tests/test_home_limits.py).
+    what = categories_text(sub.categories, quoted=False, limit=HOME_CATEGORIES_TEXT)
     line = f"• {channel_mention(sub.channel_id)}: {what}, {escape(sub.mode)}"
     if sub.paused_at:
         line += " · _paused_"

@@ -37,14 +37,17 @@ def describe_problem(error: str | None) -> str:
     return PROBLEMS.get(error or "", error or "unknown problem")
 
 
-def categories_text(categories: Sequence[str], quoted: bool = True) -> str:
+def categories_text(
+    categories: Sequence[str], quoted: bool = True, limit: int = CATEGORIES_TEXT_MAX
+) -> str:
+    """The categories as mrkdwn, escaped, at most about `limit` characters ("and N more")."""
     if not categories:
         return "all categories"
     shown: list[str] = []
     for category in categories:
         name = escape_within(category, 120)
         name = f"“{name}”" if quoted else name
-        if sum(len(n) + 2 for n in shown) + len(name) > CATEGORIES_TEXT_MAX:
+        if shown and sum(len(n) + 2 for n in shown) + len(name) > limit:
             break
         shown.append(name)
     more = len(categories) - len(shown)
