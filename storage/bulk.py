@@ -10,25 +10,40 @@ insert of BULK_ROWS items or more, `insert_items`:
    never see it): since migration 0017 the two AFTER INSERT triggers (search,
    category count) step aside while it is on;
 3. INSERT … SELECT from staging … ON CONFLICT (fingerprint) DO NOTHING, in
-   order, returning the new ids (a concurrent import of the same rows still
-   settles in the database);
-4. unsets the setting, then writes the inserted items' search rows and
-   category deltas in one INSERT … SELECT each: the rows the triggers write.
+   order (a concurrent import of the same rows still settles in the database),
+   and in the same statement writes the search rows and category deltas of the
+   rows it inserted (what the triggers write); the new ids come back;
+4. unsets the setting.
 
 `copy_rows` COPYs rows that cannot conflict (the entry keys of items just
 created). SQLite keeps its executemany and triggers (`enabled` is False):
 there the statement is prepared once and FTS5 buffers a transaction's rows.
 Updates and deletes always keep their triggers.
+
+`streaming` keeps SQLite's page cache at STREAM_CACHE_KB while a document is
+stored as a stream (storage.entries): the connection's usual 64 MB would grow
+with the import to that size, most of a streamed import's memory. `release`
+hands the heap a stored chunk freed back to the system (glibc keeps freed
+memory for reuse: without it a 100,000-entry import's RSS climbs by ~25 MB of
+memory it no longer uses). `analyze_as_it_grows` refreshes PostgreSQL's
+statistics while a stream grows the tables inside its transaction (ANALYZE
+counts the transaction's own rows): planned for the empty tables they were at
+the start, the identity look-ups scan every key of the import's scope per
+chunk, and a 100,000-entry import slows to a few hundred items a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+import ctypes.util
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 BULK_ROWS = 200  # inserts of this many items or more go the bulk way
+STREAM_CACHE_KB = 4096
 
 # Every column an items row from storage.store.item_row may set, and the defaults of
 # the ones it leaves out (the models' Python-side defaults, which COPY does not apply).
@@ -53,22 +68,32 @@ _COLUMNS = ", ".join(ITEM_COLUMNS)
 _STAGING = "coopnews_new_items"
 
 _SETTING = "SELECT set_config('coopnews.bulk', :value, true)"
-_INSERT = f"""INSERT INTO items ({_COLUMNS})
-    SELECT {_COLUMNS} FROM {_STAGING} ORDER BY position
-    ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint"""
-# The same documents as the trigger coopnews_items_search_sync (migration 0006).
-_SEARCH_ROWS = """INSERT INTO items_search(item_id, title_document, document)
-    SELECT id, coopnews_search_document(title),
-           coopnews_search_document(title || ' ' || coalesce(summary, ''))
-    FROM items WHERE id = ANY(:ids)"""
-# The deltas items_category_insert writes (+1 per visible item), one row per
-# spelling, in the order of each spelling's newest item (storage/counts.py: the last
-# stored stays last).
-_CATEGORY_DELTAS = """INSERT INTO category_counts (category_key, category, delta)
-    SELECT coalesce(category_key, ''), coalesce(category, ''), count(*)
-    FROM items WHERE id = ANY(:ids) AND retracted_at IS NULL
-    GROUP BY coalesce(category_key, ''), coalesce(category, '')
-    ORDER BY max(id)"""
+# One statement: the rows inserted feed the other two inserts (no second look-up of
+# the new ids, which a plan made for an empty table would do by scanning items).
+_INSERT = f"""WITH new AS (
+        INSERT INTO items ({_COLUMNS})
+        SELECT {_COLUMNS} FROM {_STAGING} ORDER BY position
+        ON CONFLICT (fingerprint) DO NOTHING
+        RETURNING id, fingerprint, title, summary, category, category_key, retracted_at
+    ),
+    -- The same documents as the trigger coopnews_items_search_sync (migration 0006).
+    search AS (
+        INSERT INTO items_search(item_id, title_document, document)
+        SELECT id, coopnews_search_document(title),
+               coopnews_search_document(title || ' ' || coalesce(summary, ''))
+        FROM new
+    ),
+    -- The deltas items_category_insert writes (+1 per visible item), one row per
+    -- spelling, in the order of each spelling's newest item (storage/counts.py: the
+    -- last stored stays last).
+    counts AS (
+        INSERT INTO category_counts (category_key, category, delta)
+        SELECT coalesce(category_key, ''), coalesce(category, ''), count(*)
+        FROM new WHERE retracted_at IS NULL
+        GROUP BY coalesce(category_key, ''), coalesce(category, '')
+        ORDER BY max(id)
+    )
+    SELECT id, fingerprint FROM new ORDER BY id"""
 
 
 def enabled(session: Session, rows: int) -> bool:
@@ -98,10 +123,6 @@ def insert_items(session: Session, rows: Sequence[dict]) -> list[tuple[int, str]
     inserted = [(item_id, fp) for item_id, fp in session.execute(text(_INSERT))]
     # Before anything else runs in this transaction (an update must fire its trigger).
     session.execute(text(_SETTING), {"value": ""})
-    ids = [item_id for item_id, _fp in inserted]
-    if ids:
-        session.execute(text(_SEARCH_ROWS), {"ids": ids})
-        session.execute(text(_CATEGORY_DELTAS), {"ids": ids})
     return inserted
 
 
@@ -118,3 +139,44 @@ def _copy(session: Session, table: str, columns: Sequence[str], values) -> None:
     with cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in values:
             copy.write_row(row)
+
+
+@contextmanager
+def streaming(session: Session) -> Iterator[None]:
+    """While a stream is stored: SQLite's page cache at STREAM_CACHE_KB (then restored)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{STREAM_CACHE_KB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+
+
+def _malloc_trim():
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release() -> None:
+    """Return freed heap memory to the system, where the C library can (glibc)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def analyze_as_it_grows(session: Session, stored: int, last: int) -> int:
+    """PostgreSQL: ANALYZE items and entry_keys each time a stream has doubled what it
+    stored since the last time (from 2,000 rows on); returns the new mark."""
+    if stored < max(2 * last, 2000) or session.get_bind().dialect.name != "postgresql":
+        return last
+    session.execute(text("ANALYZE items, entry_keys"))
+    return stored

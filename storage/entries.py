@@ -35,6 +35,7 @@ one statement per chunk on PostgreSQL instead of a trigger per row).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,7 +56,7 @@ from storage.store import AddResult, batches, item_row
 from storage.types import utcnow
 
 CHUNK = 2000
-STREAM_CHUNK = 2000  # entries of an iterator stored at a time
+STREAM_CHUNK = 1000  # entries of an iterator stored at a time
 ANALYZE_AFTER = 10_000  # rows added in one go
 _KEY_COLUMNS = ("id", "key_hash", "item_id", "link", "title", "date", "summary_hash")
 
@@ -78,6 +79,7 @@ class _Entry:
     others: frozenset[int] = frozenset()
     link_shared: bool = False  # set by rule 2
     link_unknown: bool = False  # set by rule 2: no stored item and no other entry has the link
+    repeat: bool = False  # set by rule 3: a linkless entry an earlier chunk stored
 
 
 @dataclass(eq=False)
@@ -87,10 +89,34 @@ class _Document:
     link_counts: Mapping[str, int] | None  # None: counted from the one chunk
     seen: set[int] = field(default_factory=set)  # digests: the very same entry twice
     claimed: set[int] = field(default_factory=set)  # items given to an entry
-    own_items: set[int] = field(default_factory=set)  # items this document created
+    own_items: IdRanges = field(default_factory=lambda: IdRanges())  # items it created
     # entry_keys rows it wrote for stored items (its new items' keys: by own_items)
     own_keys: set[int] = field(default_factory=set)
-    titles: set[int] = field(default_factory=set)  # title keys of its new linkless items
+
+
+class IdRanges:
+    """A set of ids kept as sorted runs of consecutive ids: the items one import
+    created take a few bytes, not a set entry each (ids come from one sequence)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []  # inclusive
+
+    def update(self, ids: Iterable[int]) -> None:
+        for item_id in sorted(ids):
+            if self.ends and item_id == self.ends[-1] + 1:
+                self.ends[-1] = item_id
+            elif not self.ends or item_id > self.ends[-1]:
+                self.starts.append(item_id)
+                self.ends.append(item_id)
+            elif item_id not in self:  # an id below the last run: rare, kept exact
+                at = bisect.bisect(self.starts, item_id)
+                self.starts.insert(at, item_id)
+                self.ends.insert(at, item_id)
+
+    def __contains__(self, item_id: object) -> bool:
+        at = bisect.bisect(self.starts, item_id) - 1
+        return at >= 0 and item_id <= self.ends[at]
 
 
 def _digest(*parts: str | None) -> int:
@@ -149,16 +175,21 @@ def add_items(
     if isinstance(drafts, Sequence):
         document = _Document(link_counts=None)
         result = store_drafts(session, list(drafts), scope, source_id, announce, actor, document)
+        categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
     else:
         if link_counts is None:
             raise ValueError("an iterator of drafts needs its link_counts")
         document, result = _Document(link_counts=link_counts), AddResult()
-        for chunk in batches(drafts, STREAM_CHUNK):
-            part = store_drafts(session, chunk, scope, source_id, announce, actor, document)
-            result.added.extend(part.added)
-            result.already_present += part.already_present
-            result.corrected.extend(part.corrected)
-    categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
+        analyzed = 0
+        with bulk.streaming(session):
+            for chunk in batches(drafts, STREAM_CHUNK):
+                analyzed = bulk.analyze_as_it_grows(session, len(result.added), analyzed)
+                part = store_drafts(session, chunk, scope, source_id, announce, actor, document)
+                result.added.extend(part.added)
+                result.already_present += part.already_present
+                result.corrected.extend(part.corrected)
+                bulk.release()  # the chunk's drafts and rows are gone
+            categories.fold(session)
     if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Without fresh statistics the planner scans the whole table for `latest`
         # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
@@ -204,7 +235,8 @@ def store_drafts(
     )
     by_title = [e for e in entries if e.item_id is None and (e.link_shared or not e.link_key)]
     _match_titles(session, by_title, claimed, document.own_items)
-    new = [e for e in entries if e.item_id is None]
+    new = [e for e in entries if e.item_id is None and not e.repeat]
+    result.already_present += sum(e.repeat for e in entries)
     known = [e for e in entries if e.item_id is not None]
     merged = [e for e in known if e.row is None]  # rules 2 and 3: remember the new key
     result.already_present += len(known)
@@ -230,7 +262,7 @@ def _match_keys(
     entries: list[_Entry],
     claimed: set[int],
     own: set[int],
-    own_items: set[int],
+    own_items: IdRanges,
 ) -> None:
     groups: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
@@ -282,7 +314,7 @@ def _match_links(
     entries: list[_Entry],
     link_counts: Mapping[str, int],
     claimed: set[int],
-    own: set[int],
+    own: IdRanges,
 ) -> None:
     stored: dict[str, list[tuple[int, str, date]]] = defaultdict(list)
     for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
@@ -315,8 +347,12 @@ def _match_links(
 
 
 def _match_titles(
-    session: Session, entries: list[_Entry], claimed: set[int], own: set[int]
+    session: Session, entries: list[_Entry], claimed: set[int], own: IdRanges
 ) -> None:
+    """Rule 3; a linkless entry with the title and day of an item this document
+    created before (an earlier chunk) is that entry again (`repeat`), as
+    _insert_items finds it within a chunk."""
+    own_titles: set[str] = set()
     stored: dict[str, list[int]] = defaultdict(list)
     wanted = sorted({e.title_key for e in entries if e.title_key})
     for chunk in batches(wanted, CHUNK):
@@ -324,12 +360,16 @@ def _match_titles(
         for title_key, item_id in session.execute(stmt.order_by(Item.id)):
             if item_id not in own:
                 stored[title_key].append(item_id)
+            else:
+                own_titles.add(title_key)
     for entry in entries:
         for item_id in stored.get(entry.title_key, []):
             if item_id not in claimed and item_id not in entry.others:
                 entry.item_id = item_id
                 claimed.add(item_id)
                 break
+        else:
+            entry.repeat = not entry.link_key and entry.title_key in own_titles
 
 
 # -- corrections -------------------------------------------------------------
@@ -406,17 +446,16 @@ def _insert_items(
     document: _Document,
 ) -> list[int]:
     """Insert new items (several entries of one story without links: one item)."""
-    by_title = document.titles
+    by_title: set[str] = set()
     now = utcnow()  # one transaction, one creation time
     added: list[int] = []
     for chunk in batches(entries, CHUNK):
         rows, owners = [], {}
         for entry in chunk:
             if not entry.link_key and entry.title_key:
-                title = int(entry.title_key[:16], 16)
-                if title in by_title:  # the listing repeats an entry
+                if entry.title_key in by_title:  # the listing repeats an entry
                     continue
-                by_title.add(title)
+                by_title.add(entry.title_key)
             fingerprint = _new_fingerprint(scope, entry)
             if fingerprint not in owners:
                 rows.append(_new_row(entry, fingerprint, now, source_id, announce))
