@@ -177,7 +177,6 @@ def main() -> None:
     db.dispose()
 
 
-
 # -- bench/table.py's import and ingest rows ----------------------------------------
 def write_listing(path: Path, entries: int) -> Path:
     """An ILO listing file of `entries` entries (bench/latest.py's listing text)."""

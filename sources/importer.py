@@ -37,6 +37,7 @@ from storage.db import Database
 from storage.entries import add_items
 
 log = logging.getLogger(__name__)
+READ_BLOCK = 1 << 20  # bytes of a listing file read at a time
 MARKUP_PROBE = 65536  # bytes read to tell a listing (text) from a feed (markup)
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -103,21 +104,32 @@ def import_listing_lines(db: Database, lines: Iterable[str], where: str) -> Impo
 
 def listing_file_lines(path: Path) -> Iterator[str]:
     """A listing file's lines as read_text_file reads them (UTF-8 with stray bytes as
-    Windows-1252, control characters removed, any line end), one line at a time.
-    Raises ImportFailed when the file cannot be read."""
+    Windows-1252, control characters removed, any line end), a block of READ_BLOCK
+    bytes at a time. Raises ImportFailed when the file cannot be read."""
     try:
         with path.open("rb") as file:
-            for number, raw in enumerate(file):
-                if number == 0:
-                    raw = raw.removeprefix(b"\xef\xbb\xbf")
-                # A UTF-8 sequence never holds b"\n": decoding line by line reads the
-                # same characters as decoding the whole file.
-                line = remove_control_characters(decode_utf8_leniently(raw))
-                if "\r" in line:
-                    line = line.replace("\r\n", "\n").replace("\r", "\n")
-                yield from line.removesuffix("\n").split("\n")
+            rest, start = b"", True
+            while block := file.read(READ_BLOCK):
+                block = rest + block
+                # Cut after the last b"\n": a UTF-8 sequence never holds that byte, so
+                # decoding block by block reads the same characters as the whole file.
+                cut = block.rfind(b"\n") + 1
+                block, rest = block[:cut], block[cut:]
+                if block and start:  # the file's first bytes: without a BOM
+                    block, start = block.removeprefix(b"\xef\xbb\xbf"), False
+                yield from _text_lines(block)
+            yield from _text_lines(rest.removeprefix(b"\xef\xbb\xbf") if start else rest)
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _text_lines(block: bytes) -> list[str]:
+    if not block:
+        return []
+    text = remove_control_characters(decode_utf8_leniently(block))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.removesuffix("\n").split("\n")
 
 
 def read_text_file(path: Path) -> str:

@@ -186,3 +186,19 @@ def test_upgrading_a_store_from_0011_keeps_its_search_answers(tmp_path):
         after = answers(url)
         assert after["total"] == after["deltas"] == 20 + 210
         assert len(after["search"]["housing"]) == 50  # the page's limit: all match
+
+
+def test_a_listing_file_read_by_blocks_reads_as_the_whole_file(tmp_path, monkeypatch):
+    from sources import importer
+
+    body = listing(entries_of_a_big_listing()[:6]).replace("\n", "\r\n")
+    raw = b"\xef\xbb\xbf" + body.encode() + b"\r\n  7. News\r\n\r\n    Caf\xe9 \x07co-op\r"
+    path = tmp_path / "windows.txt"
+    path.write_bytes(raw)
+    whole = importer.read_text_file(path)
+    whole = whole.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for block in (1, 2, 7, 64, 1 << 20):
+        monkeypatch.setattr(importer, "READ_BLOCK", block)
+        lines = list(importer.listing_file_lines(path))
+        assert [line for line in lines if line] == [line for line in whole if line]
+        assert "Café co-op" in [line.strip() for line in lines]
