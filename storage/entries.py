@@ -37,13 +37,16 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Row, exists, select, update
+from sqlalchemy import Row, String, any_, bindparam, exists, select, update
 from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from domain import identity
@@ -87,11 +90,34 @@ class _Document:
     """What a document's chunks stored so far (see the module docstring)."""
 
     link_counts: Mapping[str, int] | None  # None: counted from the one chunk
-    seen: set[int] = field(default_factory=set)  # digests: the very same entry twice
+    seen: Digests = field(default_factory=lambda: Digests())  # the very same entry twice
     claimed: set[int] = field(default_factory=set)  # items given to an entry
     own_items: IdRanges = field(default_factory=lambda: IdRanges())  # items it created
     # entry_keys rows it wrote for stored items (its new items' keys: by own_items)
     own_keys: set[int] = field(default_factory=set)
+
+
+class Digests:
+    """A set of 64-bit digests at 8 bytes each (a Python set takes ~75): a sorted
+    array, and the newest ones in a small set merged into it now and then."""
+
+    RECENT = 16_384
+
+    def __init__(self) -> None:
+        self.sorted = array("Q")
+        self.recent: set[int] = set()
+
+    def add(self, digest: int) -> None:
+        self.recent.add(digest)
+        if len(self.recent) >= self.RECENT:
+            self.sorted = array("Q", heapq.merge(self.sorted, sorted(self.recent)))
+            self.recent = set()
+
+    def __contains__(self, digest: object) -> bool:
+        if digest in self.recent:
+            return True
+        at = bisect.bisect_left(self.sorted, digest)
+        return at < len(self.sorted) and self.sorted[at] == digest
 
 
 class IdRanges:
@@ -271,7 +297,7 @@ def _match_keys(
     # Plain rows, not ORM objects: a re-read listing compares thousands; few change.
     columns = [EntryKey.__table__.c[name] for name in _KEY_COLUMNS]
     for chunk in batches(list(groups), CHUNK):
-        stmt = select(*columns).where(EntryKey.scope == scope, EntryKey.key_hash.in_(chunk))
+        stmt = select(*columns).where(EntryKey.scope == scope, _among(session, EntryKey.key_hash, chunk))
         for row in session.execute(stmt.order_by(EntryKey.id)):
             # Written by this document's earlier chunks: for its new items or merged entries.
             if row.item_id not in own_items and row.id not in own:
@@ -308,6 +334,14 @@ def _agreement(entry: _Entry, row: Row) -> int:
     return score + same_link if score else 0
 
 
+def _among(session: Session, column, values: list[str]):
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, so every chunk
+    runs the same statement (no thousand placeholders to render and parse each time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("among", values, type_=ARRAY(String)))
+    return column.in_(values)
+
+
 # -- rules 2 and 3: the same story under another key or from another source ------
 def _match_links(
     session: Session,
@@ -319,7 +353,7 @@ def _match_links(
     stored: dict[str, list[tuple[int, str, date]]] = defaultdict(list)
     for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
         stmt = select(Item.link_key, Item.id, Item.title, Item.published_at)
-        stmt = stmt.where(Item.link_key.in_(chunk)).order_by(Item.id)
+        stmt = stmt.where(_among(session, Item.link_key, chunk)).order_by(Item.id)
         for link_key, item_id, title, published_at in session.execute(stmt):
             if item_id in own:
                 continue
@@ -356,7 +390,7 @@ def _match_titles(
     stored: dict[str, list[int]] = defaultdict(list)
     wanted = sorted({e.title_key for e in entries if e.title_key})
     for chunk in batches(wanted, CHUNK):
-        stmt = select(Item.title_key, Item.id).where(Item.title_key.in_(chunk))
+        stmt = select(Item.title_key, Item.id).where(_among(session, Item.title_key, chunk))
         for title_key, item_id in session.execute(stmt.order_by(Item.id)):
             if item_id not in own:
                 stored[title_key].append(item_id)
