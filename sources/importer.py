@@ -6,7 +6,7 @@ whole batch is stored in one transaction, or nothing is.
 
 A listing file is read as a stream: entries are parsed and stored a chunk at a
 time (storage.entries.STREAM_CHUNK) inside that one transaction, so the
-import's memory does not grow with the file (about 90 MB for 100,000 entries,
+import's memory does not grow with the file (under 100 MB for 100,000 entries,
 most of it the interpreter and its libraries; bench/table.py measures it).
 """
 
