@@ -25,9 +25,9 @@ query per chunk and rule), never one query per entry.
 A document given as a list is matched whole. One given as an iterator (a listing
 file read as a stream) is stored STREAM_CHUNK entries at a time, so memory stays
 that of one chunk: the rules then see the store as it was before the document
-(rows its earlier chunks wrote are not "stored" for its later ones), and a few
-small sets per entry (ints) carry "no item given to two entries" and "the very
-same entry twice" across chunks. Entries sharing a key are paired within a
+(rows its earlier chunks wrote are not "stored" for its later ones), and ids
+(runs of them for its new items) and 8-byte digests carry "no item given to two
+entries" and "the very same entry twice" across chunks. Entries sharing a key are paired within a
 chunk (a listing's key is its title and date, so a listing has no such pairs).
 New items come in bulk (storage/bulk.py: their search rows and count deltas in
 one statement per chunk on PostgreSQL instead of a trigger per row).
