@@ -77,8 +77,12 @@ def html_to_text(markup: str | None) -> str:
     if not _MARKUP.search(markup):
         return normalise_space(markup)
     simple = _simple_html_to_text(markup)
-    if simple is not None:
-        return simple
+    return simple if simple is not None else soup_text(markup)
+
+
+def soup_text(markup: str) -> str:
+    """html_to_text through BeautifulSoup, for any markup (the reference of the
+    one-pass reading of simple markup below)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(markup, "html.parser")
