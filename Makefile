@@ -50,7 +50,8 @@ browser:
 
 test: lint browser test-sqlite test-postgres
 
-# One table: every command, App Home, 20 clients, worker memory, import (bench/table.py).
+# One table (bench/table.py): every command, App Home, 20 clients, worker memory, import
+# rate and memory, feed parse, each beside its baseline from the same run (a few minutes).
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python table.py
 

@@ -1,9 +1,20 @@
-"""Bench: ingesting a 10,000-entry feed, and the cost of polling a feed that did not change.
+"""Bench: importing and ingesting, each beside its baseline measured in the same run.
 
     .venv/bin/python bench/ingest.py [--entries 10000] [--polls 50] [--database-url URL]
 
-The feed is served over HTTP from 127.0.0.1 (COOPNEWS_ALLOW_PRIVATE_SOURCES
-semantics). Prints figures; asserts nothing.
+`main` ingests a feed and polls it unchanged (served over HTTP from 127.0.0.1,
+COOPNEWS_ALLOW_PRIVATE_SOURCES semantics). The functions below it are bench/table.py's
+import and ingest rows:
+
+- `import_run`: `coopnews import FILE` of an ILO listing, as a user runs it (a
+  subprocess), its rate and peak RSS (the kernel's high-water mark of that process);
+- `raw_load`: the raw rate of loading the very same rows into the same tables of a
+  fresh store (executemany on SQLite, COPY on PostgreSQL) with the search trigger
+  off and the search index built in bulk after the load: the baseline of `import_run`;
+- `feed_times`: our parse of a feed (feedparser, then entries -> drafts) beside
+  feedparser.parse alone on the same bytes.
+
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -86,7 +97,10 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--polls", type=int, default=50)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--import-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.import_child:
+        return _import_child(args.import_child)
 
     workdir = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
@@ -161,6 +175,144 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak_mb:.0f} MB")
     db.dispose()
+
+
+# -- bench/table.py's import and ingest rows ----------------------------------------
+def write_listing(path: Path, entries: int) -> Path:
+    """An ILO listing file of `entries` entries (bench/latest.py's listing text)."""
+    from latest import listing
+
+    path.write_text(listing(entries), encoding="utf-8")
+    return path
+
+
+def import_run(url: str, listing_file: Path) -> tuple[float, float, str]:
+    """`coopnews import FILE` into `url`, in a process of its own as a user runs it:
+    (seconds of the command after the interpreter started, peak RSS MB, its line)."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, DATABASE_URL=url)
+    command = [sys.executable, str(Path(__file__).resolve()), "--import-child", str(listing_file)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"coopnews import failed: {done.stderr[-2000:]}")
+    seconds, peak, line = done.stdout.strip().splitlines()[-1].split(" ", 2)
+    return float(seconds), float(peak), line
+
+
+def _import_child(listing_file: str) -> None:
+    """The child of import_run: the click command, timed, then the process's VmHWM."""
+    import contextlib
+    import io
+
+    from bot.cli import main as cli
+
+    out = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        cli(["import", listing_file], standalone_mode=False)
+    seconds = time.perf_counter() - started
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(status.split("VmHWM:")[1].split()[0])
+    print(f"{seconds:.3f} {peak_kb / 1024:.1f} {out.getvalue().strip()}")
+
+
+def listing_rows(listing_file: Path) -> tuple[list[dict], list[dict]]:
+    """The items and entry_keys rows `coopnews import` stores for a listing (ids 1..n)."""
+    from domain import identity
+    from sources.documents import listing_drafts
+    from sources.ilo import parse_listing
+    from storage.store import item_row
+    from storage.types import utcnow
+
+    drafts = listing_drafts(parse_listing(listing_file.read_text(encoding="utf-8")))
+    scope, now = identity.import_scope(str(listing_file.resolve())), utcnow()
+    items, keys = [], []
+    for number, draft in enumerate(drafts, start=1):
+        items.append(item_row(draft, draft.fingerprint, now) | {"id": number, "announce": True})
+        keys.append(
+            {
+                "scope": scope,
+                "key_hash": identity.key_hash(draft.key.strip()),
+                "item_id": number,
+                "link": None,
+                "title": draft.title[:500],
+                "date": draft.entry_date,
+                "summary_hash": identity.sha256(draft.summary or ""),
+            }
+        )
+    return items, keys
+
+
+def raw_load(url: str, items: list[dict], keys: list[dict]) -> float:
+    """Seconds to load `items` and `keys` into a fresh store at `url` the raw way:
+    executemany (SQLite) or COPY (PostgreSQL) with the search trigger off, then the
+    search index built in one statement. Count triggers stay as they are."""
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy import text as sql
+
+    from storage.models import EntryKey, Item
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:  # setup, untimed
+            if engine.dialect.name == "sqlite":
+                conn.execute(sql("DROP TRIGGER items_fts_insert"))
+            else:
+                conn.execute(sql("ALTER TABLE items DISABLE TRIGGER items_search_insert"))
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.execute(insert(Item), items)
+                conn.execute(insert(EntryKey), keys)
+                conn.execute(sql(RAW_FTS))
+            else:
+                _copy(conn, Item.__table__, items)
+                _copy(conn, EntryKey.__table__, keys)
+                conn.execute(sql(RAW_SEARCH))
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
+
+
+RAW_FTS = """INSERT INTO items_fts(rowid, title, summary)
+    SELECT CAST(strftime('%s', published_at) AS INTEGER) * 1073741824 + id, title, summary
+    FROM items WHERE retracted_at IS NULL"""
+RAW_SEARCH = """INSERT INTO items_search(item_id, title_document, document)
+    SELECT id, coopnews_search_document(title),
+           coopnews_search_document(title || ' ' || coalesce(summary, '')) FROM items"""
+
+
+def _copy(conn, table, rows: list[dict]) -> None:
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def feed_times(entries: int, rounds: int = 3) -> tuple[float, float]:
+    """Best-of-`rounds` seconds: (feedparser.parse alone, our parse_feed + feed_drafts)
+    on the same bytes of an `entries`-entry feed, interleaved. feedparser is given the
+    options parse_feed gives it (no HTML sanitising or URI resolving: text is made
+    plain after), so the ratio is our own work on top of the library's."""
+    import feedparser
+
+    body = big_feed(entries)
+    headers = {"content-type": "application/xml", "content-location": "https://coop.example/"}
+    theirs, ours = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+        theirs.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        feed_drafts(parse_feed(body, "https://coop.example/feed.xml"))
+        ours.append(time.perf_counter() - started)
+    return min(theirs), min(ours)
 
 
 if __name__ == "__main__":

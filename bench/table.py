@@ -1,17 +1,28 @@
-"""`make bench`: one table of every command, App Home, load, memory and import, each
-beside its baseline measured in the same run.
+"""`make bench`: one table of every command, App Home, load, memory, import and feed
+ingest, each beside its baseline measured in the same run.
 
-For SQLite and (when one answers) PostgreSQL, and each archive size: the Procfile's web
-process (gunicorn, 2 workers x 8 threads) and a bare Bolt app that only acks (and, for
-App Home, publishes one block) on the same gunicorn settings answer signed requests on
-127.0.0.1, against the fake Web API. Figures, no asserts.
+For SQLite and (when one answers) PostgreSQL, one column per size:
 
-    .venv/bin/python bench/table.py                     # 10,000 and 100,000 items
-    .venv/bin/python bench/table.py --sizes 10000 --requests 60 --postgres URL
+- request rows (--sizes, default 10,000 items): the Procfile's web process
+  (gunicorn, 2 workers x 8 threads) and a bare Bolt app that only acks (and, for
+  App Home, publishes one block) on the same gunicorn settings answer signed
+  requests on 127.0.0.1, against the fake Web API: p50 / p99 of sequential
+  requests (App Home: event sent to `views.publish` received), throughput with 20
+  concurrent clients, the largest gunicorn worker's RSS after the run;
+- import rows (--import-sizes, default 10,000 and 100,000 entries), bench/ingest.py:
+  `coopnews import FILE` of an ILO listing into a fresh store, in a process of its
+  own, beside the raw load of the very same rows into the same tables of another
+  fresh store (executemany on SQLite, COPY on PostgreSQL, search index built in bulk
+  after the load), timed before and after the import (the faster one counts); and
+  that process's peak RSS beside a 10-entry import's (the process's own floor);
+- the feed row (first column): our parse of a 10,000-entry feed beside
+  feedparser.parse alone on the same bytes, with the options we give it.
 
-Rows: p50 / p99 of sequential requests (App Home: from the event sent to
-`views.publish` received), throughput with 20 concurrent clients, the largest
-gunicorn worker's RSS after every request of the run, and import rates.
+More rows: add a function `(backend, url, size) -> {row: cell}` to ROWS (their
+measurements live in their own modules). Figures, no asserts.
+
+    .venv/bin/python bench/table.py                        # the quick default, minutes
+    .venv/bin/python bench/table.py --sizes 10000 100000 --requests 60 --postgres URL
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import argparse
 import os
 import platform
 import socket
+import sqlite3
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +40,9 @@ from pathlib import Path
 
 from harness import SIGNING_SECRET, FakeSlack, fresh_database, start_bare, start_web, summary
 from harness import time_commands as timed
-from latest import listing
+from ingest import feed_times, import_run, listing_rows, raw_load, write_listing
 from search import CATEGORIES, SEARCHES, Generator, fill
 
-from sources.importer import import_listing_text
 from storage.db import Database
 from tests.slack_requests import SlackSender
 
@@ -139,15 +150,51 @@ def measure(url: str, size: int, requests: int, fake: FakeSlack, work: Path) -> 
     }
 
 
-def import_rates(url: str, entries: int) -> dict[str, str]:
-    """`coopnews import`'s path (an ILO listing) against a raw Core executemany of
-    generated rows through the same triggers, into fresh databases of the same kind."""
-    db = Database(url)
-    started = time.perf_counter()
-    import_listing_text(db, listing(entries))
-    imported = entries / (time.perf_counter() - started)
-    db.dispose()
-    return {f"coopnews import of {entries:,} listing entries, items/s": f"{imported:,.0f}"}
+def import_rows(backend: str, server: str | None, entries: int, work: Path) -> dict[str, str]:
+    """`coopnews import` of `entries` listing entries beside the raw load of the same
+    rows (each into a fresh store of `backend`), and its peak RSS beside a tiny import's."""
+    listing_file = write_listing(work / f"listing-{entries}.txt", entries)
+    items, keys = listing_rows(listing_file)
+
+    def fresh() -> str:
+        return fresh_postgres(server) if backend == "postgresql" else fresh_database(None)[0]
+
+    def scratch(run):
+        url = fresh()
+        try:
+            return run(url)
+        finally:
+            if backend == "postgresql":
+                drop_postgres(server, url)
+
+    raws = [scratch(lambda url: raw_load(url, items, keys))]
+    seconds, peak, line = scratch(lambda url: import_run(url, listing_file))
+    raws.append(scratch(lambda url: raw_load(url, items, keys)))
+    tiny = write_listing(work / "listing-10.txt", 10)
+    _s, floor, _l = scratch(lambda url: import_run(url, tiny))
+    if not line.startswith(f"added {entries},"):
+        raise RuntimeError(f"import of {entries:,} entries: {line}")
+    rate, raw = entries / seconds, entries / min(raws)
+    return {
+        "coopnews import items/s (raw load items/s, ratio; goal >= 0.5)": f"{rate:,.0f} "
+        f"({raw:,.0f}, {rate / raw:.2f})",
+        "coopnews import peak RSS MB (10-entry import; goal < 100 at 100,000)": f"{peak:.0f} "
+        f"({floor:.0f})",
+    }
+
+
+def feed_rows(entries: int) -> dict[str, str]:
+    feedparser_s, ours_s = feed_times(entries)
+    return {
+        f"feed parse of {entries:,} entries s (feedparser alone, ratio; goal <= 1.2)": f"{ours_s:.2f} "
+        f"({feedparser_s:.2f}, {ours_s / feedparser_s:.2f})"
+    }
+
+
+# More rows per column: functions (backend, database URL filled to `size` items, size)
+# -> {row label: cell}, run after the request rows of that column (16a: commands,
+# App Home, throughput, memory at larger archives). Cells say "value (baseline, ratio)".
+ROWS: list = []
 
 
 def postgres_url(wanted: str | None) -> str | None:
@@ -188,9 +235,10 @@ def drop_postgres(server: str, url: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000], help="items served")
     parser.add_argument("--requests", type=int, default=100, help="per command, per size")
-    parser.add_argument("--import-entries", type=int, default=10_000)
+    parser.add_argument("--import-sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--feed-entries", type=int, default=10_000)
     parser.add_argument("--postgres", default=None, help="a server URL (default: local if up)")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
@@ -199,6 +247,7 @@ def main() -> None:
     columns: dict[str, dict[str, str]] = {}
     fake = FakeSlack().start()
     fake.add_user("UMEMBER")
+    sizes = sorted(set(args.sizes) | set(args.import_sizes))
     try:
         for backend in ["sqlite"] + (["postgresql"] if server else []):
             url, work = fresh_database(None)
@@ -206,29 +255,43 @@ def main() -> None:
                 url = fresh_postgres(server)
             db, generator, have = Database(url), Generator(), 0
             try:
-                for size in args.sizes:
-                    started = time.perf_counter()
-                    fill(db, generator, have, size)
-                    raw = (size - have) / (time.perf_counter() - started)
-                    have = size
-                    column = measure(url, size, args.requests, fake, work)
-                    column["raw executemany fill rows/s (triggers on)"] = f"{raw:,.0f}"
-                    columns[f"{backend} {size:,}"] = column
-                    print(f"measured {backend} at {size:,} items", flush=True)
+                for size in sizes:
+                    column = columns.setdefault(f"{backend} {size:,}", {})
+                    if size in args.sizes:
+                        started = time.perf_counter()
+                        fill(db, generator, have, size)
+                        raw = (size - have) / (time.perf_counter() - started)
+                        have = size
+                        column.update(measure(url, size, args.requests, fake, work))
+                        column["raw executemany fill rows/s (triggers on)"] = f"{raw:,.0f}"
+                        for rows in ROWS:
+                            column.update(rows(backend, url, size))
+                    if size in args.import_sizes:
+                        column.update(import_rows(backend, server, size, work))
+                    print(f"measured {backend} at {size:,}", flush=True)
             finally:
                 db.dispose()
                 if backend == "postgresql":
                     drop_postgres(server, url)
-            scratch = fresh_postgres(server) if backend == "postgresql" else fresh_database(None)[0]
-            rates = import_rates(scratch, args.import_entries)
-            if backend == "postgresql":
-                drop_postgres(server, scratch)
-            for name in columns:
-                if name.startswith(backend):
-                    columns[name].update(rates)
     finally:
         fake.stop()
+    if args.feed_entries:
+        columns[next(iter(columns))].update(feed_rows(args.feed_entries))
     print_table(columns)
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return " ".join(line.split(":", 1)[1].split())
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return float("nan")
 
 
 def print_table(columns: dict[str, dict[str, str]]) -> None:
@@ -236,8 +299,9 @@ def print_table(columns: dict[str, dict[str, str]]) -> None:
     rows = list(dict.fromkeys(row for column in columns.values() for row in column))
     load = os.getloadavg()
     print(
-        f"\n{platform.node()}: {os.cpu_count()} CPUs, {platform.python_implementation()} "
-        f"{platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"\n{platform.node()}: {os.cpu_count()} CPUs ({cpu_model()}), {memory_gb():.1f} GB RAM, "
+        f"{platform.python_implementation()} {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"load average {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)\n"
     )
     print("| | " + " | ".join(names) + " |")

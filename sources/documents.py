@@ -41,22 +41,23 @@ class Loaded:
     document: Document | None
 
 
+def listing_draft(entry: ilo.ListingEntry, category: str | None = None) -> ItemDraft:
+    return ItemDraft(
+        title=entry.title,
+        published_at=ilo.published_datetime(entry.published),
+        origin="ilo",
+        # The listing has no IDs and positions shift: its key is the title and date
+        # (kind "content"); the store also finds it by normalised title and day.
+        fingerprint=fingerprint("ilo", entry.title, entry.published.isoformat()),
+        category=category or entry.category,
+        summary=entry.summary,
+        key=f"{entry.title}\x1f{entry.published.isoformat()}",
+        entry_date=entry.published.isoformat(),
+    )
+
+
 def listing_drafts(parsed: ilo.ParsedListing, category: str | None = None) -> list[ItemDraft]:
-    return [
-        ItemDraft(
-            title=entry.title,
-            published_at=ilo.published_datetime(entry.published),
-            origin="ilo",
-            # The listing has no IDs and positions shift: its key is the title and date
-            # (kind "content"); the store also finds it by normalised title and day.
-            fingerprint=fingerprint("ilo", entry.title, entry.published.isoformat()),
-            category=category or entry.category,
-            summary=entry.summary,
-            key=f"{entry.title}\x1f{entry.published.isoformat()}",
-            entry_date=entry.published.isoformat(),
-        )
-        for entry in parsed.entries
-    ]
+    return [listing_draft(entry, category) for entry in parsed.entries]
 
 
 def listing_document(listing: ilo.ParsedListing, category: str | None = None) -> Document:

@@ -19,6 +19,7 @@ page may end in the middle of an entry.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -113,54 +114,66 @@ def parse_listing(text: str) -> ParsedListing:
 
     Raises NotAListing when the text holds no entry at all.
     """
-    if "\x00" in text:
-        raise NotAListing("this is a binary file, not an ILO news listing")
-    raw_entries = _split_entries(text)
     parsed = ParsedListing()
-    for position, fields in raw_entries:
-        entry_or_problem = _entry_from_fields(position, fields)
-        if isinstance(entry_or_problem, ListingEntry):
-            parsed.entries.append(entry_or_problem)
-        else:
-            parsed.warnings.append(f"entry {position}: {entry_or_problem}")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parsed.entries.extend(iter_listing(text.split("\n"), parsed.warnings))
     if not parsed.entries:
-        raise NotAListing(
-            "no news entries found: expected numbered entries, each with a category, "
-            'a title and a date like "06 July 2017"'
-        )
+        raise NotAListing(NO_ENTRIES)
     return parsed
 
 
-def _split_entries(text: str) -> list[tuple[int, list[str]]]:
-    """Group the text into (position, fields); a field is a blank-line separated block."""
-    entries: list[tuple[int, list[str]]] = []
+NO_ENTRIES = (
+    "no news entries found: expected numbered entries, each with a category, "
+    'a title and a date like "06 July 2017"'
+)
+
+
+def iter_listing(lines: Iterable[str], warnings: list[str]) -> Iterator[ListingEntry]:
+    """The complete entries of a listing's lines (without line ends), as they are read:
+    memory stays that of one entry however long the listing. Incomplete entries are
+    appended to `warnings`. Raises NotAListing on a NUL (a binary file), even after
+    entries were yielded; the caller decides what "no entry at all" means."""
+    for position, fields in _split_entries(lines):
+        entry_or_problem = _entry_from_fields(position, fields)
+        if isinstance(entry_or_problem, ListingEntry):
+            yield entry_or_problem
+        else:
+            warnings.append(f"entry {position}: {entry_or_problem}")
+
+
+def _split_entries(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Group the lines into (position, fields); a field is a blank-line separated block.
+    An entry is yielded when the next one starts (or the lines end)."""
     fields: list[str] | None = None
-    # Work block by block (one str.split), not line by line: a big page is
-    # mostly one-line blocks, and this is the importer's hot loop.
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for block in text.split("\n\n"):
-        pending: list[str] = []
-        for line in block.split("\n") if "\n" in block else (block,):
-            line = line.strip()
-            if not line:  # a line of spaces also ends a block
-                if fields is not None and pending:
+    position = 0
+    pending: list[str] = []
+    for line in lines:
+        if "\x00" in line:
+            raise NotAListing("this is a binary file, not an ILO news listing")
+        line = line.strip()
+        if not line:  # a line of spaces also ends a block
+            if pending:
+                if fields is not None:
                     _add_fields(fields, pending)
                 pending = []
-                continue
-            start = _ENTRY_START.match(line) if line[0].isdigit() else None
-            # Position numbers count up by one; "2030." inside a summary is not an entry.
-            if start and (not entries or int(start.group(1)) == entries[-1][0] + 1):
-                if fields is not None and pending:
+            continue
+        start = _ENTRY_START.match(line) if line[0].isdigit() else None
+        # Position numbers count up by one; "2030." inside a summary is not an entry.
+        if start and (fields is None or int(start.group(1)) == position + 1):
+            if fields is not None:
+                if pending:
                     _add_fields(fields, pending)
-                pending = [start.group(2)] if start.group(2) else []
-                fields = []
-                entries.append((int(start.group(1)), fields))
-            elif fields is not None:
-                pending.append(line)
-        if fields is not None and pending:
+                yield position, fields
+            pending = [start.group(2)] if start.group(2) else []
+            fields = []
+            position = int(start.group(1))
+        elif fields is not None:
+            pending.append(line)
+    if fields is not None:
+        if pending:
             _add_fields(fields, pending)
-    return entries
+        yield position, fields
 
 
 def _add_fields(fields: list[str], lines: list[str]) -> None:

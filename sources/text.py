@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
+from html.entities import name2codepoint
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
@@ -75,6 +76,13 @@ def html_to_text(markup: str | None) -> str:
         return ""
     if not _MARKUP.search(markup):
         return normalise_space(markup)
+    simple = _simple_html_to_text(markup)
+    return simple if simple is not None else soup_text(markup)
+
+
+def soup_text(markup: str) -> str:
+    """html_to_text through BeautifulSoup, for any markup (the reference of the
+    one-pass reading of simple markup below)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(markup, "html.parser")
@@ -84,6 +92,119 @@ def html_to_text(markup: str | None) -> str:
         block.insert_before(" ")
         block.insert_after(" ")
     return normalise_space(soup.get_text(""))
+
+
+# -- the common case without BeautifulSoup -----------------------------------------
+# A feed's summary is nearly always a few well-nested paragraphs, links and emphasis.
+# There BeautifulSoup's tree is the markup's own nesting, so its text is the text
+# between the tags with a space at each edge of a block element: read here in one
+# pass, at a tenth of the cost (half a feed's parse time went to BeautifulSoup).
+# Anything else (an unknown or unbalanced tag, a comment, a stray "<", an entity
+# that is not plainly one character) goes to BeautifulSoup as before.
+_INLINE = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "cite",
+        "code",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+    ]
+)
+_VOID = frozenset(["br", "hr", "img", "wbr"])
+_SIMPLE_TAGS = (BLOCK_ELEMENTS | _INLINE | _VOID) - {"pre", "details", "summary", "form"}
+_ATTRIBUTE = r"""(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>`=]+))?)"""
+_TAG = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9]*)({_ATTRIBUTE}*)\s*(/?)>")
+_REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]*));")
+
+
+def _simple_html_to_text(markup: str) -> str | None:
+    """html_to_text of simple, well-nested markup; None when it is not that simple."""
+    parts: list[str] = []
+    open_tags: list[str] = []
+    at = 0
+    for match in _TAG.finditer(markup):
+        text = markup[at : match.start()]
+        if "<" in text:
+            return None
+        parts.append(text)
+        at = match.end()
+        closing, name, _attributes, self_closing = match.groups()
+        name = name.lower()
+        if name not in _SIMPLE_TAGS:
+            return None
+        if name in _VOID:
+            if closing:
+                return None
+        elif closing:
+            if self_closing or not open_tags or open_tags.pop() != name:
+                return None
+        elif self_closing:
+            return None
+        else:
+            open_tags.append(name)
+        if name in BLOCK_ELEMENTS:
+            parts.append(" ")
+    rest = markup[at:]
+    if open_tags or "<" in rest:
+        return None
+    parts.append(rest)
+    text = "".join(parts)
+    if "&" in text:
+        text = _decode_references(text)
+        if text is None:
+            return None
+    return normalise_space(text)
+
+
+def _decode_references(text: str) -> str | None:
+    """Character references as one character each; None for anything less plain."""
+    out: list[str] = []
+    at = 0
+    for match in _REFERENCE.finditer(text):
+        between = text[at : match.start()]
+        if "&" in between:
+            return None
+        decimal, hexadecimal, name = match.groups()
+        if name is not None:
+            code = name2codepoint.get(name)
+        else:
+            code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+            # Controls, C1 (read as Windows-1252 by HTML), surrogates, beyond Unicode.
+            if code < 32 or 127 <= code < 160 or 0xD800 <= code < 0xE000 or code > 0x10FFFF:
+                return None
+        if code is None:
+            return None
+        out.append(between)
+        out.append(chr(code))
+        at = match.end()
+    rest = text[at:]
+    if "&" in rest:
+        return None
+    out.append(rest)
+    return "".join(out)
 
 
 def _cp1252_for_stray_bytes(error: UnicodeDecodeError) -> tuple[str, int]:

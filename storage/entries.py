@@ -21,29 +21,45 @@ Under 2 and 3 the entry's key is remembered for the item (so later polls match
 by rule 1), nothing is announced again, and the item gains the source. No item
 is given to two entries of one document. Lookups go by chunks of keys (one
 query per chunk and rule), never one query per entry.
+
+A document given as a list is matched whole. One given as an iterator (a listing
+file read as a stream) is stored STREAM_CHUNK entries at a time, so memory stays
+that of one chunk: the rules then see the store as it was before the document
+(rows its earlier chunks wrote are not "stored" for its later ones), and ids
+(runs of them for its new items) and 8-byte digests carry "no item given to two
+entries" and "the very same entry twice" across chunks. Entries sharing a key are paired within a
+chunk (a listing's key is its title and date, so a listing has no such pairs).
+New items come in bulk (storage/bulk.py: their search rows and count deltas in
+one statement per chunk on PostgreSQL instead of a trigger per row).
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import heapq
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Row, exists, select, update
+from sqlalchemy import Row, String, any_, bindparam, exists, select, update
 from sqlalchemy import text as sql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from domain import identity
 from domain.identity import normalise_text
 from domain.items import ItemDraft
-from storage import categories, corrections, curation
+from storage import bulk, categories, corrections, curation
 from storage.db import upsert_insert
 from storage.models import AuditEntry, EntryKey, Item, ItemSource
 from storage.store import AddResult, batches, item_row
 from storage.types import utcnow
 
 CHUNK = 2000
+STREAM_CHUNK = 1000  # entries of an iterator stored at a time
 ANALYZE_AFTER = 10_000  # rows added in one go
 _KEY_COLUMNS = ("id", "key_hash", "item_id", "link", "title", "date", "summary_hash")
 
@@ -66,6 +82,74 @@ class _Entry:
     others: frozenset[int] = frozenset()
     link_shared: bool = False  # set by rule 2
     link_unknown: bool = False  # set by rule 2: no stored item and no other entry has the link
+    repeat: bool = False  # set by rule 3: a linkless entry an earlier chunk stored
+
+
+@dataclass(eq=False)
+class _Document:
+    """What a document's chunks stored so far (see the module docstring)."""
+
+    link_counts: Mapping[str, int] | None  # None: counted from the one chunk
+    seen: Digests = field(default_factory=lambda: Digests())  # the very same entry twice
+    claimed: set[int] = field(default_factory=set)  # items given to an entry
+    own_items: IdRanges = field(default_factory=lambda: IdRanges())  # items it created
+    # entry_keys rows it wrote for stored items (its new items' keys: by own_items)
+    own_keys: set[int] = field(default_factory=set)
+
+
+class Digests:
+    """A set of 64-bit digests at 8 bytes each (a Python set takes ~75): a sorted
+    array, and the newest ones in a small set merged into it now and then."""
+
+    RECENT = 16_384
+
+    def __init__(self) -> None:
+        self.sorted = array("Q")
+        self.recent: set[int] = set()
+
+    def add(self, digest: int) -> None:
+        self.recent.add(digest)
+        if len(self.recent) >= self.RECENT:
+            self.sorted = array("Q", heapq.merge(self.sorted, sorted(self.recent)))
+            self.recent = set()
+
+    def __contains__(self, digest: object) -> bool:
+        if digest in self.recent:
+            return True
+        at = bisect.bisect_left(self.sorted, digest)
+        return at < len(self.sorted) and self.sorted[at] == digest
+
+
+class IdRanges:
+    """A set of ids kept as sorted runs of consecutive ids: the items one import
+    created take a few bytes, not a set entry each (ids come from one sequence)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []  # inclusive
+
+    def update(self, ids: Iterable[int]) -> None:
+        for item_id in sorted(ids):
+            if self.ends and item_id == self.ends[-1] + 1:
+                self.ends[-1] = item_id
+            elif not self.ends or item_id > self.ends[-1]:
+                self.starts.append(item_id)
+                self.ends.append(item_id)
+            elif item_id not in self:  # an id below the last run: rare, kept exact
+                at = bisect.bisect(self.starts, item_id)
+                self.starts.insert(at, item_id)
+                self.ends.insert(at, item_id)
+
+    def __contains__(self, item_id: object) -> bool:
+        at = bisect.bisect(self.starts, item_id) - 1
+        return at >= 0 and item_id <= self.ends[at]
+
+
+def _digest(*parts: str | None) -> int:
+    joined = "\x1f".join("\x00" if p is None else p for p in parts)
+    # 64 bits: a false "same entry" among 100,000 entries has odds of about 1 in 10**9.
+    digest = hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest())
 
 
 def _entry(draft: ItemDraft, position: int) -> _Entry:
@@ -90,6 +174,7 @@ def add_items(
     announce: bool = True,
     scope: str | None = None,
     actor: str | None = None,
+    link_counts: Mapping[str, int] | None = None,
 ) -> AddResult:
     """Store a document's entries: each becomes a new item only if no stored item is it.
 
@@ -101,6 +186,11 @@ def add_items(
     entry's identity works"): no entry is added twice, no two entries of one
     document are merged.
 
+    `drafts` as a list is matched whole; as an iterator it is stored a chunk at a
+    time (module docstring), and `link_counts` must then say how many of its entries
+    have each canonical link (identity.link_key): {} for a document without links.
+    ValueError when an entry's link is not counted there.
+
     Safe against a concurrent import of the same page: the unique fingerprint
     and ON CONFLICT DO NOTHING settle races in the database.
     """
@@ -108,8 +198,24 @@ def add_items(
         scope = identity.source_scope(source_id) if source_id is not None else "global"
     if actor is None:
         actor = f"{curation.SOURCE_ACTOR} {source_id}" if source_id is not None else curation.IMPORT_ACTOR
-    result = store_drafts(session, list(drafts), scope, source_id, announce, actor)
-    categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
+    if isinstance(drafts, Sequence):
+        document = _Document(link_counts=None)
+        result = store_drafts(session, list(drafts), scope, source_id, announce, actor, document)
+        categories.fold(session)  # the count deltas its items wrote (bounded, see categories)
+    else:
+        if link_counts is None:
+            raise ValueError("an iterator of drafts needs its link_counts")
+        document, result = _Document(link_counts=link_counts), AddResult()
+        analyzed = 0
+        with bulk.streaming(session):
+            for chunk in batches(drafts, STREAM_CHUNK):
+                analyzed = bulk.analyze_as_it_grows(session, len(result.added), analyzed)
+                part = store_drafts(session, chunk, scope, source_id, announce, actor, document)
+                result.added.extend(part.added)
+                result.already_present += part.already_present
+                result.corrected.extend(part.corrected)
+                bulk.release()  # the chunk's drafts and rows are gone
+            categories.fold(session)
     if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Without fresh statistics the planner scans the whole table for `latest`
         # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
@@ -124,28 +230,39 @@ def store_drafts(
     source_id: int | None,
     announce: bool,
     actor: str,
+    document: _Document | None = None,
 ) -> AddResult:
-    """See the module docstring; `actor` is who corrects items in the audit log."""
+    """See the module docstring; `actor` is who corrects items in the audit log;
+    `document` what earlier chunks of the same document stored (None: no chunks)."""
+    document = document or _Document(link_counts=None)
     result = AddResult()
     entries: list[_Entry] = []
-    repeats: set[tuple] = set()
     for position, draft in enumerate(drafts):
         entry = _entry(draft, position)
-        same = (entry.key_hash, entry.link_key, draft.title, draft.entry_date)
-        if same in repeats:  # the very same entry twice in one document
+        same = _digest(entry.key_hash, entry.link_key, draft.title, draft.entry_date)
+        if same in document.seen:  # the very same entry twice in one document
             result.already_present += 1
             continue
-        repeats.add(same)
+        document.seen.add(same)
         entries.append(entry)
-    claimed: set[int] = set()
-    _match_keys(session, scope, entries, claimed)
-    link_counts = Counter(e.link_key for e in entries if e.link_key)
+    link_counts = document.link_counts
+    if link_counts is None:
+        link_counts = Counter(e.link_key for e in entries if e.link_key)
+    elif any(e.link_key and not link_counts.get(e.link_key) for e in entries):
+        raise ValueError("an entry's link is not in the document's link_counts")
+    claimed = document.claimed
+    _match_keys(session, scope, entries, claimed, document.own_keys, document.own_items)
     _match_links(
-        session, [e for e in entries if e.item_id is None and e.link_key], link_counts, claimed
+        session,
+        [e for e in entries if e.item_id is None and e.link_key],
+        link_counts,
+        claimed,
+        document.own_items,
     )
     by_title = [e for e in entries if e.item_id is None and (e.link_shared or not e.link_key)]
-    _match_titles(session, by_title, claimed)
-    new = [e for e in entries if e.item_id is None]
+    _match_titles(session, by_title, claimed, document.own_items)
+    new = [e for e in entries if e.item_id is None and not e.repeat]
+    result.already_present += sum(e.repeat for e in entries)
     known = [e for e in entries if e.item_id is not None]
     merged = [e for e in known if e.row is None]  # rules 2 and 3: remember the new key
     result.already_present += len(known)
@@ -154,17 +271,25 @@ def store_drafts(
             # Owed in this transaction, so a crash before chat.update loses nothing.
             corrections.plan_corrections(session, entry.item_id)
             result.corrected.append(entry.item_id)
-    added = _insert_items(session, scope, new, source_id, announce)
+    added = _insert_items(session, scope, new, source_id, announce, document)
     result.already_present += len(new) - len(added)
     result.added.extend(added)
-    _insert_keys(session, scope, merged)
+    document.own_items.update(added)
+    document.own_keys.update(_insert_keys(session, scope, merged))
     if source_id is not None:
         _insert_sources(session, source_id, merged)
     return result
 
 
 # -- rule 1: the entry's key in this scope ---------------------------------
-def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: set[int]) -> None:
+def _match_keys(
+    session: Session,
+    scope: str,
+    entries: list[_Entry],
+    claimed: set[int],
+    own: set[int],
+    own_items: IdRanges,
+) -> None:
     groups: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
         groups[entry.key_hash].append(entry)
@@ -172,9 +297,11 @@ def _match_keys(session: Session, scope: str, entries: list[_Entry], claimed: se
     # Plain rows, not ORM objects: a re-read listing compares thousands; few change.
     columns = [EntryKey.__table__.c[name] for name in _KEY_COLUMNS]
     for chunk in batches(list(groups), CHUNK):
-        stmt = select(*columns).where(EntryKey.scope == scope, EntryKey.key_hash.in_(chunk))
+        stmt = select(*columns).where(EntryKey.scope == scope, _among(session, EntryKey.key_hash, chunk))
         for row in session.execute(stmt.order_by(EntryKey.id)):
-            rows[row.key_hash].append(row)
+            # Written by this document's earlier chunks: for its new items or merged entries.
+            if row.item_id not in own_items and row.id not in own:
+                rows[row.key_hash].append(row)
     for key_hash, group in groups.items():
         candidates = rows.get(key_hash)
         if not candidates:
@@ -207,15 +334,29 @@ def _agreement(entry: _Entry, row: Row) -> int:
     return score + same_link if score else 0
 
 
+def _among(session: Session, column, values: list[str]):
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, so every chunk
+    runs the same statement (no thousand placeholders to render and parse each time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("among", values, type_=ARRAY(String)))
+    return column.in_(values)
+
+
 # -- rules 2 and 3: the same story under another key or from another source ------
 def _match_links(
-    session: Session, entries: list[_Entry], link_counts: Counter, claimed: set[int]
+    session: Session,
+    entries: list[_Entry],
+    link_counts: Mapping[str, int],
+    claimed: set[int],
+    own: IdRanges,
 ) -> None:
     stored: dict[str, list[tuple[int, str, date]]] = defaultdict(list)
     for chunk in batches(sorted({e.link_key for e in entries}), CHUNK):
         stmt = select(Item.link_key, Item.id, Item.title, Item.published_at)
-        stmt = stmt.where(Item.link_key.in_(chunk)).order_by(Item.id)
+        stmt = stmt.where(_among(session, Item.link_key, chunk)).order_by(Item.id)
         for link_key, item_id, title, published_at in session.execute(stmt):
+            if item_id in own:
+                continue
             stored[link_key].append((item_id, normalise_text(title), published_at.date()))
     for entry in entries:
         items = stored.get(entry.link_key, [])
@@ -239,19 +380,30 @@ def _match_links(
             claimed.add(item_id)
 
 
-def _match_titles(session: Session, entries: list[_Entry], claimed: set[int]) -> None:
+def _match_titles(
+    session: Session, entries: list[_Entry], claimed: set[int], own: IdRanges
+) -> None:
+    """Rule 3; a linkless entry with the title and day of an item this document
+    created before (an earlier chunk) is that entry again (`repeat`), as
+    _insert_items finds it within a chunk."""
+    own_titles: set[str] = set()
     stored: dict[str, list[int]] = defaultdict(list)
     wanted = sorted({e.title_key for e in entries if e.title_key})
     for chunk in batches(wanted, CHUNK):
-        stmt = select(Item.title_key, Item.id).where(Item.title_key.in_(chunk))
+        stmt = select(Item.title_key, Item.id).where(_among(session, Item.title_key, chunk))
         for title_key, item_id in session.execute(stmt.order_by(Item.id)):
-            stored[title_key].append(item_id)
+            if item_id not in own:
+                stored[title_key].append(item_id)
+            else:
+                own_titles.add(title_key)
     for entry in entries:
         for item_id in stored.get(entry.title_key, []):
             if item_id not in claimed and item_id not in entry.others:
                 entry.item_id = item_id
                 claimed.add(item_id)
                 break
+        else:
+            entry.repeat = not entry.link_key and entry.title_key in own_titles
 
 
 # -- corrections -------------------------------------------------------------
@@ -320,10 +472,15 @@ def _new_fingerprint(scope: str, entry: _Entry) -> str:
 
 
 def _insert_items(
-    session: Session, scope: str, entries: list[_Entry], source_id: int | None, announce: bool
+    session: Session,
+    scope: str,
+    entries: list[_Entry],
+    source_id: int | None,
+    announce: bool,
+    document: _Document,
 ) -> list[int]:
     """Insert new items (several entries of one story without links: one item)."""
-    by_title: dict[str, _Entry] = {}
+    by_title: set[str] = set()
     now = utcnow()  # one transaction, one creation time
     added: list[int] = []
     for chunk in batches(entries, CHUNK):
@@ -332,7 +489,7 @@ def _insert_items(
             if not entry.link_key and entry.title_key:
                 if entry.title_key in by_title:  # the listing repeats an entry
                     continue
-                by_title[entry.title_key] = entry
+                by_title.add(entry.title_key)
             fingerprint = _new_fingerprint(scope, entry)
             if fingerprint not in owners:
                 rows.append(_new_row(entry, fingerprint, now, source_id, announce))
@@ -363,7 +520,9 @@ def _insert_items(
             more = _insert_rows(session, rows, again)
             added.extend(e.item_id for e in more)
             created += more
-        _insert_keys(session, scope, created + twins)
+        _insert_keys(session, scope, created, new=True)
+        # Keys of items this document did not create: its later chunks must not match them.
+        document.own_keys.update(_insert_keys(session, scope, twins))
         if source_id is not None:
             _insert_sources(session, source_id, created + twins)
     return sorted(added)
@@ -384,8 +543,12 @@ def _insert_rows(session: Session, rows: list[dict], owners: dict[str, _Entry]) 
         return []
     table = Item.__table__
     stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["fingerprint"])
-    # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
-    returned = session.connection().execute(stmt.returning(table.c.id, table.c.fingerprint), rows)
+    if bulk.enabled(session, len(rows)):
+        returned = bulk.insert_items(session, rows)
+    else:
+        # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
+        stmt = stmt.returning(table.c.id, table.c.fingerprint)
+        returned = session.connection().execute(stmt, rows)
     created = []
     for item_id, fingerprint in returned:
         entry = owners[fingerprint]
@@ -394,7 +557,11 @@ def _insert_rows(session: Session, rows: list[dict], owners: dict[str, _Entry]) 
     return created
 
 
-def _insert_keys(session: Session, scope: str, entries: list[_Entry]) -> None:
+def _insert_keys(
+    session: Session, scope: str, entries: list[_Entry], new: bool = False
+) -> list[int]:
+    """The entries' keys (ON CONFLICT DO NOTHING); the ids of the rows written (none
+    listed for `new`: keys of items just created, which cannot conflict)."""
     rows = [
         {
             "scope": scope,
@@ -407,11 +574,16 @@ def _insert_keys(session: Session, scope: str, entries: list[_Entry]) -> None:
         }
         for e in entries
     ]
+    if new and bulk.enabled(session, len(rows)):
+        bulk.copy_rows(session, EntryKey.__table__, rows)
+        return []
+    written: list[int] = []
     for chunk in batches(rows, CHUNK):
         stmt = upsert_insert(session, EntryKey).on_conflict_do_nothing(
             index_elements=["scope", "key_hash", "item_id"]
         )
-        session.connection().execute(stmt, chunk)
+        written += session.connection().execute(stmt.returning(EntryKey.id), chunk).scalars()
+    return written
 
 
 def _insert_sources(session: Session, source_id: int, entries: list[_Entry]) -> None:
