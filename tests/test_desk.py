@@ -320,6 +320,31 @@ def test_the_eleventh_pending_suggestion_is_refused(desk, fake, db):
     assert suggest(desk, fake, user_id="UMEMBER2").suggested_by == "UMEMBER2"
 
 
+def test_a_suggestion_sent_while_another_is_being_stored_waits_and_counts_it(desk, fake, db):
+    """The tenth is being stored (transaction open) when the member's next form
+    arrives: that one must wait and be refused as the eleventh, not stored beside it
+    (PostgreSQL) nor fail with "database is locked" (SQLite)."""
+    with db.transaction() as session:
+        for n in range(9):
+            fields = ItemFields(
+                f"Story {n}", f"https://coop.example/{n}", None, date(2026, 11, 2), None
+            )
+            suggestions.add_suggestion(session, fields, "UMEMBER")
+    answer: list = []
+    values = form_values(title="Eleventh", link="https://coop.example/eleventh")
+    view = view_submission("UMEMBER", "coopnews_suggest_form", "{}", values)
+    late = threading.Thread(target=lambda: answer.append(desk.interaction(view)))
+    with db.transaction() as session:
+        tenth = ItemFields("Tenth", "https://coop.example/tenth", None, date(2026, 11, 2), None)
+        suggestions.add_suggestion(session, tenth, "UMEMBER")
+        late.start()
+        late.join(timeout=1.5)
+    late.join()
+    desk.settle()
+    assert count(db, Suggestion) == 10
+    assert "already have 10 suggestions waiting" in answer[0].text, answer[0].text
+
+
 def test_a_message_without_a_link_is_answered(desk, fake, db):
     desk.interaction(message_shortcut("UMEMBER", "no link here <@U123> <mailto:a@b.org|mail>"))
     desk.settle()
