@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.dammit import EncodingDetector
 
 from domain.text import fit, normalise_space
 from sources.dates import read_date
 from sources.fetch import FetchError, FetchOptions, RefusedAddress, TooLarge, fetch
-from sources.text import html_to_text
+from sources.text import decode_utf8_leniently, html_to_text
 from storage import limits
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,9 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
     kind = content_type.split(";")[0].strip().lower()
     if kind not in _HTML_TYPES:
         return PageMeta(url, reason=f"the link leads to {kind}, not a web page")
-    charset = _charset(content_type) if isinstance(markup, bytes) else None
+    charset = None
+    if isinstance(markup, bytes):
+        markup, charset = _decoded(markup, _charset(content_type))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -181,6 +184,27 @@ def _charset(content_type: str) -> str | None:
         if name.strip().lower() == "charset" and value.strip():
             return value.strip().strip('"')
     return None
+
+
+def _decoded(body: bytes, charset: str | None) -> tuple[bytes | str, str | None]:
+    """The page as text when it is UTF-8, else the bytes and their declared charset
+    (BeautifulSoup then reads `<meta charset>` and guesses).
+
+    Bytes that are valid UTF-8 are UTF-8 whatever the header or `<meta>` declares
+    (UTF-8 sent as ISO-8859-1 is a common mistake; real Latin-1 text is almost never
+    valid UTF-8). A page declared UTF-8 with a few invalid bytes has them read as
+    Windows-1252 (sources/text.decode_utf8_leniently) instead of the whole page
+    being re-guessed as another encoding."""
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return body, charset  # UTF-16: BeautifulSoup's detection
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    declared = charset or EncodingDetector.find_declared_encoding(body, is_html=True)
+    if declared and declared.strip().lower().replace("_", "-") in ("utf-8", "utf8"):
+        return decode_utf8_leniently(body), None
+    return body, charset
 
 
 def _plain(value: str | None) -> str | None:

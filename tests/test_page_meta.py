@@ -183,3 +183,25 @@ def test_a_redirect_to_a_private_address_is_refused(feed_server, monkeypatch):
     assert meta.reason == "coopnews does not read pages on private or local addresses"
     assert meta.title is None
     assert [r.path for r in feed_server.requests] == ["/start"]
+
+
+def test_a_utf8_page_with_one_stray_byte_is_not_read_as_mojibake():
+    """A UTF-8 page (declared) with one Windows-1252 byte in its body: the title is
+    still read as UTF-8 (sources/text.decode_utf8_leniently), not the whole page
+    re-guessed as another encoding ("CoopĂ©rative â€” news")."""
+    head = '<meta charset="utf-8"><title>Coopérative — news</title>'
+    body = page(head).encode() + b"<p>Caf\xe9 \x96 stray</p>"
+    for content_type in ("text/html; charset=utf-8", "text/html"):
+        assert parse_page_meta(body, URL, content_type).title == "Coopérative — news"
+
+
+def test_a_utf8_page_declared_as_latin1_is_read_as_utf8():
+    """Charset declared wrongly (header or meta says ISO-8859-1/Windows-1252, the bytes
+    are UTF-8): valid UTF-8 with non-ASCII characters is not Latin-1 text."""
+    head = '<meta charset="iso-8859-1"><title>Coopérative — news</title>'
+    body = page(head).encode()
+    for content_type in ("text/html; charset=windows-1252", "text/html"):
+        assert parse_page_meta(body, URL, content_type).title == "Coopérative — news"
+    # A page really in Latin-1 is still read as declared.
+    latin = page('<meta charset="iso-8859-1"><title>Coopérative</title>').encode("latin-1")
+    assert parse_page_meta(latin, URL, "text/html").title == "Coopérative"
