@@ -84,7 +84,8 @@ def first_link(text: str | None) -> str | None:
 
 def message_link(message: dict | None) -> str | None:
     """The first http(s) link of a message (a message shortcut's `message`): its text
-    first, then links in its rich-text blocks and attachments (apps' messages)."""
+    first, then links in its blocks (rich text, mrkdwn sections) and attachments
+    (title_link, then mrkdwn pretext and text, then their blocks: apps' messages)."""
     if not isinstance(message, dict):
         return None
     found = first_link(message.get("text") if isinstance(message.get("text"), str) else None)
@@ -98,11 +99,19 @@ def message_link(message: dict | None) -> str | None:
                 url = attachment.get(key)
                 if isinstance(url, str) and url.lower().startswith(_WEB):
                     return url
+            for key in ("pretext", "text"):  # an app's attachment: mrkdwn links
+                value = attachment.get(key)
+                found = first_link(value) if isinstance(value, str) else None
+                if found:
+                    return found
+            for url in _block_links(attachment.get("blocks")):
+                return url
     return None
 
 
 def _block_links(node, depth: int = 0):
-    """`{"type": "link", "url": …}` elements of rich_text blocks, in order."""
+    """Links of blocks, in order: `{"type": "link", "url": …}` elements of rich_text
+    blocks and links in mrkdwn text objects (section, context: apps' messages)."""
     if depth > 12:
         return
     if isinstance(node, list):
@@ -112,6 +121,11 @@ def _block_links(node, depth: int = 0):
         url = node.get("url")
         if node.get("type") == "link" and isinstance(url, str) and url.lower().startswith(_WEB):
             yield url
+        text = node.get("text")
+        if node.get("type") == "mrkdwn" and isinstance(text, str):
+            found = first_link(text)
+            if found:
+                yield found
         for value in node.values():
             if isinstance(value, dict | list):
                 yield from _block_links(value, depth + 1)

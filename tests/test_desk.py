@@ -345,6 +345,32 @@ def test_a_suggestion_sent_while_another_is_being_stored_waits_and_counts_it(des
     assert "already have 10 suggestions waiting" in answer[0].text, answer[0].text
 
 
+@pytest.mark.parametrize(
+    "shape",
+    ["attachment text", "attachment pretext", "attachment blocks", "section blocks"],
+)
+def test_a_bot_message_whose_link_is_only_in_attachments_or_section_blocks(desk, fake, shape):
+    """Apps post their links in attachments' mrkdwn text or in section blocks (no
+    rich_text, no title_link); the shortcut on such a message opens the form."""
+    mrkdwn = f"New post: <{desk.page_url}|read it>"
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+    message = {
+        "attachment text": {"attachments": [{"fallback": "New post", "text": mrkdwn}]},
+        "attachment pretext": {"attachments": [{"fallback": "New post", "pretext": mrkdwn}]},
+        "attachment blocks": {"attachments": [{"fallback": "New post", "blocks": [section]}]},
+        "section blocks": {"blocks": [section]},
+    }[shape]
+    payload = message_shortcut("UMEMBER", "")
+    payload["message"].update({"text": "", "subtype": "bot_message", "bot_id": "B1", **message})
+    desk.interaction(payload)
+    desk.settle()
+    assert fake.calls_to("chat.postEphemeral") == []
+    (update,) = fake.calls_to("views.update")
+    fields = blocks_of(as_dict(update.params["view"]))
+    assert fields["link"]["element"]["initial_value"] == desk.page_url
+    assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+
+
 def test_a_message_without_a_link_is_answered(desk, fake, db):
     desk.interaction(message_shortcut("UMEMBER", "no link here <@U123> <mailto:a@b.org|mail>"))
     desk.settle()
