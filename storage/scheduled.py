@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -29,8 +29,8 @@ from storage.curation import ItemFields
 from storage.models import AuditEntry, Item, ScheduledItem, ScheduledState
 from storage.types import utcnow
 
-# How far ahead an item may be scheduled (the form refuses later times).
-MAX_AHEAD = timedelta(days=366)
+# How far ahead an item may be scheduled: one calendar year (the form refuses later times).
+MAX_AHEAD_YEARS = 1
 SCHEDULED, UNSCHEDULED, RESCHEDULED = "scheduled", "unscheduled", "edited scheduled"
 PUBLISH_FAILED = "not published"
 
@@ -44,6 +44,16 @@ class Published:
     title: str
     item_id: int | None = None
     error: str | None = None
+
+
+def latest_publish_at(now: datetime) -> datetime:
+    """The latest time an item may be scheduled for: the same moment MAX_AHEAD_YEARS
+    calendar years after `now` (29 February: the 28th), so a year and a day is refused
+    whether or not a leap day lies between."""
+    try:
+        return now.replace(year=now.year + MAX_AHEAD_YEARS)
+    except ValueError:  # 29 February in a year that has none
+        return now.replace(year=now.year + MAX_AHEAD_YEARS, day=28)
 
 
 def fields_of(row: ScheduledItem) -> ItemFields:

@@ -153,6 +153,22 @@ def test_publish_at_in_the_past_or_beyond_a_year_is_a_field_error(bolt, fake, db
     assert rows(db) == [] and items(db) == []
 
 
+def test_a_year_and_a_day_ahead_is_refused_a_year_ahead_is_not(bolt, fake, db):
+    """"At most a year ahead" is a calendar year: outside a leap year, a year and a
+    day is 366 days, which a fixed 366-day limit let through."""
+    now = datetime.now(UTC)
+    try:
+        year_later = now.replace(year=now.year + 1)
+    except ValueError:  # 29 February
+        year_later = now.replace(year=now.year + 1, day=28)
+    beyond = (year_later + timedelta(days=1) - now).total_seconds()
+    body = schedule(bolt, fake, seconds=int(beyond))
+    assert "at most a year ahead" in body["errors"]["publish_at"]
+    assert rows(db) == []
+    assert schedule(bolt, fake, seconds=int((year_later - now).total_seconds()) - 120) == {}
+    assert len(rows(db)) == 1
+
+
 def test_empty_publish_at_publishes_now_as_before(bolt, fake, db):
     view = open_add_modal(bolt, fake)
     values = form_values(title="Right away", date=datetime.now(UTC).date().isoformat())
