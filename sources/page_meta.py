@@ -24,6 +24,7 @@ store's limits (storage/limits.py) with domain/text.fit.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import warnings
@@ -81,7 +82,7 @@ class PageMeta:
     url: str
     title: str | None = None
     summary: str | None = None
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # aware, at the page's own offset (same instant)
     site_name: str | None = None
     reason: str | None = None
 
@@ -133,7 +134,7 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
         metas.get("article:published_time"),
         metas.get("og:published_time"),
     ):
-        published_at = read_date(raw)
+        published_at = _as_written(raw, read_date(raw))
         if published_at is not None:
             break
     site_name = _first(
@@ -205,6 +206,22 @@ def _decoded(body: bytes, charset: str | None) -> tuple[bytes | str, str | None]
     if declared and declared.strip().lower().replace("_", "-") in ("utf-8", "utf8"):
         return decode_utf8_leniently(body), None
     return body, charset
+
+
+def _as_written(raw: str | None, moment: datetime | None) -> datetime | None:
+    """`moment` (read_date's UTC) at the offset the page wrote, so that its `.date()`
+    is the day printed on the page (00:30 in Paris on the 20th is the 19th in UTC).
+    The same instant either way; UTC when the offset cannot be read back."""
+    if moment is None or not raw:
+        return moment
+    for parse in (datetime.fromisoformat, email.utils.parsedate_to_datetime):
+        try:
+            written = parse(raw.strip())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if written.tzinfo is not None and written == moment:
+            return written
+    return moment
 
 
 def _plain(value: str | None) -> str | None:

@@ -205,3 +205,17 @@ def test_a_utf8_page_declared_as_latin1_is_read_as_utf8():
     # A page really in Latin-1 is still read as declared.
     latin = page('<meta charset="iso-8859-1"><title>Coopérative</title>').encode("latin-1")
     assert parse_page_meta(latin, URL, "text/html").title == "Coopérative"
+
+
+def test_the_publication_day_is_the_one_written_on_the_page():
+    """An article published at 00:30 in Paris is dated 20 November on its page: the
+    form's Date (published_at.date()) must say the 20th, not the 19th (UTC)."""
+    for written in ("2026-11-20T00:30:00+02:00", "Fri, 20 Nov 2026 00:30:00 +0200"):
+        head = ld({"@type": "NewsArticle", "headline": "Late", "datePublished": written})
+        meta = parse_page_meta(page(head), URL, "text/html")
+        assert meta.published_at == datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
+        assert meta.published_at.date().isoformat() == "2026-11-20", written
+    # Far east: a morning article in Auckland is dated its own day too.
+    og = '<meta property="og:title" content="Kia ora">'
+    og += '<meta property="article:published_time" content="2026-11-20T08:00:00+13:00">'
+    assert parse_page_meta(page(og), URL, "text/html").published_at.day == 20
