@@ -159,14 +159,25 @@ def cancel(session: Session, scheduled_id: int, user_id: str) -> ScheduledItem |
 
 
 def _finish(
-    session: Session, scheduled_id: int, state: str, user_id: str, error: str | None = None
+    session: Session,
+    scheduled_id: int,
+    state: str,
+    user_id: str,
+    error: str | None = None,
+    due_by: datetime | None = None,
 ) -> ScheduledItem | None:
-    """pending -> `state`, claimed by one conditional UPDATE: at most one caller wins."""
+    """pending -> `state`, claimed by one conditional UPDATE: at most one caller wins.
+    `due_by`: only if its publish_at is not later (it may have been rescheduled since
+    it was read)."""
+    stmt = update(ScheduledItem).where(
+        ScheduledItem.id == scheduled_id, ScheduledItem.state == ScheduledState.PENDING
+    )
+    if due_by is not None:
+        stmt = stmt.where(ScheduledItem.publish_at <= due_by)
     result = session.execute(
-        update(ScheduledItem)
-        .where(ScheduledItem.id == scheduled_id, ScheduledItem.state == ScheduledState.PENDING)
-        .values(state=state, finished_by=user_id, finished_at=utcnow(), last_error=error)
-        .execution_options(synchronize_session=False)
+        stmt.values(
+            state=state, finished_by=user_id, finished_at=utcnow(), last_error=error
+        ).execution_options(synchronize_session=False)
     )
     if not result.rowcount:
         return None
@@ -176,14 +187,17 @@ def _finish(
 
 
 def publish(session: Session, scheduled_id: int, actor: str | None = None) -> Item | None:
-    """Publish one pending row now, whatever its time: claim it, add the item through
+    """Publish one pending row: claim it, add the item through
     storage.curation.add_item (raises DuplicateItem: the caller rolls back and calls
     `mark_failed`), link it. None when another caller already took the row.
 
-    `actor`: who asked (an admin publishing early); the worker passes None and the
-    item is added in the name of the admin who scheduled it.
+    `actor`: who asked (an admin publishing early: now, whatever its time); the
+    worker passes None, the row is claimed only if it is due now (an admin may have
+    moved it later since the pass read it), and the item is added in the name of
+    the admin who scheduled it.
     """
-    row = _finish(session, scheduled_id, ScheduledState.PUBLISHED, actor or "")
+    due_by = None if actor else utcnow()
+    row = _finish(session, scheduled_id, ScheduledState.PUBLISHED, actor or "", due_by=due_by)
     if row is None:
         return None
     by = actor or row.created_by
