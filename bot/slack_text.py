@@ -78,8 +78,23 @@ def first_link(text: str | None) -> str | None:
     found = _LINK.search(text)
     if found:
         return decode_command_text(f"<{found.group(1)}>") or None
-    bare = _BARE_LINK.search(decode_command_text(text))
-    return bare.group(0).rstrip(".,;:!?)") if bare else None
+    return typed_link(decode_command_text(text))
+
+
+def typed_link(text: str | None) -> str | None:
+    """The first http(s) link of text already decoded (a command's `call.text`:
+    decoding it again would turn a typed `&amp;` into `&`), without the sentence's
+    punctuation after it; a closing parenthesis is kept when the link opened one
+    (`https://en.wikipedia.org/wiki/Mondragon_(company)`)."""
+    bare = _BARE_LINK.search(text or "")
+    if not bare:
+        return None
+    url = bare.group(0)
+    while url and url[-1] in ".,;:!?)":
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url or None
 
 
 def message_link(message: dict | None) -> str | None:

@@ -371,6 +371,22 @@ def test_a_bot_message_whose_link_is_only_in_attachments_or_section_blocks(desk,
     assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
 
 
+@pytest.mark.parametrize("command", ["suggest", "add"])
+def test_a_typed_link_ending_in_a_parenthesis_is_kept_whole(desk, fake, feed_server, command):
+    """`/coopnews suggest URL` and `add URL` as Slack sends them (links in angle
+    brackets): a link ending in ")" (Wikipedia's "Mondragon_(company)") is the page
+    to read, not cut before its ")"."""
+    feed_server.serve("/wiki/Mondragon_(company)", PAGE, "text/html; charset=utf-8")
+    url = feed_server.url("/wiki/Mondragon_(company)")
+    user_id = "UADMIN" if command == "add" else "UMEMBER"
+    desk.command(f"{command} <{url}>", user_id=user_id)
+    desk.settle()
+    (update,) = fake.calls_to("views.update")
+    fields = blocks_of(as_dict(update.params["view"]))
+    assert fields["link"]["element"]["initial_value"] == url
+    assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+
+
 def test_a_message_without_a_link_is_answered(desk, fake, db):
     desk.interaction(message_shortcut("UMEMBER", "no link here <@U123> <mailto:a@b.org|mail>"))
     desk.settle()
