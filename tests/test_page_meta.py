@@ -219,3 +219,19 @@ def test_the_publication_day_is_the_one_written_on_the_page():
     og = '<meta property="og:title" content="Kia ora">'
     og += '<meta property="article:published_time" content="2026-11-20T08:00:00+13:00">'
     assert parse_page_meta(page(og), URL, "text/html").published_at.day == 20
+
+
+def test_a_date_written_month_first_is_read():
+    """A date like "November 20, 2026" (US pages, many CMSs): the month is not a day name to drop
+    (sources/dates.py dropped every leading word, leaving "20, 2026": no date)."""
+    for written in ("November 20, 2026", "Nov 20, 2026 10:00 AM", "March 3, 2026"):
+        head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": written})
+        meta = parse_page_meta(page(head), URL, "text/html")
+        assert meta.published_at is not None, written
+    head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": "November 20, 2026"})
+    assert parse_page_meta(page(head), URL, "").published_at == datetime(2026, 11, 20, tzinfo=UTC)
+    # A day name is still dropped, and an ambiguous or partial date still is not read.
+    for written, day in (("Fr, 20 Nov 2026 11:41:36 +0100", 20), ("November 2026", None)):
+        head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": written})
+        published = parse_page_meta(page(head), URL, "").published_at
+        assert (published.day if published else None) == day, written
