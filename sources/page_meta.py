@@ -27,6 +27,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ ARTICLE_TYPES = frozenset(
 # Preferred over a mere WebPage when a page has both.
 _WEAK_TYPES = frozenset({"webpage"})
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+# `//<![CDATA[` … `//]]>` around a script's JSON (XHTML-era habit of WordPress themes).
+_CDATA_EDGES = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
         if published_at is not None:
             break
     site_name = _first(
-        _ld_text(article.get("publisher") if article else None, "name"),
+        _ld_text(_first_object(article.get("publisher")) if article else None, "name"),
         _plain(metas.get("og:site_name")),
         _plain(metas.get("application-name")),
     )
@@ -263,6 +266,13 @@ def _ld_text(node, key: str) -> str | None:
     return html_to_text(value) or None
 
 
+def _first_object(value):
+    """A JSON-LD value that may be one object or a list of them: the first object."""
+    if isinstance(value, list):
+        return next((v for v in value if isinstance(v, dict)), None)
+    return value
+
+
 def _types(node: dict) -> set[str]:
     raw = node.get("@type")
     names = raw if isinstance(raw, list) else [raw]
@@ -292,7 +302,7 @@ def _json_ld_article(soup: BeautifulSoup) -> dict | None:
         kind = (script.get("type") or "").split(";")[0].strip().lower()
         if kind != "application/ld+json":
             continue
-        text = script.string or script.get_text() or ""
+        text = _CDATA_EDGES.sub("", script.string or script.get_text() or "")
         try:
             data = json.loads(text.strip().removeprefix("<!--").removesuffix("-->"), strict=False)
         except ValueError:

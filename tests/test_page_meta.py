@@ -235,3 +235,22 @@ def test_a_date_written_month_first_is_read():
         head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": written})
         published = parse_page_meta(page(head), URL, "").published_at
         assert (published.day if published else None) == day, written
+
+
+def test_json_ld_wrapped_in_cdata_and_a_publisher_list_are_read():
+    """WordPress themes wrap JSON-LD in `//<![CDATA[ … //]]>`; schema.org allows a
+    list of publishers. Both were skipped (the <title> won, no site name)."""
+    article = {
+        "@type": "NewsArticle",
+        "headline": "CDATA headline",
+        "publisher": [{"@type": "Organization", "name": "Coop Wire"}],
+    }
+    head = (
+        '<script type="application/ld+json">//<![CDATA[\n'
+        + json.dumps(article)
+        + "\n//]]></script><title>Title tag</title>"
+    )
+    meta = parse_page_meta(page(head), URL, "text/html")
+    assert (meta.title, meta.site_name) == ("CDATA headline", "Coop Wire")
+    bare = head.replace("//<![CDATA[", "<![CDATA[").replace("//]]>", "]]>")
+    assert parse_page_meta(page(bare), URL, "text/html").title == "CDATA headline"
