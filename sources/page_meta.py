@@ -116,7 +116,8 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
             return PageMeta(url, reason="the page could not be read as HTML")
     article = _json_ld_article(soup)
     metas = _meta_values(soup)
-    title_tag = soup.find("title")
+    # The document's <title>, not an inline SVG icon's (`<svg><title>Menu</title>`).
+    title_tag = next((t for t in soup.find_all("title") if not t.find_parent("svg")), None)
 
     title = _first(
         _ld_text(article, "headline"),

@@ -254,3 +254,14 @@ def test_json_ld_wrapped_in_cdata_and_a_publisher_list_are_read():
     assert (meta.title, meta.site_name) == ("CDATA headline", "Coop Wire")
     bare = head.replace("//<![CDATA[", "<![CDATA[").replace("//]]>", "]]>")
     assert parse_page_meta(page(bare), URL, "text/html").title == "CDATA headline"
+
+
+def test_an_icons_svg_title_is_not_the_pages_title():
+    """An inline SVG icon's <title> ("Menu") is not the page's: a page with no head
+    title but a description is read without a title, never titled "Menu"."""
+    body = '<svg viewBox="0 0 1 1"><title>Menu</title></svg><h1>Story</h1>'
+    head = '<meta name="description" content="What happened">'
+    meta = parse_page_meta(page(head, body), URL, "text/html")
+    assert (meta.title, meta.summary) == (None, "What happened")
+    both = parse_page_meta(page(head, body + "<title>Late title</title>"), URL, "text/html")
+    assert both.title == "Late title"
