@@ -387,6 +387,21 @@ def test_a_typed_link_ending_in_a_parenthesis_is_kept_whole(desk, fake, feed_ser
     assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
 
 
+def test_a_page_dated_in_the_future_prefills_today_not_a_date_the_form_refuses(
+    desk, fake, feed_server
+):
+    """An events page dated next year: the form opens dated today (the item form
+    refuses dates after tomorrow), and the member can send it as it is."""
+    future = PAGE.replace("2026-11-20T08:00:00Z", "2099-06-01T08:00:00Z")
+    feed_server.serve("/story", future, "text/html; charset=utf-8")
+    view = suggested_form(desk, fake)
+    prefilled = blocks_of(view)["date"]["element"]["initial_date"]
+    assert prefilled <= (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    values = form_values(title="Worker co-ops grow in Kenya", link=desk.page_url, date=prefilled)
+    response = desk.interaction(submission_of(view, "UMEMBER", values))
+    assert response.text == "", response.text
+
+
 def test_a_message_without_a_link_is_answered(desk, fake, db):
     desk.interaction(message_shortcut("UMEMBER", "no link here <@U123> <mailto:a@b.org|mail>"))
     desk.settle()
