@@ -64,6 +64,9 @@ def decode_command_text(text: str | None) -> str:
 
 _LINK = re.compile(r"<(https?://[^<>|]+)(?:\|[^<>]*)?>", re.IGNORECASE)
 _BARE_LINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+# What may follow a typed link without being part of it: sentence punctuation, quotes
+# (straight and typographic), code and bold marks.
+_AFTER_LINK = ".,;:!?)\"'`*\u201d\u2019\u00bb"
 
 
 def first_link(text: str | None) -> str | None:
@@ -84,13 +87,13 @@ def first_link(text: str | None) -> str | None:
 def typed_link(text: str | None) -> str | None:
     """The first http(s) link of text already decoded (a command's `call.text`:
     decoding it again would turn a typed `&amp;` into `&`), without the sentence's
-    punctuation after it; a closing parenthesis is kept when the link opened one
+    punctuation, closing quotes, backticks or bold marks after it; a closing parenthesis is kept when the link opened one
     (`https://en.wikipedia.org/wiki/Mondragon_(company)`)."""
     bare = _BARE_LINK.search(text or "")
     if not bare:
         return None
     url = bare.group(0)
-    while url and url[-1] in ".,;:!?)":
+    while url and url[-1] in _AFTER_LINK:
         if url[-1] == ")" and url.count("(") >= url.count(")"):
             break
         url = url[:-1]

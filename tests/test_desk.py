@@ -402,6 +402,18 @@ def test_a_page_dated_in_the_future_prefills_today_not_a_date_the_form_refuses(
     assert response.text == "", response.text
 
 
+@pytest.mark.parametrize("quoted", ['"{}"', "`{}`", "“{}”", "*{}*", "'{}'."])
+def test_a_typed_link_in_quotes_or_code_is_the_link_without_them(desk, fake, quoted):
+    """`/coopnews suggest "URL"` (or in backticks, smart quotes, bold): the closing
+    mark is not part of the link read and pre-filled."""
+    desk.command("suggest " + quoted.format(f"<{desk.page_url}>"))
+    desk.settle()
+    (update,) = fake.calls_to("views.update")
+    fields = blocks_of(as_dict(update.params["view"]))
+    assert fields["link"]["element"]["initial_value"] == desk.page_url
+    assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+
+
 def test_a_message_without_a_link_is_answered(desk, fake, db):
     desk.interaction(message_shortcut("UMEMBER", "no link here <@U123> <mailto:a@b.org|mail>"))
     desk.settle()
