@@ -64,6 +64,9 @@ def decode_command_text(text: str | None) -> str:
 
 _LINK = re.compile(r"<(https?://[^<>|]+)(?:\|[^<>]*)?>", re.IGNORECASE)
 _BARE_LINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+# What may follow a typed link without being part of it: sentence punctuation, quotes
+# (straight and typographic), code and bold marks.
+_AFTER_LINK = ".,;:!?)\"'`*\u201d\u2019\u00bb"
 
 
 def first_link(text: str | None) -> str | None:
@@ -78,13 +81,29 @@ def first_link(text: str | None) -> str | None:
     found = _LINK.search(text)
     if found:
         return decode_command_text(f"<{found.group(1)}>") or None
-    bare = _BARE_LINK.search(decode_command_text(text))
-    return bare.group(0).rstrip(".,;:!?)") if bare else None
+    return typed_link(decode_command_text(text))
+
+
+def typed_link(text: str | None) -> str | None:
+    """The first http(s) link of text already decoded (a command's `call.text`:
+    decoding it again would turn a typed `&amp;` into `&`), without the sentence's
+    punctuation, closing quotes, backticks or bold marks after it; a closing parenthesis is kept when the link opened one
+    (`https://en.wikipedia.org/wiki/Mondragon_(company)`)."""
+    bare = _BARE_LINK.search(text or "")
+    if not bare:
+        return None
+    url = bare.group(0)
+    while url and url[-1] in _AFTER_LINK:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url or None
 
 
 def message_link(message: dict | None) -> str | None:
     """The first http(s) link of a message (a message shortcut's `message`): its text
-    first, then links in its rich-text blocks and attachments (apps' messages)."""
+    first, then links in its blocks (rich text, mrkdwn sections) and attachments
+    (title_link, then mrkdwn pretext and text, then their blocks: apps' messages)."""
     if not isinstance(message, dict):
         return None
     found = first_link(message.get("text") if isinstance(message.get("text"), str) else None)
@@ -98,11 +117,19 @@ def message_link(message: dict | None) -> str | None:
                 url = attachment.get(key)
                 if isinstance(url, str) and url.lower().startswith(_WEB):
                     return url
+            for key in ("pretext", "text"):  # an app's attachment: mrkdwn links
+                value = attachment.get(key)
+                found = first_link(value) if isinstance(value, str) else None
+                if found:
+                    return found
+            for url in _block_links(attachment.get("blocks")):
+                return url
     return None
 
 
 def _block_links(node, depth: int = 0):
-    """`{"type": "link", "url": …}` elements of rich_text blocks, in order."""
+    """Links of blocks, in order: `{"type": "link", "url": …}` elements of rich_text
+    blocks and links in mrkdwn text objects (section, context: apps' messages)."""
     if depth > 12:
         return
     if isinstance(node, list):
@@ -112,6 +139,11 @@ def _block_links(node, depth: int = 0):
         url = node.get("url")
         if node.get("type") == "link" and isinstance(url, str) and url.lower().startswith(_WEB):
             yield url
+        text = node.get("text")
+        if node.get("type") == "mrkdwn" and isinstance(text, str):
+            found = first_link(text)
+            if found:
+                yield found
         for value in node.values():
             if isinstance(value, dict | list):
                 yield from _block_links(value, depth + 1)

@@ -40,6 +40,7 @@ _WRITTEN_YEAR = re.compile(r"(?<![\d:+\-])(\d{4})(?![\d:])")
 _SLASHED_YEAR_LAST = re.compile(r"\b(\d{1,2})/(\d{1,2})/\d{2,4}\b")
 # A leading day name in any language ("Fr,", "Mo.", "jeudi"): never needed to read a date.
 _DAY_NAME = re.compile(r"^\s*[^\W\d_]{2,}\.?,?\s+(?=\d)")
+_MONTHS = dateutil_parser.parserinfo()  # English month names and abbreviations
 # Two different defaults: a part present in the text gives the same value under both.
 _DEFAULTS = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2002, 2, 2, tzinfo=UTC))
 # No feed was written before 1900 (RSS dates from 1999): an earlier year is a placeholder
@@ -85,7 +86,9 @@ def _rfc822(text: str) -> datetime | None:
 
 
 def _dateutil(text: str) -> datetime | None:
-    text = _DAY_NAME.sub("", text)
+    leading = _DAY_NAME.match(text)
+    if leading and _MONTHS.month(leading[0].strip(" \t.,")) is None:
+        text = text[leading.end() :]  # "Fr, 20 Nov", never the month of "November 20, 2026"
     slashed = _SLASHED_YEAR_LAST.search(text)
     if slashed and int(slashed[1]) <= 12 and int(slashed[2]) <= 12 and slashed[1] != slashed[2]:
         return None  # 03/04/2026: March or April, nobody can say

@@ -24,19 +24,22 @@ store's limits (storage/limits.py) with domain/text.fit.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.dammit import EncodingDetector
 
 from domain.text import fit, normalise_space
 from sources.dates import read_date
 from sources.fetch import FetchError, FetchOptions, RefusedAddress, TooLarge, fetch
-from sources.text import html_to_text
+from sources.text import decode_utf8_leniently, html_to_text
 from storage import limits
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,8 @@ ARTICLE_TYPES = frozenset(
 # Preferred over a mere WebPage when a page has both.
 _WEAK_TYPES = frozenset({"webpage"})
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+# `//<![CDATA[` … `//]]>` around a script's JSON (XHTML-era habit of WordPress themes).
+_CDATA_EDGES = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class PageMeta:
     url: str
     title: str | None = None
     summary: str | None = None
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # aware, at the page's own offset (same instant)
     site_name: str | None = None
     reason: str | None = None
 
@@ -98,7 +103,9 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
     kind = content_type.split(";")[0].strip().lower()
     if kind not in _HTML_TYPES:
         return PageMeta(url, reason=f"the link leads to {kind}, not a web page")
-    charset = _charset(content_type) if isinstance(markup, bytes) else None
+    charset = None
+    if isinstance(markup, bytes):
+        markup, charset = _decoded(markup, _charset(content_type))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -109,7 +116,8 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
             return PageMeta(url, reason="the page could not be read as HTML")
     article = _json_ld_article(soup)
     metas = _meta_values(soup)
-    title_tag = soup.find("title")
+    # The document's <title>, not an inline SVG icon's (`<svg><title>Menu</title>`).
+    title_tag = next((t for t in soup.find_all("title") if not t.find_parent("svg")), None)
 
     title = _first(
         _ld_text(article, "headline"),
@@ -130,11 +138,11 @@ def parse_page_meta(markup: bytes | str, url: str, content_type: str = "") -> Pa
         metas.get("article:published_time"),
         metas.get("og:published_time"),
     ):
-        published_at = read_date(raw)
+        published_at = _as_written(raw, read_date(raw))
         if published_at is not None:
             break
     site_name = _first(
-        _ld_text(article.get("publisher") if article else None, "name"),
+        _ld_text(_first_object(article.get("publisher")) if article else None, "name"),
         _plain(metas.get("og:site_name")),
         _plain(metas.get("application-name")),
     )
@@ -183,6 +191,43 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
+def _decoded(body: bytes, charset: str | None) -> tuple[bytes | str, str | None]:
+    """The page as text when it is UTF-8, else the bytes and their declared charset
+    (BeautifulSoup then reads `<meta charset>` and guesses).
+
+    Bytes that are valid UTF-8 are UTF-8 whatever the header or `<meta>` declares
+    (UTF-8 sent as ISO-8859-1 is a common mistake; real Latin-1 text is almost never
+    valid UTF-8). A page declared UTF-8 with a few invalid bytes has them read as
+    Windows-1252 (sources/text.decode_utf8_leniently) instead of the whole page
+    being re-guessed as another encoding."""
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return body, charset  # UTF-16: BeautifulSoup's detection
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    declared = charset or EncodingDetector.find_declared_encoding(body, is_html=True)
+    if declared and declared.strip().lower().replace("_", "-") in ("utf-8", "utf8"):
+        return decode_utf8_leniently(body), None
+    return body, charset
+
+
+def _as_written(raw: str | None, moment: datetime | None) -> datetime | None:
+    """`moment` (read_date's UTC) at the offset the page wrote, so that its `.date()`
+    is the day printed on the page (00:30 in Paris on the 20th is the 19th in UTC).
+    The same instant either way; UTC when the offset cannot be read back."""
+    if moment is None or not raw:
+        return moment
+    for parse in (datetime.fromisoformat, email.utils.parsedate_to_datetime):
+        try:
+            written = parse(raw.strip())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if written.tzinfo is not None and written == moment:
+            return written
+    return moment
+
+
 def _plain(value: str | None) -> str | None:
     """Text of an attribute or element: the HTML parser already decoded its entities
     (once), so only control characters and runs of spaces go."""
@@ -222,6 +267,13 @@ def _ld_text(node, key: str) -> str | None:
     return html_to_text(value) or None
 
 
+def _first_object(value):
+    """A JSON-LD value that may be one object or a list of them: the first object."""
+    if isinstance(value, list):
+        return next((v for v in value if isinstance(v, dict)), None)
+    return value
+
+
 def _types(node: dict) -> set[str]:
     raw = node.get("@type")
     names = raw if isinstance(raw, list) else [raw]
@@ -251,7 +303,7 @@ def _json_ld_article(soup: BeautifulSoup) -> dict | None:
         kind = (script.get("type") or "").split(";")[0].strip().lower()
         if kind != "application/ld+json":
             continue
-        text = script.string or script.get_text() or ""
+        text = _CDATA_EDGES.sub("", script.string or script.get_text() or "")
         try:
             data = json.loads(text.strip().removeprefix("<!--").removesuffix("-->"), strict=False)
         except ValueError:

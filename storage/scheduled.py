@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -29,8 +29,8 @@ from storage.curation import ItemFields
 from storage.models import AuditEntry, Item, ScheduledItem, ScheduledState
 from storage.types import utcnow
 
-# How far ahead an item may be scheduled (the form refuses later times).
-MAX_AHEAD = timedelta(days=366)
+# How far ahead an item may be scheduled: one calendar year (the form refuses later times).
+MAX_AHEAD_YEARS = 1
 SCHEDULED, UNSCHEDULED, RESCHEDULED = "scheduled", "unscheduled", "edited scheduled"
 PUBLISH_FAILED = "not published"
 
@@ -44,6 +44,16 @@ class Published:
     title: str
     item_id: int | None = None
     error: str | None = None
+
+
+def latest_publish_at(now: datetime) -> datetime:
+    """The latest time an item may be scheduled for: the same moment MAX_AHEAD_YEARS
+    calendar years after `now` (29 February: the 28th), so a year and a day is refused
+    whether or not a leap day lies between."""
+    try:
+        return now.replace(year=now.year + MAX_AHEAD_YEARS)
+    except ValueError:  # 29 February in a year that has none
+        return now.replace(year=now.year + MAX_AHEAD_YEARS, day=28)
 
 
 def fields_of(row: ScheduledItem) -> ItemFields:
@@ -149,14 +159,25 @@ def cancel(session: Session, scheduled_id: int, user_id: str) -> ScheduledItem |
 
 
 def _finish(
-    session: Session, scheduled_id: int, state: str, user_id: str, error: str | None = None
+    session: Session,
+    scheduled_id: int,
+    state: str,
+    user_id: str,
+    error: str | None = None,
+    due_by: datetime | None = None,
 ) -> ScheduledItem | None:
-    """pending -> `state`, claimed by one conditional UPDATE: at most one caller wins."""
+    """pending -> `state`, claimed by one conditional UPDATE: at most one caller wins.
+    `due_by`: only if its publish_at is not later (it may have been rescheduled since
+    it was read)."""
+    stmt = update(ScheduledItem).where(
+        ScheduledItem.id == scheduled_id, ScheduledItem.state == ScheduledState.PENDING
+    )
+    if due_by is not None:
+        stmt = stmt.where(ScheduledItem.publish_at <= due_by)
     result = session.execute(
-        update(ScheduledItem)
-        .where(ScheduledItem.id == scheduled_id, ScheduledItem.state == ScheduledState.PENDING)
-        .values(state=state, finished_by=user_id, finished_at=utcnow(), last_error=error)
-        .execution_options(synchronize_session=False)
+        stmt.values(
+            state=state, finished_by=user_id, finished_at=utcnow(), last_error=error
+        ).execution_options(synchronize_session=False)
     )
     if not result.rowcount:
         return None
@@ -166,14 +187,17 @@ def _finish(
 
 
 def publish(session: Session, scheduled_id: int, actor: str | None = None) -> Item | None:
-    """Publish one pending row now, whatever its time: claim it, add the item through
+    """Publish one pending row: claim it, add the item through
     storage.curation.add_item (raises DuplicateItem: the caller rolls back and calls
     `mark_failed`), link it. None when another caller already took the row.
 
-    `actor`: who asked (an admin publishing early); the worker passes None and the
-    item is added in the name of the admin who scheduled it.
+    `actor`: who asked (an admin publishing early: now, whatever its time); the
+    worker passes None, the row is claimed only if it is due now (an admin may have
+    moved it later since the pass read it), and the item is added in the name of
+    the admin who scheduled it.
     """
-    row = _finish(session, scheduled_id, ScheduledState.PUBLISHED, actor or "")
+    due_by = None if actor else utcnow()
+    row = _finish(session, scheduled_id, ScheduledState.PUBLISHED, actor or "", due_by=due_by)
     if row is None:
         return None
     by = actor or row.created_by

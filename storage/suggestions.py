@@ -61,6 +61,7 @@ def add_suggestion(
     """Store a member's suggestion. Raises TooManyPending (11th pending),
     curation.DuplicateItem (already an item: same link, or title on that day) and
     AlreadySuggested (same link pending)."""
+    _lock_member(session, user_id)
     if count_pending(session, user_id) >= PENDING_PER_MEMBER:
         raise TooManyPending()
     duplicate = curation.find_duplicate(session, fields)
@@ -88,6 +89,20 @@ def add_suggestion(
     session.add(suggestion)
     session.flush()
     return suggestion
+
+
+def _lock_member(session: Session, user_id: str) -> None:
+    """Serialise one member's submissions until the transaction ends, so two sent at
+    once cannot both pass the PENDING_PER_MEMBER count. A write before the count:
+    PostgreSQL locks the member's pending rows (the second UPDATE waits, then its
+    count sees the first's row); SQLite takes its write lock here, even when no row
+    matches (else the second transaction read first and fails "database is locked")."""
+    session.execute(
+        update(Suggestion)
+        .where(Suggestion.suggested_by == user_id, Suggestion.state == SuggestionState.PENDING)
+        .values(state=Suggestion.state)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fields_of(suggestion: Suggestion) -> ItemFields:

@@ -320,6 +320,100 @@ def test_the_eleventh_pending_suggestion_is_refused(desk, fake, db):
     assert suggest(desk, fake, user_id="UMEMBER2").suggested_by == "UMEMBER2"
 
 
+def test_a_suggestion_sent_while_another_is_being_stored_waits_and_counts_it(desk, fake, db):
+    """The tenth is being stored (transaction open) when the member's next form
+    arrives: that one must wait and be refused as the eleventh, not stored beside it
+    (PostgreSQL) nor fail with "database is locked" (SQLite)."""
+    with db.transaction() as session:
+        for n in range(9):
+            fields = ItemFields(
+                f"Story {n}", f"https://coop.example/{n}", None, date(2026, 11, 2), None
+            )
+            suggestions.add_suggestion(session, fields, "UMEMBER")
+    answer: list = []
+    values = form_values(title="Eleventh", link="https://coop.example/eleventh")
+    view = view_submission("UMEMBER", "coopnews_suggest_form", "{}", values)
+    late = threading.Thread(target=lambda: answer.append(desk.interaction(view)))
+    with db.transaction() as session:
+        tenth = ItemFields("Tenth", "https://coop.example/tenth", None, date(2026, 11, 2), None)
+        suggestions.add_suggestion(session, tenth, "UMEMBER")
+        late.start()
+        late.join(timeout=1.5)
+    late.join()
+    desk.settle()
+    assert count(db, Suggestion) == 10
+    assert "already have 10 suggestions waiting" in answer[0].text, answer[0].text
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["attachment text", "attachment pretext", "attachment blocks", "section blocks"],
+)
+def test_a_bot_message_whose_link_is_only_in_attachments_or_section_blocks(desk, fake, shape):
+    """Apps post their links in attachments' mrkdwn text or in section blocks (no
+    rich_text, no title_link); the shortcut on such a message opens the form."""
+    mrkdwn = f"New post: <{desk.page_url}|read it>"
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+    message = {
+        "attachment text": {"attachments": [{"fallback": "New post", "text": mrkdwn}]},
+        "attachment pretext": {"attachments": [{"fallback": "New post", "pretext": mrkdwn}]},
+        "attachment blocks": {"attachments": [{"fallback": "New post", "blocks": [section]}]},
+        "section blocks": {"blocks": [section]},
+    }[shape]
+    payload = message_shortcut("UMEMBER", "")
+    payload["message"].update({"text": "", "subtype": "bot_message", "bot_id": "B1", **message})
+    desk.interaction(payload)
+    desk.settle()
+    assert fake.calls_to("chat.postEphemeral") == []
+    (update,) = fake.calls_to("views.update")
+    fields = blocks_of(as_dict(update.params["view"]))
+    assert fields["link"]["element"]["initial_value"] == desk.page_url
+    assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+
+
+@pytest.mark.parametrize("command", ["suggest", "add"])
+def test_a_typed_link_ending_in_a_parenthesis_is_kept_whole(desk, fake, feed_server, command):
+    """`/coopnews suggest URL` and `add URL` as Slack sends them (links in angle
+    brackets): a link ending in ")" (Wikipedia's "Mondragon_(company)") is the page
+    to read, not cut before its ")"."""
+    feed_server.serve("/wiki/Mondragon_(company)", PAGE, "text/html; charset=utf-8")
+    url = feed_server.url("/wiki/Mondragon_(company)")
+    user_id = "UADMIN" if command == "add" else "UMEMBER"
+    desk.command(f"{command} <{url}>", user_id=user_id)
+    desk.settle()
+    (update,) = fake.calls_to("views.update")
+    fields = blocks_of(as_dict(update.params["view"]))
+    assert fields["link"]["element"]["initial_value"] == url
+    assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+
+
+def test_a_page_dated_in_the_future_prefills_today_not_a_date_the_form_refuses(
+    desk, fake, feed_server
+):
+    """An events page dated next year: the form opens dated today (the item form
+    refuses dates after tomorrow), and the member can send it as it is."""
+    future = PAGE.replace("2026-11-20T08:00:00Z", "2099-06-01T08:00:00Z")
+    feed_server.serve("/story", future, "text/html; charset=utf-8")
+    view = suggested_form(desk, fake)
+    prefilled = blocks_of(view)["date"]["element"]["initial_date"]
+    assert prefilled <= (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    values = form_values(title="Worker co-ops grow in Kenya", link=desk.page_url, date=prefilled)
+    response = desk.interaction(submission_of(view, "UMEMBER", values))
+    assert response.text == "", response.text
+
+
+@pytest.mark.parametrize("quoted", ['"{}"', "`{}`", "“{}”", "*{}*", "'{}'."])
+def test_a_typed_link_in_quotes_or_code_is_the_link_without_them(desk, fake, quoted):
+    """`/coopnews suggest "URL"` (or in backticks, smart quotes, bold): the closing
+    mark is not part of the link read and pre-filled."""
+    desk.command("suggest " + quoted.format(f"<{desk.page_url}>"))
+    desk.settle()
+    (update,) = fake.calls_to("views.update")
+    fields = blocks_of(as_dict(update.params["view"]))
+    assert fields["link"]["element"]["initial_value"] == desk.page_url
+    assert fields["title"]["element"]["initial_value"] == "Worker co-ops grow in Kenya"
+
+
 def test_a_message_without_a_link_is_answered(desk, fake, db):
     desk.interaction(message_shortcut("UMEMBER", "no link here <@U123> <mailto:a@b.org|mail>"))
     desk.settle()

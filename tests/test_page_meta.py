@@ -183,3 +183,85 @@ def test_a_redirect_to_a_private_address_is_refused(feed_server, monkeypatch):
     assert meta.reason == "coopnews does not read pages on private or local addresses"
     assert meta.title is None
     assert [r.path for r in feed_server.requests] == ["/start"]
+
+
+def test_a_utf8_page_with_one_stray_byte_is_not_read_as_mojibake():
+    """A UTF-8 page (declared) with one Windows-1252 byte in its body: the title is
+    still read as UTF-8 (sources/text.decode_utf8_leniently), not the whole page
+    re-guessed as another encoding ("CoopĂ©rative â€” news")."""
+    head = '<meta charset="utf-8"><title>Coopérative — news</title>'
+    body = page(head).encode() + b"<p>Caf\xe9 \x96 stray</p>"
+    for content_type in ("text/html; charset=utf-8", "text/html"):
+        assert parse_page_meta(body, URL, content_type).title == "Coopérative — news"
+
+
+def test_a_utf8_page_declared_as_latin1_is_read_as_utf8():
+    """Charset declared wrongly (header or meta says ISO-8859-1/Windows-1252, the bytes
+    are UTF-8): valid UTF-8 with non-ASCII characters is not Latin-1 text."""
+    head = '<meta charset="iso-8859-1"><title>Coopérative — news</title>'
+    body = page(head).encode()
+    for content_type in ("text/html; charset=windows-1252", "text/html"):
+        assert parse_page_meta(body, URL, content_type).title == "Coopérative — news"
+    # A page really in Latin-1 is still read as declared.
+    latin = page('<meta charset="iso-8859-1"><title>Coopérative</title>').encode("latin-1")
+    assert parse_page_meta(latin, URL, "text/html").title == "Coopérative"
+
+
+def test_the_publication_day_is_the_one_written_on_the_page():
+    """An article published at 00:30 in Paris is dated 20 November on its page: the
+    form's Date (published_at.date()) must say the 20th, not the 19th (UTC)."""
+    for written in ("2026-11-20T00:30:00+02:00", "Fri, 20 Nov 2026 00:30:00 +0200"):
+        head = ld({"@type": "NewsArticle", "headline": "Late", "datePublished": written})
+        meta = parse_page_meta(page(head), URL, "text/html")
+        assert meta.published_at == datetime(2026, 11, 19, 22, 30, tzinfo=UTC)
+        assert meta.published_at.date().isoformat() == "2026-11-20", written
+    # Far east: a morning article in Auckland is dated its own day too.
+    og = '<meta property="og:title" content="Kia ora">'
+    og += '<meta property="article:published_time" content="2026-11-20T08:00:00+13:00">'
+    assert parse_page_meta(page(og), URL, "text/html").published_at.day == 20
+
+
+def test_a_date_written_month_first_is_read():
+    """A date like "November 20, 2026" (US pages, many CMSs): the month is not a day name to drop
+    (sources/dates.py dropped every leading word, leaving "20, 2026": no date)."""
+    for written in ("November 20, 2026", "Nov 20, 2026 10:00 AM", "March 3, 2026"):
+        head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": written})
+        meta = parse_page_meta(page(head), URL, "text/html")
+        assert meta.published_at is not None, written
+    head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": "November 20, 2026"})
+    assert parse_page_meta(page(head), URL, "").published_at == datetime(2026, 11, 20, tzinfo=UTC)
+    # A day name is still dropped, and an ambiguous or partial date still is not read.
+    for written, day in (("Fr, 20 Nov 2026 11:41:36 +0100", 20), ("November 2026", None)):
+        head = ld({"@type": "NewsArticle", "headline": "US", "datePublished": written})
+        published = parse_page_meta(page(head), URL, "").published_at
+        assert (published.day if published else None) == day, written
+
+
+def test_json_ld_wrapped_in_cdata_and_a_publisher_list_are_read():
+    """WordPress themes wrap JSON-LD in `//<![CDATA[ … //]]>`; schema.org allows a
+    list of publishers. Both were skipped (the <title> won, no site name)."""
+    article = {
+        "@type": "NewsArticle",
+        "headline": "CDATA headline",
+        "publisher": [{"@type": "Organization", "name": "Coop Wire"}],
+    }
+    head = (
+        '<script type="application/ld+json">//<![CDATA[\n'
+        + json.dumps(article)
+        + "\n//]]></script><title>Title tag</title>"
+    )
+    meta = parse_page_meta(page(head), URL, "text/html")
+    assert (meta.title, meta.site_name) == ("CDATA headline", "Coop Wire")
+    bare = head.replace("//<![CDATA[", "<![CDATA[").replace("//]]>", "]]>")
+    assert parse_page_meta(page(bare), URL, "text/html").title == "CDATA headline"
+
+
+def test_an_icons_svg_title_is_not_the_pages_title():
+    """An inline SVG icon's <title> ("Menu") is not the page's: a page with no head
+    title but a description is read without a title, never titled "Menu"."""
+    body = '<svg viewBox="0 0 1 1"><title>Menu</title></svg><h1>Story</h1>'
+    head = '<meta name="description" content="What happened">'
+    meta = parse_page_meta(page(head, body), URL, "text/html")
+    assert (meta.title, meta.summary) == (None, "What happened")
+    both = parse_page_meta(page(head, body + "<title>Late title</title>"), URL, "text/html")
+    assert both.title == "Late title"

@@ -153,6 +153,22 @@ def test_publish_at_in_the_past_or_beyond_a_year_is_a_field_error(bolt, fake, db
     assert rows(db) == [] and items(db) == []
 
 
+def test_a_year_and_a_day_ahead_is_refused_a_year_ahead_is_not(bolt, fake, db):
+    """ "At most a year ahead" is a calendar year: outside a leap year, a year and a
+    day is 366 days, which a fixed 366-day limit let through."""
+    now = datetime.now(UTC)
+    try:
+        year_later = now.replace(year=now.year + 1)
+    except ValueError:  # 29 February
+        year_later = now.replace(year=now.year + 1, day=28)
+    beyond = (year_later + timedelta(days=1) - now).total_seconds()
+    body = schedule(bolt, fake, seconds=int(beyond))
+    assert "at most a year ahead" in body["errors"]["publish_at"]
+    assert rows(db) == []
+    assert schedule(bolt, fake, seconds=int((year_later - now).total_seconds()) - 120) == {}
+    assert len(rows(db)) == 1
+
+
 def test_empty_publish_at_publishes_now_as_before(bolt, fake, db):
     view = open_add_modal(bolt, fake)
     values = form_values(title="Right away", date=datetime.now(UTC).date().isoformat())
@@ -216,6 +232,30 @@ def test_two_racing_publish_jobs_publish_each_row_once(bolt, fake, db, database_
     assert {(r.state, r.item_id in ids) for r in rows(db)} == {("published", True)}
     for deps in workers:
         deps.db.engine.dispose()
+
+
+def test_a_row_rescheduled_after_the_pass_read_it_is_not_published(bolt, fake, db, database_url):
+    """The pass reads the due rows, then an admin moves one to tomorrow before the
+    pass reaches it: the pass must not publish it now (the claim checks the time)."""
+    from bot.scheduled_publishing import publish_one
+    from storage import scheduled
+
+    schedule(bolt, fake, link="https://coop.example/lyon")
+    time_passes(db)
+    deps = make_deps(database_url, fake, db)
+    with db.reading() as session:
+        (due,) = scheduled.due_ids(session)
+    opened = len(fake.calls_to("views.open"))
+    bolt.interaction(button("UADMIN", "coopnews_scheduled_edit", str(due)))
+    view = fake.wait_for("views.open", opened + 1)[-1].params["view"]
+    values = form_values(
+        link="https://coop.example/lyon", date=datetime.now(UTC).date().isoformat()
+    )
+    values["publish_at"]["publish_at_picker"]["selected_date_time"] = ahead(86400)
+    assert bolt.interaction(submission_of(view, "UADMIN", values)).text == ""
+    assert publish_one(deps, due) is None
+    (row,) = rows(db)
+    assert row.state == "pending" and items(db) == []
 
 
 def test_a_job_killed_half_way_leaves_the_row_to_the_next_pass(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -37,7 +37,7 @@ from bot.blocks.suggestions import (
     rejected_dm,
     review_message,
 )
-from bot.curation.form import Submission, link_problem
+from bot.curation.form import FUTURE_SLACK, Submission, link_problem
 from bot.curation.modals import MAX_CATEGORIES, local_today, tell_admin
 from bot.deps import Deps
 from bot.listeners.events.home import publish_home
@@ -113,6 +113,9 @@ def open_prefilled_form(
     with deps.db.reading() as session:
         names = categories.names(session, MAX_CATEGORIES)
     today = local_today(deps, user_id)
+    if page.published_at and page.published_at.date() > today + FUTURE_SLACK:
+        # An events page's date ahead: the form would refuse it; today instead.
+        page = replace(page, published_at=None)
     if as_admin:
         form = prefilled_form(
             names,

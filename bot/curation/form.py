@@ -124,7 +124,7 @@ def validate_publish_at(
     timestamp: int | None, now: datetime
 ) -> tuple[datetime | None, dict[str, str]]:
     """(None, {}) for "publish now"; (UTC datetime, {}) for a time ahead, at most
-    storage.scheduled.MAX_AHEAD; else (None, {PUBLISH_AT: message})."""
+    storage.scheduled.latest_publish_at (a calendar year); else (None, {PUBLISH_AT: message})."""
     if timestamp is None:
         return None, {}
     try:
@@ -133,7 +133,7 @@ def validate_publish_at(
         return None, {PUBLISH_AT: "Please pick a date and time."}
     if when <= now:
         return None, {PUBLISH_AT: "That time has passed: pick a later one, or leave it empty."}
-    if when > now + scheduled.MAX_AHEAD:
+    if when > scheduled.latest_publish_at(now):
         return None, {PUBLISH_AT: "Items can be scheduled at most a year ahead."}
     return when, {}
 

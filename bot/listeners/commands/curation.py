@@ -8,7 +8,7 @@ from bot.curation import desk
 from bot.curation.modals import open_item_form
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from bot.numbers import looks_numeric, whole_number
-from bot.slack_text import first_link
+from bot.slack_text import typed_link
 from storage import curation
 
 AUDIT_DEFAULT = 15
@@ -16,7 +16,7 @@ AUDIT_MAX = 40  # one section per change; messages hold at most 50 blocks
 
 
 def open_add_form(call: CommandCall) -> None:
-    url = first_link(call.text)
+    url = typed_link(call.text)
     if url and call.trigger_id:  # `add URL`: the form filled in from the page
         call.ack()
         channel = call.channel_id or None

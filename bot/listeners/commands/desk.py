@@ -9,14 +9,14 @@ from bot.blocks.text import escape
 from bot.channel_access import ensure_member
 from bot.curation import desk
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
-from bot.slack_text import first_link
+from bot.slack_text import typed_link
 from storage import suggestions
 
 SUGGEST_USAGE = "Type `/coopnews suggest URL` with the link of the story, or use the message shortcut *Suggest to coopnews*."
 
 
 def suggest(call: CommandCall) -> None:
-    url = first_link(call.text)
+    url = typed_link(call.text)
     if not url or not call.trigger_id:
         call.reply(notice_message(SUGGEST_USAGE))
         return
