@@ -64,7 +64,8 @@ def _shared_memory_guard(shm_path: str):
     """
 
     def check(connection) -> None:
-        if os.path.exists(shm_path) and not os.access(shm_path, os.W_OK):
+        # access() first: one system call while the file is writable (the usual case).
+        if not os.access(shm_path, os.W_OK) and os.path.exists(shm_path):
             raise OperationalError(
                 "BEGIN",
                 None,
