@@ -30,6 +30,7 @@ from pathlib import Path
 
 from harness import FakeSlack, fresh_database, start_bare, start_web, summary, time_commands
 from search import CATEGORIES, SEARCHES, Generator, fill
+from sqlalchemy import func, insert, select
 from table import (
     CLIENTS,
     drop_postgres,
@@ -40,8 +41,31 @@ from table import (
     worker_rss_mb,
 )
 
+from storage.db import Database
+from storage.models import Item, ItemSource, Source
+
+SOURCES = 20
 LATESTS = ["latest", "latest 10", "latest 20"] + [f"latest 10 {c}" for c in CATEGORIES[:4]]
 SEARCH_TEXTS = [f"search {q}" for q in SEARCHES]
+
+
+def link_to_sources(db: Database, sources: int = SOURCES) -> None:
+    """Give the archive `sources` feeds (a third of them failing) and link every item not
+    yet linked to one, as polls do (item_sources; triggers keep each source's count), so
+    an admin's App Home lists sources with counts at every size."""
+    with db.engine.begin() as connection:
+        have = connection.scalar(select(func.count()).select_from(Source))
+        rows = [
+            {"url": f"https://feeds.example/{n}", "title": f"Bench feed {n}", "kind": "rss",
+             "failures": n % 3, "last_error": "HTTP 500" if n % 3 else None}
+            for n in range(have, sources)
+        ]  # fmt: skip
+        if rows:
+            connection.execute(insert(Source), rows)
+        first = connection.scalar(select(func.min(Source.id)))
+        linked = connection.scalar(select(func.max(ItemSource.item_id))) or 0
+        new = select(Item.id, first + Item.id % sources).where(Item.id > linked)
+        connection.execute(insert(ItemSource).from_select(["item_id", "source_id"], new))
 
 
 def ms(samples: list[float], base: list[float] | None = None) -> str:
@@ -170,12 +194,11 @@ def main() -> None:
             url, work = fresh_database(None)
             if backend == "postgresql":
                 url = fresh_postgres(server)
-            from storage.db import Database
-
             db, generator, have = Database(url), Generator(), 0
             try:
                 for size in args.sizes:
                     fill(db, generator, have, size)
+                    link_to_sources(db)
                     have = size
                     column = serving_column(url, fake, work, args.requests, args.mixed)
                     columns[f"{backend} {size:,}"] = column

@@ -109,7 +109,7 @@ def fold_if_due(session: Session) -> None:
     from storage.models import SourceItemDelta
 
     tables = (CategoryDelta.__table__, SourceItemDelta.__table__)
-    if _holds_sqlite_writes(session) or not any(due(session, table) for table in tables):
+    if _holds_sqlite_writes(session) or not due(session, *tables):
         return
     try:
         with Session(session.get_bind()) as writer, writer.begin():
