@@ -30,10 +30,11 @@ def normalise_url(url: str) -> str:
 
 # SQLite's page cache per connection, in KiB. Bulk imports touch many index pages
 # (items, FTS) and gain from a big one; a serving process keeps a small one: it holds
-# a connection per thread, and 64 MB each took a gunicorn worker past 200 MB at
-# 1,000,000 items (the operating system caches the file for every process anyway).
+# a connection per busy thread, and 64 MB each took a gunicorn worker past 200 MB at
+# 1,000,000 items. The operating system caches the file for every process anyway:
+# commands and App Home timed the same with 512 KiB as with 2 MB (bench/serving.py).
 BULK_PAGE_CACHE_KIB = 65536
-SERVING_PAGE_CACHE_KIB = 2048
+SERVING_PAGE_CACHE_KIB = 512
 
 
 def make_engine(url: str, page_cache_kib: int = BULK_PAGE_CACHE_KIB, **kwargs) -> Engine:
