@@ -3,7 +3,8 @@ each beside the bare Bolt app measured in the same run, at several archive sizes
 
     .venv/bin/python bench/serving.py                          # SQLite, 10,000 items
     .venv/bin/python bench/serving.py --sizes 10000 100000 1000000 --postgres
-    .venv/bin/python bench/serving.py --postgres URL --no-sqlite
+    .venv/bin/python bench/serving.py --postgres URL --no-sqlite --keep
+    .venv/bin/python bench/serving.py --database-url URL --sizes 1000000   # a kept one
 
 For each database and size: the archive is filled (bench/search.py's generator,
 through the triggers that index and count every write), then the Procfile's web
@@ -180,6 +181,9 @@ def main() -> None:
     parser.add_argument("--postgres", nargs="?", const="", default=None,
                         help="also PostgreSQL: a server URL (none: the local one)")  # fmt: skip
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--database-url", help="measure this database instead (filled up to "
+                        "each size from the items it has; kept); no other backend")  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     args = parser.parse_args()
 
     backends = [] if args.no_sqlite else ["sqlite"]
@@ -190,24 +194,30 @@ def main() -> None:
     fake = FakeSlack().start()
     add_users(fake)
     try:
-        for backend in backends:
-            url, work = fresh_database(None)
+        for backend in [None] if args.database_url else backends:
+            url, work = fresh_database(args.database_url)
             if backend == "postgresql":
                 url = fresh_postgres(server)
-            db, generator, have = Database(url), Generator(), 0
+            db, generator = Database(url), Generator()
+            backend = db.engine.dialect.name
+            with db.engine.connect() as connection:
+                have = connection.scalar(select(func.count()).select_from(Item))
             try:
                 for size in args.sizes:
-                    fill(db, generator, have, size)
+                    if size > have:
+                        fill(db, generator, have, size)
+                        have = size
                     link_to_sources(db)
-                    have = size
                     column = serving_column(url, fake, work, args.requests, args.mixed)
-                    columns[f"{backend} {size:,}"] = column
-                    print(f"measured {backend} at {size:,} items", flush=True)
-                    print_table({f"{backend} {size:,}": column})
+                    columns[f"{backend} {have:,}"] = column
+                    print(f"measured {backend} at {have:,} items", flush=True)
+                    print_table({f"{backend} {have:,}": column})
             finally:
                 db.dispose()
-                if backend == "postgresql":
+                if backend == "postgresql" and not (args.keep or args.database_url):
                     drop_postgres(server, url)
+                elif backend == "postgresql":
+                    print(f"kept {url}")
     finally:
         fake.stop()
     print_table(columns)
