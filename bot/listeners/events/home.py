@@ -20,12 +20,17 @@ def load_home(deps: Deps, is_admin: bool) -> HomeContent:
             items=store.latest(session, HOME_ITEMS),
             categories=categories.category_list(session).counted,
             subscriptions=subscriptions,
-            more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
+            more_subscriptions=more(session, home.count_subscriptions, len(subscriptions)),
         )
         if is_admin:
             content.sources = home.sources_health(session)
-            content.more_sources = max(0, home.count_sources(session) - len(content.sources))
+            content.more_sources = more(session, home.count_sources, len(content.sources))
     return content
+
+
+def more(session, count, listed: int) -> int:
+    """How many were left out: counted only when the list is full (one query fewer)."""
+    return max(0, count(session) - listed) if listed >= home.HOME_LIST_LIMIT else 0
 
 
 def register(app: App, deps: Deps) -> None:
