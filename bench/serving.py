@@ -76,14 +76,24 @@ def settle_counts(db: Database) -> None:
     through add_items, which folds after every batch, so a store that grew to this
     size holds a few rows per category and source, and autovacuum reuses the space of
     the few thousand deltas between folds. Without this the first read folds a
-    million deltas and PostgreSQL's seq scans keep reading their dead pages."""
+    million deltas and PostgreSQL's seq scans keep reading their dead pages (VACUUM
+    FULL did not always shrink them here: an open snapshot elsewhere keeps dead rows,
+    so the folded rows are copied back into the emptied tables instead)."""
     from storage.categories import fold
+    from storage.models import CategoryDelta, SourceItemDelta
 
     with db.transaction() as session:
         fold(session, force=True)
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM FULL ANALYZE category_counts, source_item_counts")
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.begin() as connection:
+        for table in (CategoryDelta.__table__, SourceItemDelta.__table__):
+            rows = [dict(row) for row in connection.execute(select(table)).mappings()]
+            connection.exec_driver_sql(f"TRUNCATE {table.name}")
+            if rows:
+                connection.execute(insert(table), rows)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE category_counts, source_item_counts")
 
 
 def ms(samples: list[float], base: list[float] | None = None) -> str:
