@@ -50,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
         if not event_id:
             return next()
         try:
-            with deps.db.transaction() as session:
+            with deps.db.autocommit() as session:  # one INSERT: no transaction needed
                 first = claim_event(session, str(event_id)[:100])
                 if first and pruning.due():
                     prune_events(session)
