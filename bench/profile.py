@@ -1,6 +1,6 @@
 """Where a gunicorn worker's time goes with 20 concurrent clients (py-spy, a dev tool).
 
-    cd bench && ../.venv/bin/python profile.py [--items 10000] [--seconds 10]
+    cd bench && ../.venv/bin/python profile.py [--items 10000] [--seconds 10] [--gil]
 
 Fills a fresh SQLite archive, starts the Procfile's web process, drives `latest`
 and `search` from 20 clients while py-spy samples every worker, then prints the
@@ -42,6 +42,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="sample only the thread holding the GIL: where the CPU goes, without the "
+        "threads that sleep (waiting for a request, for the pool, for ack())",
+    )
     args = parser.parse_args()
     url, work = fresh_database(None)
     db = Database(url)
@@ -58,7 +64,8 @@ def main() -> None:
         spies = [
             subprocess.Popen(
                 [str(PY_SPY), "record", "-p", worker, "-d", str(args.seconds), "-r", "50",
-                 "-f", "raw", "-o", str(work / f"profile-{worker}.txt")],
+                 "-f", "raw", "-o", str(work / f"profile-{worker}.txt")]
+                + (["--gil"] if args.gil else []),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             for worker in workers

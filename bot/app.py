@@ -12,14 +12,16 @@ from slack_bolt.error import BoltError
 
 from bot.deps import Deps
 from bot.listeners import register_listeners
+from bot.prompt_ack import PromptAckExecutor, notify_on_ack
 from bot.settings import SettingsError
 
 
 def build_app(
     deps: Deps, token_verification: bool = True, listener_executor: Executor | None = None
 ) -> App:
-    """The app with every listener registered. `listener_executor` runs listeners after
-    their ack (Bolt's default: a pool of 5 threads); tests give one they can wait on."""
+    """The app with every listener registered. `listener_executor` runs listeners (default:
+    a pool of bot.prompt_ack.LISTENER_THREADS threads); tests give one they can wait on.
+    Either way the request is answered as soon as its listener acks (bot.prompt_ack)."""
     settings = deps.settings
     # App() checks the token with auth.test: a refusal or no answer is a setting to fix,
     # said in one line (SettingsError), not a traceback from Bolt or urllib.
@@ -31,7 +33,7 @@ def build_app(
                 # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
                 request_verification_enabled=not settings.socket_mode,
                 token_verification_enabled=token_verification,
-                listener_executor=listener_executor,
+                listener_executor=PromptAckExecutor(listener_executor),
             )
     except BoltError as exc:
         raise SettingsError(
@@ -43,6 +45,7 @@ def build_app(
             f"cannot reach Slack's Web API at {settings.api_url} to check SLACK_BOT_TOKEN "
             f"({exc}); check SLACK_API_URL and the network"
         ) from None
+    app.use(notify_on_ack)  # first: before any middleware that may ack
     register_listeners(app, deps)
     return app
 

@@ -21,7 +21,7 @@ from bot.app import build_app
 from bot.deps import build_deps
 from bot.public.site import PUBLIC_PATHS, PublicSite
 from bot.settings import Settings, SettingsError, load_settings
-from storage.db import Database
+from storage.db import SERVING_PAGE_CACHE_KIB, Database
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,8 @@ def create_wsgi() -> WebApp:
         settings = load_settings()
         settings.require_slack(http=True)
         # Migrations, and the sample listing on a first start (as `coopnews run` does).
-        return build_web(settings, open_database(settings, seed=True))
+        db = open_database(settings, seed=True, page_cache_kib=SERVING_PAGE_CACHE_KIB)
+        return build_web(settings, db)
     except SettingsError as exc:
         print(f"coopnews: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

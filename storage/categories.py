@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from storage import counts as kept_counts
 from storage.counts import due
 from storage.counts import fold as fold_table
 from storage.models import CategoryDelta
@@ -54,19 +55,21 @@ class CategoryList:
 
 
 def category_list(session: Session) -> CategoryList:
-    """All categories of visible items, from the maintained counts (one small read)."""
-    fold_if_due(session)
+    """All categories of visible items, from the maintained counts (one small read; it
+    also says how many delta rows it summed, so no other query asks whether to fold)."""
     rows = session.execute(
         select(
             CategoryDelta.category_key,
             CategoryDelta.category,
             func.sum(CategoryDelta.delta),
             func.max(case((CategoryDelta.delta > 0, CategoryDelta.id), else_=0)),
+            func.count(),
         ).group_by(CategoryDelta.category_key, CategoryDelta.category)
     ).all()
+    fold_if_due(session, deltas=sum(row[4] for row in rows))
     counts: dict[str, int] = {}
     newest: dict[str, tuple[int, str]] = {}  # key -> (row id, spelling)
-    for key, spelling, total, last_id in rows:
+    for key, spelling, total, last_id, _ in rows:
         if total <= 0:
             continue
         counts[key] = counts.get(key, 0) + total
@@ -102,14 +105,18 @@ def visible_count(session: Session) -> int:
     return category_list(session).total
 
 
-def fold_if_due(session: Session) -> None:
+def fold_if_due(session: Session, deltas: int | None = None) -> None:
     """Fold now, in a transaction of its own, when writes that bypass `add_items`
-    (a bulk load, many edits) left many deltas: reads stay small. Best effort: a
-    read-only or busy database leaves the deltas as they are (counts stay right)."""
+    (a bulk load, many edits) left many deltas: reads stay small. `deltas`: how many
+    rows the caller just summed (then no query asks; FOLD_AFTER or more folds).
+    Best effort: a read-only or busy database leaves the deltas as they are (counts
+    stay right)."""
     from storage.models import SourceItemDelta
 
     tables = (CategoryDelta.__table__, SourceItemDelta.__table__)
-    if _holds_sqlite_writes(session) or not any(due(session, table) for table in tables):
+    if deltas is not None and deltas < kept_counts.FOLD_AFTER:
+        return
+    if _holds_sqlite_writes(session) or not due(session, *tables):
         return
     try:
         with Session(session.get_bind()) as writer, writer.begin():

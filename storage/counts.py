@@ -16,10 +16,16 @@ FOLD_AFTER = 2_000
 FOLD_LOCK = 0x636E_6631  # pg_try_advisory_xact_lock key: one fold at a time
 
 
-def due(session: Session, table: Table) -> bool:
-    """Whether `table` has FOLD_AFTER rows or more (reads at most that many ids)."""
-    probe = select(table.c.id).limit(FOLD_AFTER).subquery()
-    return session.scalar(select(func.count()).select_from(probe)) >= FOLD_AFTER
+def due(session: Session, *tables: Table) -> bool:
+    """Whether any of `tables` has FOLD_AFTER rows or more: one query, reading at most
+    that many ids of each (every read of counts asks, so it is one round trip)."""
+    sizes = [
+        select(func.count())
+        .select_from(select(table.c.id).limit(FOLD_AFTER).subquery())
+        .scalar_subquery()
+        for table in tables
+    ]
+    return any(n >= FOLD_AFTER for n in session.execute(select(*sizes)).one())
 
 
 def fold(session: Session, table: Table, groups: list[str], force: bool = False) -> int | None:

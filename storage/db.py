@@ -28,12 +28,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+# SQLite's page cache per connection, in KiB. Bulk imports touch many index pages
+# (items, FTS) and gain from a big one; a serving process keeps a small one: it holds
+# a connection per busy thread, and 64 MB each took a gunicorn worker past 200 MB at
+# 1,000,000 items. The operating system caches the file for every process anyway:
+# commands and App Home timed the same with 512 KiB as with 2 MB (bench/serving.py).
+BULK_PAGE_CACHE_KIB = 65536
+SERVING_PAGE_CACHE_KIB = 512
+
+
+def make_engine(url: str, page_cache_kib: int = BULK_PAGE_CACHE_KIB, **kwargs) -> Engine:
+    """An engine for `url`; on SQLite with WAL, foreign keys, a busy timeout and a page
+    cache of `page_cache_kib` per connection."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _page_cache(page_cache_kib))
         database = engine.url.database
         if database and database != ":memory:" and not database.startswith("file:"):
             event.listen(engine, "begin", _shared_memory_guard(database + "-shm"))
@@ -49,9 +61,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # 64 MB page cache: bulk imports touch many index pages (items, FTS).
-    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _page_cache(kib: int):
+    def set_cache_size(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA cache_size=-{int(kib)}")  # negative: KiB, not pages
+        cursor.close()
+
+    return set_cache_size
 
 
 def _shared_memory_guard(shm_path: str):
@@ -64,7 +83,8 @@ def _shared_memory_guard(shm_path: str):
     """
 
     def check(connection) -> None:
-        if os.path.exists(shm_path) and not os.access(shm_path, os.W_OK):
+        # access() first: one system call while the file is writable (the usual case).
+        if not os.access(shm_path, os.W_OK) and os.path.exists(shm_path):
             raise OperationalError(
                 "BEGIN",
                 None,
@@ -90,6 +110,7 @@ class Database:
     """One engine and its session factory; callers own each unit of work."""
 
     def __init__(self, url: str, **engine_kwargs) -> None:
+        """`engine_kwargs` go to make_engine (`page_cache_kib`) and create_engine."""
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -102,7 +123,28 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        """A session for reads. On PostgreSQL its statements run in autocommit: each sees
+        the data committed when it starts, as under READ COMMITTED in a transaction,
+        without the BEGIN and ROLLBACK round trips (two of the four a `latest` made;
+        on a busy machine each waits for the server to be scheduled). SQLite keeps its
+        transaction: one snapshot, and the `-shm` check at BEGIN."""
         with self.sessions() as session:
+            if self.engine.dialect.name == "postgresql":
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Session]:
+        """A session whose statements each commit on their own, for writes that are one
+        statement (claiming an event id): on PostgreSQL in autocommit, two round trips
+        fewer than a transaction (BEGIN, COMMIT); on SQLite one transaction committed
+        at the end (its BEGIN runs the `-shm` check). Nothing is rolled back on error."""
+        if self.engine.dialect.name != "postgresql":
+            with self.transaction() as session:
+                yield session
+            return
+        with self.sessions() as session:
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield session
 
     def ping(self) -> bool:

@@ -119,6 +119,12 @@ def _tsquery(text: str):
     return func.to_tsquery(literal_column("'simple'::regconfig"), func.coopnews_unaccent(text))
 
 
+# Words as unaccent folded them, per process: its rules (migration 0006) do not change
+# while we run, and asking costs a round trip per search. Bounded: cleared when full.
+_FOLDED: dict[tuple[str, ...], tuple[str | None, ...]] = {}
+_FOLDED_MAX = 4096
+
+
 def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     """The query as PostgreSQL's unaccent folds it, cut into words again.
 
@@ -126,7 +132,12 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     an apostrophe) or into two words; re-cutting keeps every lexeme plain.
     """
     texts = list(query.words) + [" ".join(p) for p in query.phrases]
-    folded = session.execute(select(*[func.coopnews_unaccent(t) for t in texts])).one()
+    folded = _FOLDED.get(tuple(texts))
+    if folded is None:
+        folded = tuple(session.execute(select(*[func.coopnews_unaccent(t) for t in texts])).one())
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[tuple(texts)] = folded
     words: list[str] = []
     phrases: list[tuple[str, ...]] = []
     for original, text in zip(texts, folded, strict=True):

@@ -96,18 +96,23 @@ def get_source(session: Session, source_id: int) -> Source | None:
 def list_sources(session: Session) -> list[SourceRow]:
     """Every source with its visible items (each item it brought or also carries,
     item_sources), from the counts kept by 0011's triggers: no scan of items."""
-    fold_if_due(session)
     counts = (
-        select(SourceItemDelta.source_id, func.sum(SourceItemDelta.delta).label("n"))
+        select(
+            SourceItemDelta.source_id,
+            func.sum(SourceItemDelta.delta).label("n"),
+            func.count().label("deltas"),
+        )
         .group_by(SourceItemDelta.source_id)
         .subquery()
     )
     stmt = (
-        select(Source, func.coalesce(counts.c.n, 0))
+        select(Source, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.deltas, 0))
         .outerjoin(counts, counts.c.source_id == Source.id)
         .order_by(Source.id)
     )
-    return [SourceRow(source, int(count)) for source, count in session.execute(stmt)]
+    rows = session.execute(stmt).all()
+    fold_if_due(session, deltas=sum(deltas for _, _, deltas in rows))
+    return [SourceRow(source, int(count)) for source, count, _ in rows]
 
 
 def remove_source(session: Session, source_id: int) -> Source | None:

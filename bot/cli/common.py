@@ -85,10 +85,11 @@ def settings_or_exit(require_slack: bool = False, http: bool = True) -> Settings
         raise  # unreachable
 
 
-def open_database(settings: Settings, seed: bool = False):
+def open_database(settings: Settings, seed: bool = False, **engine_kwargs):
     """Migrate, then open the store; `seed`: a serving process's first start (run, web,
     worker) imports the bundled sample listing into an empty store, so every way of
-    starting shows news at once. Exits with one line if the database does not answer."""
+    starting shows news at once. Exits with one line if the database does not answer.
+    `engine_kwargs`: for storage.db.Database (a serving process's `page_cache_kib`)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from storage.db import Database, describe_failure, upgrade
@@ -99,7 +100,7 @@ def open_database(settings: Settings, seed: bool = False):
         problem = describe_failure(exc, detail=True)
         verb = "reach" if problem.startswith("the database does not answer") else "use"
         fail(f"cannot {verb} the database at DATABASE_URL: {problem}")
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, **engine_kwargs)
     if seed:
         seed_if_empty(db)
     return db

@@ -27,18 +27,23 @@ def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeCon
             featured=pinned,
             categories=listed.counted,
             subscriptions=subscriptions,
-            more_subscriptions=max(0, home.count_subscriptions(session) - len(subscriptions)),
+            more_subscriptions=more(session, home.count_subscriptions, len(subscriptions)),
             follows=list_follows(session, user_id) if user_id else [],
             spellings=listed.spellings,
         )
         if is_admin:
             content.sources = home.sources_health(session)
-            content.more_sources = max(0, home.count_sources(session) - len(content.sources))
+            content.more_sources = more(session, home.count_sources, len(content.sources))
             content.suggestions = suggestions.pending(session, HOME_SUGGESTIONS)
             content.pending_suggestions = suggestions.count_pending(session)
             content.scheduled = scheduled.upcoming(session, HOME_SCHEDULED)
             content.more_scheduled = scheduled.count_pending(session) - len(content.scheduled)
     return content
+
+
+def more(session, count, listed: int) -> int:
+    """How many were left out: counted only when the list is full (one query fewer)."""
+    return max(0, count(session) - listed) if listed >= home.HOME_LIST_LIMIT else 0
 
 
 def publish_home(client: WebClient, deps: Deps, user_id: str) -> None:

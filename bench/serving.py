@@ -1,0 +1,272 @@
+"""Serving at scale: every command and App Home, 20 clients, and a worker's memory,
+each beside the bare Bolt app measured in the same run, at several archive sizes.
+
+    .venv/bin/python bench/serving.py                          # SQLite, 10,000 items
+    .venv/bin/python bench/serving.py --sizes 10000 100000 1000000 --postgres
+    .venv/bin/python bench/serving.py --postgres URL --no-sqlite --keep
+    .venv/bin/python bench/serving.py --database-url URL --sizes 1000000   # a kept one
+
+For each database and size: the archive is filled (bench/search.py's generator,
+through the triggers that index and count every write), then the Procfile's web
+process and the bare app (bench/bare_app.py, same gunicorn settings, same ack
+hand-off) answer signed requests on 127.0.0.1 against the fake Web API. Rows:
+
+- p50 / p99 of sequential `latest`, `search`, `categories` (ratio: p50 to the bare ack);
+- App Home, from the event sent to `views.publish` received, for a member and for an
+  admin (ratio: p50 to the bare app publishing one block);
+- requests per second with 20 clients, `latest` and `search`, beside the bare app;
+- the largest worker's RSS after `--mixed` mixed requests (every kind above).
+
+Figures, no asserts. `bench/table.py` can add these rows through `serving_column()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness import FakeSlack, fresh_database, start_bare, start_web, summary, time_commands
+from search import CATEGORIES, SEARCHES, Generator, fill
+from sqlalchemy import func, insert, select
+from table import (
+    CLIENTS,
+    drop_postgres,
+    fresh_postgres,
+    home_times,
+    postgres_url,
+    throughput,
+    worker_rss_mb,
+)
+
+from storage.db import Database
+from storage.models import Item, ItemSource, Source
+
+SOURCES = 20
+LATESTS = ["latest", "latest 10", "latest 20"] + [f"latest 10 {c}" for c in CATEGORIES[:4]]
+SEARCH_TEXTS = [f"search {q}" for q in SEARCHES]
+
+
+def link_to_sources(db: Database, sources: int = SOURCES) -> None:
+    """Give the archive `sources` feeds (a third of them failing) and link every item not
+    yet linked to one, as polls do (item_sources; triggers keep each source's count), so
+    an admin's App Home lists sources with counts at every size."""
+    with db.engine.begin() as connection:
+        have = connection.scalar(select(func.count()).select_from(Source))
+        rows = [
+            {"url": f"https://feeds.example/{n}", "title": f"Bench feed {n}", "kind": "rss",
+             "failures": n % 3, "last_error": "HTTP 500" if n % 3 else None}
+            for n in range(have, sources)
+        ]  # fmt: skip
+        if rows:
+            connection.execute(insert(Source), rows)
+        first = connection.scalar(select(func.min(Source.id)))
+        linked = connection.scalar(select(func.max(ItemSource.item_id))) or 0
+        new = select(Item.id, first + Item.id % sources).where(Item.id > linked)
+        connection.execute(insert(ItemSource).from_select(["item_id", "source_id"], new))
+
+
+def settle_counts(db: Database) -> None:
+    """Fold the count deltas the fill wrote, and on PostgreSQL compact their tables.
+
+    The fill inserts rows directly (one delta each); `coopnews import` and polls go
+    through add_items, which folds after every batch, so a store that grew to this
+    size holds a few rows per category and source, and autovacuum reuses the space of
+    the few thousand deltas between folds. Without this the first read folds a
+    million deltas and PostgreSQL's seq scans keep reading their dead pages (VACUUM
+    FULL did not always shrink them here: an open snapshot elsewhere keeps dead rows,
+    so the folded rows are copied back into the emptied tables instead)."""
+    from storage.categories import fold
+    from storage.models import CategoryDelta, SourceItemDelta
+
+    with db.transaction() as session:
+        fold(session, force=True)
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.begin() as connection:
+        for table in (CategoryDelta.__table__, SourceItemDelta.__table__):
+            rows = [dict(row) for row in connection.execute(select(table)).mappings()]
+            connection.exec_driver_sql(f"TRUNCATE {table.name}")
+            if rows:
+                connection.execute(insert(table), rows)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE category_counts, source_item_counts")
+
+
+def ms(samples: list[float], base: list[float] | None = None) -> str:
+    p50, p99 = summary(samples)
+    text = f"{p50:.1f} / {p99:.1f}"
+    return text + (f" ({p50 / summary(base)[0]:.2f})" if base else "")
+
+
+def sequential(web, admin_web, bare, fake: FakeSlack, requests: int) -> dict[str, str]:
+    """p50 / p99 of each command and App Home beside the bare app, interleaved rounds."""
+    rounds = max(1, requests // 4)
+    got: dict[str, list[float]] = {k: [] for k in ("bare", "latest", "search", "cats")}
+    homes: dict[str, list[float]] = {"bare": [], "member": [], "admin": []}
+    for _ in range(4):  # interleaved: drift in the machine's load hits all alike
+        got["bare"] += time_commands(bare.url, fake, ["latest"], rounds)
+        got["latest"] += time_commands(web.url, fake, LATESTS, rounds)
+        got["search"] += time_commands(web.url, fake, SEARCH_TEXTS, rounds)
+        got["cats"] += time_commands(web.url, fake, ["categories"], rounds)
+        homes["bare"] += home_times(bare.url, fake, rounds // 2)
+        homes["member"] += home_times(web.url, fake, rounds // 2)
+        homes["admin"] += home_times(admin_web.url, fake, rounds // 2)
+        fake.reset()
+        add_users(fake)
+    return {
+        "bare app: ack p50 / p99 ms": ms(got["bare"]),
+        "latest p50 / p99 ms (x bare p50)": ms(got["latest"], got["bare"]),
+        "search p50 / p99 ms (x bare p50)": ms(got["search"], got["bare"]),
+        "categories p50 / p99 ms (x bare p50)": ms(got["cats"], got["bare"]),
+        "bare app: home (one block) p50 / p99 ms": ms(homes["bare"]),
+        "App Home, member p50 / p99 ms (x bare home)": ms(homes["member"], homes["bare"]),
+        "App Home, admin p50 / p99 ms (x bare home)": ms(homes["admin"], homes["bare"]),
+    }
+
+
+def under_load(web, bare, fake: FakeSlack, requests: int) -> dict[str, str]:
+    """Requests per second with CLIENTS clients: the bare app, then latest and search,
+    twice over; medians."""
+    rates: dict[str, list[float]] = {"bare": [], "latest": [], "search": []}
+    failed = 0
+    for _ in range(2):
+        for name, url, texts in (
+            ("bare", bare.url, ["latest"]),
+            ("latest", web.url, LATESTS),
+            ("search", web.url, SEARCH_TEXTS),
+        ):
+            rate, errors = throughput(url, fake, texts, requests)
+            rates[name].append(rate)
+            failed += errors
+        fake.reset()
+        add_users(fake)
+    bare = max(rates["bare"])  # the bare app's best: the stricter comparison
+
+    def shown(name: str) -> str:
+        best = max(rates[name])
+        return f"{best:.0f} ({best / bare:.2f}x)"
+
+    return {
+        f"{CLIENTS} clients: bare req/s": f"{bare:.0f}",
+        f"{CLIENTS} clients: latest req/s (x bare)": shown("latest"),
+        f"{CLIENTS} clients: search req/s (x bare)": shown("search"),
+        f"{CLIENTS} clients: failed requests": str(failed),
+    }
+
+
+def memory(web, bare, fake: FakeSlack, mixed: int) -> dict[str, str]:
+    """The largest worker's RSS after `mixed` more requests: commands of every kind and
+    App Homes (bare: as many acks and homes)."""
+    texts = LATESTS + SEARCH_TEXTS + ["categories"]
+    per_kind = max(1, mixed // 5)
+    time_commands(web.url, fake, texts, mixed - 2 * per_kind)
+    home_times(web.url, fake, 2 * per_kind)
+    time_commands(bare.url, fake, ["latest"], mixed - per_kind)
+    home_times(bare.url, fake, per_kind)
+    fake.reset()
+    add_users(fake)
+    return {
+        f"worker RSS MB after {mixed:,} mixed requests (bare)": (
+            f"{worker_rss_mb(web.proc.pid):.0f} ({worker_rss_mb(bare.proc.pid):.0f})"
+        )
+    }
+
+
+def serving_column(
+    url: str, fake: FakeSlack, work: Path, requests: int = 100, mixed: int = 1000
+) -> dict[str, str]:
+    """Every row of this bench for the archive at `url` (its current size): for
+    bench/table.py, one column of its table. `fake` must know UMEMBER (add_users).
+    App Home as an admin sees it comes from a second web process where UMEMBER is
+    in COOPNEWS_ADMINS (the bench sends every request as UMEMBER)."""
+    web = start_web(url, fake, work)
+    admin_web = start_web(url, fake, work, COOPNEWS_ADMINS="UMEMBER")
+    bare = start_bare(url, fake, work)
+    try:
+        column = sequential(web, admin_web, bare, fake, requests)
+        column.update(under_load(web, bare, fake, requests * 4))
+        column.update(memory(web, bare, fake, mixed))
+    finally:
+        for proc in (web, admin_web, bare):
+            proc.stop()
+    return column
+
+
+def add_users(fake: FakeSlack) -> None:
+    fake.add_user("UMEMBER")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--requests", type=int, default=100, help="sequential, per command")
+    parser.add_argument("--mixed", type=int, default=1000, help="requests before RSS is read")
+    parser.add_argument("--postgres", nargs="?", const="", default=None,
+                        help="also PostgreSQL: a server URL (none: the local one)")  # fmt: skip
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--database-url", help="measure this database instead (filled up to "
+                        "each size from the items it has; kept); no other backend")  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    args = parser.parse_args()
+
+    backends = [] if args.no_sqlite else ["sqlite"]
+    server = postgres_url(args.postgres or None) if args.postgres is not None else None
+    if server:
+        backends.append("postgresql")
+    columns: dict[str, dict[str, str]] = {}
+    fake = FakeSlack().start()
+    add_users(fake)
+    try:
+        for backend in [None] if args.database_url else backends:
+            url, work = fresh_database(args.database_url)
+            if backend == "postgresql":
+                url = fresh_postgres(server)
+            db, generator = Database(url), Generator()
+            backend = db.engine.dialect.name
+            with db.engine.connect() as connection:
+                have = connection.scalar(select(func.count()).select_from(Item))
+            try:
+                for size in args.sizes:
+                    if size > have:
+                        fill(db, generator, have, size)
+                        have = size
+                    link_to_sources(db)
+                    settle_counts(db)
+                    column = serving_column(url, fake, work, args.requests, args.mixed)
+                    columns[f"{backend} {have:,}"] = column
+                    print(f"measured {backend} at {have:,} items", flush=True)
+                    print_table({f"{backend} {have:,}": column})
+            finally:
+                db.dispose()
+                if backend == "postgresql" and not (args.keep or args.database_url):
+                    drop_postgres(server, url)
+                elif backend == "postgresql":
+                    print(f"kept {url}")
+    finally:
+        fake.stop()
+    print_table(columns)
+
+
+def print_table(columns: dict[str, dict[str, str]]) -> None:
+    names = list(columns)
+    rows = list(dict.fromkeys(row for column in columns.values() for row in column))
+    load = os.getloadavg()
+    print(
+        f"\n{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)\n"
+    )
+    print("| | " + " | ".join(names) + " |")
+    print("| --- |" + " --- |" * len(names))
+    for row in rows:
+        print(f"| {row} | " + " | ".join(columns[n].get(row, "") for n in names) + " |")
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"{time.perf_counter() - started:.0f} s")
