@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +105,91 @@ def percentile(samples: list[float], pct: float) -> float:
 
 def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), percentile(samples, 99)
+
+
+# Concurrent clients for the throughput rows (bench/serving.py, bench/table.py).
+CLIENTS = 20
+
+
+def worker_rss_mb(master_pid: int) -> float:
+    """The largest RSS among the gunicorn master's children (its workers), in MB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    largest = 0
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return largest / 1024
+
+
+def home_times(url: str, fake: FakeSlack, rounds: int) -> list[float]:
+    """Milliseconds from an app_home_opened event sent to its views.publish received."""
+    sender = SlackSender(url, SIGNING_SECRET, fake.response_url())
+    samples = []
+    for number in range(rounds + 3):
+        before = len(fake.calls_to("views.publish"))
+        event = {"type": "app_home_opened", "user": "UMEMBER", "channel": "D1", "tab": "home"}
+        started = time.perf_counter()
+        sender.event(event | {"event_ts": f"{time.time():.6f}"}, event_id=f"Ev{uuid.uuid4().hex}")
+        while len(fake.calls_to("views.publish")) <= before:
+            if time.perf_counter() - started > 10:
+                raise RuntimeError("no views.publish within 10 s")
+            time.sleep(0.0005)
+        if number >= 3:  # warm-up
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def throughput(url: str, fake: FakeSlack, texts: list[str], total: int) -> tuple[float, int]:
+    """Requests per second with CLIENTS concurrent clients, and the failed ones."""
+    senders = [SlackSender(url, SIGNING_SECRET, fake.response_url()) for _ in range(CLIENTS)]
+
+    def one(number: int) -> bool:
+        response = senders[number % CLIENTS].command(texts[number % len(texts)])
+        return response.status_code == 200
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(one, range(CLIENTS)))  # warm-up: every connection open
+        started = time.perf_counter()
+        results = list(pool.map(one, range(total)))
+        seconds = time.perf_counter() - started
+    return total / seconds, results.count(False)
+
+
+PG_LOCAL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_url(wanted: str | None) -> str | None:
+    if wanted:
+        return wanted
+    try:
+        socket.create_connection(("127.0.0.1", 5432), 1).close()
+        return PG_LOCAL
+    except OSError:
+        return None
+
+
+def fresh_postgres(server: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import upgrade
+
+    name = f"coopnews_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def drop_postgres(server: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()

@@ -16,9 +16,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from harness import FakeSlack, fresh_database, start_web
+from harness import FakeSlack, fresh_database, start_web, throughput
 from search import SEARCHES, Generator, fill
-from table import throughput
 
 from storage.db import Database
 

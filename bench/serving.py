@@ -29,18 +29,23 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness import FakeSlack, fresh_database, start_bare, start_web, summary, time_commands
-from search import CATEGORIES, SEARCHES, Generator, fill
-from sqlalchemy import func, insert, select
-from table import (
+from harness import (
     CLIENTS,
+    FakeSlack,
     drop_postgres,
+    fresh_database,
     fresh_postgres,
     home_times,
     postgres_url,
+    start_bare,
+    start_web,
+    summary,
     throughput,
+    time_commands,
     worker_rss_mb,
 )
+from search import CATEGORIES, SEARCHES, Generator, fill
+from sqlalchemy import func, insert, select
 
 from storage.db import Database
 from storage.models import Item, ItemSource, Source
