@@ -271,6 +271,9 @@ def test_edit_opens_the_form_filled_in_and_saving_approves(desk, fake, db):
         (item,) = session.scalars(select(Item)).all()
     assert (item.title, item.category) == ("Typo fixed", "Kenya")
     assert db_suggestion(db).item_id == item.id
+    # The member is told what was published, as the editor left it.
+    (told,) = [t for t in dms_to(fake, "UMEMBER") if "approved" in t]
+    assert "Typo fixed" in told and "teh" not in told
 
 
 def test_approving_a_duplicate_tells_the_admin_and_keeps_it_pending(desk, fake, db):

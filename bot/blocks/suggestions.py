@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 from typing import Protocol
 
 from bot.blocks.curation import ITEM_FORM, FormContext, item_form_view, mention
+from bot.blocks.entities import ItemLike
 from bot.blocks.kit import context_block, divider, header, message, section
 from bot.blocks.scheduled import PUBLISH_AT
 from bot.blocks.text import escape_within, format_date, link
@@ -282,9 +283,12 @@ def received_message(suggestion: SuggestionLike, pending: int, limit: int) -> di
     return message(text)
 
 
-def approved_dm(suggestion: SuggestionLike) -> dict:
+def approved_dm(suggestion: SuggestionLike, item: ItemLike | None = None) -> dict:
+    """The member's news: approved, with the item as published (an editor may have
+    changed its title or link), else as suggested."""
+    shown = item if item is not None else suggestion
     text = (
-        f":tada: Your suggestion *{link(suggestion.url, suggestion.title)}* was approved by "
+        f":tada: Your suggestion *{link(shown.url, shown.title)}* was approved by "
         f"{mention(suggestion.decided_by or '')} and is now in coopnews."
     )
     return message(text)

@@ -219,7 +219,7 @@ def approved(
     """After a committed approval: confirm to the admin, then `after_decision`."""
     assert approval.suggestion is not None and approval.item is not None
     tell_admin(client, user_id, channel_id, saved_message(approval.item, added=True))
-    after_decision(client, deps, approval.suggestion, user_id)
+    after_decision(client, deps, approval.suggestion, user_id, approval.item)
 
 
 def reject(deps: Deps, suggestion_id: int, user_id: str, reason: str | None) -> Approval:
@@ -247,10 +247,14 @@ def tell_lost(client: WebClient, user_id: str, channel_id: str | None, text: str
     tell_admin(client, user_id, channel_id, notice_message(text))
 
 
-def after_decision(client: WebClient, deps: Deps, suggestion: Suggestion, user_id: str) -> None:
-    """Tell the member, update the review messages, refresh the deciding admin's Home.
-    Each is best effort (the decision is committed) and logged when Slack refuses."""
-    dm = approved_dm(suggestion) if suggestion.state == "approved" else rejected_dm(suggestion)
+def after_decision(
+    client: WebClient, deps: Deps, suggestion: Suggestion, user_id: str, item: Item | None = None
+) -> None:
+    """Tell the member (approved: the item as published), update the review messages,
+    refresh the deciding admin's Home. Each is best effort (the decision is committed)
+    and logged when Slack refuses."""
+    approved = suggestion.state == "approved"
+    dm = approved_dm(suggestion, item) if approved else rejected_dm(suggestion)
     try:
         client.chat_postMessage(channel=suggestion.suggested_by, **dm)
     except SlackApiError as exc:
