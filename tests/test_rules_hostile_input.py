@@ -1,0 +1,22 @@
+"""Channel rules typed the way an attacker (or a careless paste) would: signed
+`/coopnews subscribe` requests dispatched to the app (`bolt`)."""
+
+from __future__ import annotations
+
+import time
+
+from storage import subscriptions
+
+
+def test_a_command_of_thousands_of_words_is_answered_within_slacks_three_seconds(bolt, db):
+    # ~4,000 characters (Slack's limit) of one-letter words: read as categories. The
+    # longest-known-category search must not try every run of words (cubic: ~20 s).
+    text = "subscribe " + " ".join(["a"] * 1990)
+    started = time.monotonic()
+    body = bolt.command(text, user_id="UADMIN", channel_id="CLONGCMD").json()
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.0, elapsed
+    assert body["response_type"] in ("in_channel", "ephemeral"), body
+    with db.reading() as session:
+        sub = subscriptions.get_subscription(session, "CLONGCMD")
+    assert sub is None or sub.categories
