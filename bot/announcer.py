@@ -75,6 +75,8 @@ NEEDS_ADMIN = {
     "token_expired",
     "not_allowed_token_type",
 }
+# A reply's parent is not in Slack any more (deleted): chat.postMessage's error.
+THREAD_GONE = "thread_not_found"
 # The connection dropped or timed out: Slack may or may not have the message.
 NETWORK_ERRORS = (OSError, HTTPException)
 # Another pass is posting the day's thread parent: wait this long for its ts
@@ -318,6 +320,11 @@ class Announcer:
                     with self.db.transaction() as session:
                         report.failed += deliveries.give_up(session, ids, token, error)
                     continue
+                if thread is not None and error == THREAD_GONE:
+                    # The parent was deleted in Slack: the next pass starts a new one.
+                    log.warning("%s: the daily thread %s is gone", channel, thread.parent_ts)
+                    with self.db.transaction() as session:
+                        daily_threads.forget_parent(session, channel, thread.parent_ts)
                 return self._give_back(run, claims_left(plan, index), error)
             except NETWORK_ERRORS as exc:
                 return self._give_back(run, claims_left(plan, index), f"network: {exc}")

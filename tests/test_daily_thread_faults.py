@@ -1,0 +1,55 @@
+"""The daily thread when Slack no longer has what coopnews recorded (signed
+`/coopnews subscribe` requests, passes against the fake Web API)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.blocks.announce import THREAD_EVENT
+from storage.models import Delivery, DeliveryState
+from tests.announce_helpers import add_news, announcer, items_shown
+
+
+def parents(fake, channel: str) -> list[dict]:
+    return [
+        m
+        for m in fake.posted(channel)
+        if (m.get("metadata") or {}).get("event_type") == THREAD_EVENT
+    ]
+
+
+def test_a_thread_parent_deleted_in_slack_gets_a_new_parent_not_a_stuck_channel(
+    bolt, db, fake, database_url
+):
+    bolt.command("subscribe thread daily", user_id="UADMIN", channel_id="CDELPARENT")
+    first = add_news(db, 1)
+    a = announcer(database_url, fake, db)
+    a.run_pass()
+    (old,) = parents(fake, "CDELPARENT")
+    # Someone deletes the day's parent in Slack: replies to it are refused from now on.
+    with fake._post_lock:
+        fake.messages["CDELPARENT"].remove(old)
+
+    def post(call):
+        if call.params.get("thread_ts") == old["ts"]:
+            return {"ok": False, "error": "thread_not_found"}
+        return fake.default_answer(call)
+
+    fake.handlers["chat.postMessage"] = post
+    later = add_news(db, 2)
+    for _ in range(3):
+        a.run_pass()
+    (new,) = parents(fake, "CDELPARENT")
+    assert new["ts"] != old["ts"]
+    replies = [m for m in fake.posted("CDELPARENT") if m.get("thread_ts") == new["ts"]]
+    assert sorted(i for m in replies for i in items_shown(m)) == later
+    with db.reading() as session:
+        rows = dict(
+            session.execute(
+                select(Delivery.item_id, Delivery.state).where(
+                    Delivery.channel_id == "CDELPARENT"
+                )
+            ).all()
+        )
+    assert rows == {i: DeliveryState.POSTED for i in first + later}
+    assert "(2 items)" in new["text"], new["text"]
