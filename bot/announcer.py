@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.client import HTTPException
 
 from slack_sdk.errors import SlackApiError
@@ -280,6 +280,11 @@ class Announcer:
                 return self._give_back(run, claims, f"network: {exc}")
             report.recovered += self._record_found(channel, uncertain, found)
             claims = [c for c in claims if c.item_id not in found]
+            # Replies a lost pass posted are counted by their parent (it may still say
+            # "no items yet"), posted here or not.
+            recovered_in = {reply_to for _, _, reply_to in found.values() if reply_to}
+        else:
+            recovered_in = set()
         with self.db.reading() as session:
             items = deliveries.announceable_items(session, [c.item_id for c in claims])
             featured_id = featured.current_id(session)
@@ -341,6 +346,9 @@ class Announcer:
             report.items += len(ids)
         if thread is not None and report.items:
             self._count_thread(channel, thread)
+            recovered_in.discard(thread.parent_ts)
+        for parent_ts in sorted(recovered_in):
+            self._recount_thread(channel, parent_ts)
         if sub.mode != SubscriptionMode.INSTANT and sub.next_digest_at is not None:
             self._advance_digest(sub, utcnow())
         return report
@@ -390,7 +398,7 @@ class Announcer:
         for in the history first. None: another pass is posting it right now."""
         channel = run.channel
         today = utcnow().astimezone(zone(run.sub.timezone)).date()
-        day, label = today.isoformat(), f"{today.day} {MONTHS[today.month - 1]}"
+        day, label = today.isoformat(), day_label(today)
         with self.db.transaction() as session:
             state = daily_threads.claim_thread(
                 session, channel, day, run.token, timeout_seconds=self.settings.claim_timeout
@@ -456,6 +464,14 @@ class Announcer:
             )
         except (SlackApiError, *NETWORK_ERRORS) as exc:
             log.warning("could not update the daily thread's count in %s: %s", channel, exc)
+
+    def _recount_thread(self, channel: str, parent_ts: str) -> None:
+        """Update the count of the thread under `parent_ts` (a recorded daily parent)."""
+        with self.db.reading() as session:
+            day = daily_threads.day_of(session, channel, parent_ts)
+        if day is None:
+            return
+        self._count_thread(channel, Thread(parent_ts, day, day_label(date.fromisoformat(day))))
 
     def _give_back(self, run: ChannelPass, claims: Sequence[Claim], error: str) -> PassReport:
         """Give this channel's remaining claims back for a later pass and stop this
@@ -549,6 +565,11 @@ class Announcer:
         following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
         with self.db.transaction() as session:
             subscriptions.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
+
+
+def day_label(day: date) -> str:
+    """How a daily thread's parent names its day: "29 November"."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def _items_shown(message: dict) -> list[tuple[int, bool]]:

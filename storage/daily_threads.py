@@ -119,6 +119,15 @@ def forget_parent(session: Session, channel_id: str, parent_ts: str) -> bool:
     return result.rowcount == 1
 
 
+def day_of(session: Session, channel_id: str, parent_ts: str) -> str | None:
+    """The day (ISO) whose thread has the parent `parent_ts` in the channel, if any."""
+    return session.scalar(
+        select(DailyThread.day).where(
+            DailyThread.channel_id == channel_id, DailyThread.parent_ts == parent_ts
+        )
+    )
+
+
 def replies_posted(session: Session, channel_id: str, parent_ts: str) -> int:
     """How many items the thread shows (the parent's count)."""
     return session.scalar(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.blocks.announce import THREAD_EVENT
 from storage.models import Delivery, DeliveryState
-from tests.announce_helpers import add_news, announcer, items_shown
+from tests.announce_helpers import add_news, announcer, failing_posts, items_shown
 
 
 def parents(fake, channel: str) -> list[dict]:
@@ -53,3 +53,28 @@ def test_a_thread_parent_deleted_in_slack_gets_a_new_parent_not_a_stuck_channel(
         )
     assert rows == {i: DeliveryState.POSTED for i in first + later}
     assert "(2 items)" in new["text"], new["text"]
+
+
+def test_a_reply_found_after_a_lost_answer_is_counted_by_the_parent(
+    bolt, db, fake, database_url
+):
+    bolt.command("subscribe thread daily", user_id="UADMIN", channel_id="CLOSTREPLY")
+    ids = add_news(db, 1)
+    # The parent is accepted; Slack takes the reply but its answer is lost (a 503).
+    fake.handlers["chat.postMessage"] = failing_posts(fake, "oa")
+    a = announcer(database_url, fake, db)
+    a.run_pass()
+    assert len(fake.posted("CLOSTREPLY")) == 2
+    a.run_pass()  # finds the reply in the thread: recorded, not reposted
+    (parent,) = parents(fake, "CLOSTREPLY")
+    assert len(fake.posted("CLOSTREPLY")) == 2
+    with db.reading() as session:
+        rows = dict(
+            session.execute(
+                select(Delivery.item_id, Delivery.state).where(
+                    Delivery.channel_id == "CLOSTREPLY"
+                )
+            ).all()
+        )
+    assert rows == {ids[0]: DeliveryState.POSTED}
+    assert "(1 item)" in parent["text"], parent["text"]
