@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.digest_schedule import DigestSchedule, ScheduleError, from_stored, parse_schedule
+from bot.numbers import row_id
 from domain.words import parse_keywords
 from storage.categories import category_key, decode_choice
 from storage.models import SubscriptionMode
@@ -185,8 +186,14 @@ def parse_source_ids(text: str) -> tuple[int, ...]:
                 f"`from` takes source IDs (numbers, see `/coopnews sources`); `{piece}` is not one.",
                 FIELD_SOURCES,
             )
-        if int(piece) not in ids:
-            ids.append(int(piece))
+        number = row_id(piece)
+        if number is None:  # 0, or beyond any row (PostgreSQL's integer): no such source
+            raise RuleError(
+                f"No source has the ID {piece}: see `/coopnews sources`. Nothing was changed.",
+                FIELD_SOURCES,
+            )
+        if number not in ids:
+            ids.append(number)
     return tuple(ids)
 
 

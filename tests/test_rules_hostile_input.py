@@ -20,3 +20,13 @@ def test_a_command_of_thousands_of_words_is_answered_within_slacks_three_seconds
     with db.reading() as session:
         sub = subscriptions.get_subscription(session, "CLONGCMD")
     assert sub is None or sub.categories
+
+
+def test_a_source_id_beyond_any_row_is_named_not_a_database_error(bolt, db, fake):
+    # 12 digits: more than PostgreSQL's integer; the answer names it, nothing changes.
+    for typed in ("subscribe from 99999999999", "subscribe from 2147483648"):
+        body = bolt.command(typed, user_id="UADMIN", channel_id="CHUGEID").json()
+        assert body["response_type"] == "ephemeral", body
+        assert "No source has the ID" in body["text"] or "not one" in body["text"], body
+    with db.reading() as session:
+        assert subscriptions.get_subscription(session, "CHUGEID") is None
