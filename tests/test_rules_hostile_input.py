@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import time
 
+from bot.blocks.rules_form import RULES_FORM
 from storage import subscriptions
+from tests.curation_payloads import view_submission
+from tests.test_channel_rules import form_state
 
 
 def test_a_command_of_thousands_of_words_is_answered_within_slacks_three_seconds(bolt, db):
@@ -30,3 +33,19 @@ def test_a_source_id_beyond_any_row_is_named_not_a_database_error(bolt, db, fake
         assert "No source has the ID" in body["text"] or "not one" in body["text"], body
     with db.reading() as session:
         assert subscriptions.get_subscription(session, "CHUGEID") is None
+
+
+def test_a_forged_form_category_with_a_nul_byte_is_refused_or_cleaned_not_a_crash(
+    bolt, db, fake
+):
+    response = bolt.interaction(
+        view_submission(
+            "UADMIN", RULES_FORM, "CNULCAT", form_state(categories=["News\x00<!channel>"])
+        )
+    )
+    assert response.status_code == 200, response.text
+    with db.reading() as session:
+        sub = subscriptions.get_subscription(session, "CNULCAT")
+    assert sub is not None and "\x00" not in (sub.categories or "")
+    said = fake.wait_for("chat.postMessage", 1)[-1].params
+    assert "<!channel>" not in said["text"] and "<!channel>" not in str(said.get("blocks"))
