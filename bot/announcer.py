@@ -180,6 +180,8 @@ class ChannelPass:
     token: str
     post_until: float
     report: PassReport = field(default_factory=PassReport)
+    # When this pass took the channel's hourly mention slot (None: it did not).
+    mention_at: datetime | None = None
 
     @property
     def channel(self) -> str:
@@ -303,11 +305,13 @@ class Announcer:
                 return self._give_back(run, claims, f"network: {exc}")
             if thread is None:
                 return self._give_back(run, claims, "another pass is starting the daily thread")
-        style = self._style(sub) if claims else None
+        style = self._style(run) if claims else None
         plan = self._plan_messages(sub, claims, items, style, featured_id)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
             if time.monotonic() > run.post_until:
+                if index == 0:
+                    self._unclaim_mention(run)
                 return self._give_back(run, claims_left(plan, index), "claim about to expire")
             message = planned.message
             if thread is not None:
@@ -320,6 +324,8 @@ class Announcer:
                     self.pacer.done(channel)
             except SlackApiError as exc:
                 error = slack_error(exc)
+                if index == 0 and error in SURELY_NOT_POSTED:
+                    self._unclaim_mention(run)  # its mention was never seen
                 if error in MESSAGE_REJECTED:
                     log.error("Slack refused a message for %s: %s", channel, error)
                     with self.db.transaction() as session:
@@ -353,16 +359,28 @@ class Announcer:
             self._advance_digest(sub, utcnow())
         return report
 
-    def _style(self, sub: Subscription) -> Style:
+    def _style(self, run: ChannelPass) -> Style:
         """The channel's format and previews; its mention only if the hourly slot is free
         (claimed in the database, so racing passes mention once)."""
+        sub = run.sub
         mention = mention_from_stored(sub.mention)
         markup = None
         if mention is not None:
+            now = utcnow()
             with self.db.transaction() as session:
-                if subscriptions.claim_mention(session, sub.channel_id, MENTION_EVERY):
+                if subscriptions.claim_mention(session, sub.channel_id, MENTION_EVERY, now):
                     markup = mention.markup
+                    run.mention_at = now
         return Style(sub.format or "full", bool(sub.previews), markup)
+
+    def _unclaim_mention(self, run: ChannelPass) -> None:
+        """The first message, which carried the mention, surely never reached Slack: the
+        hour's slot is given back, so the next match is mentioned."""
+        if run.mention_at is None:
+            return
+        with self.db.transaction() as session:
+            subscriptions.release_mention(session, run.channel, run.mention_at)
+        run.mention_at = None
 
     def _plan_messages(
         self,
