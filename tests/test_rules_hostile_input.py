@@ -7,6 +7,7 @@ import time
 
 from bot.blocks.rules_form import RULES_FORM
 from storage import subscriptions
+from tests.announce_helpers import subscribe
 from tests.curation_payloads import view_submission
 from tests.test_channel_rules import form_state
 
@@ -49,3 +50,16 @@ def test_a_forged_form_category_with_a_nul_byte_is_refused_or_cleaned_not_a_cras
     assert sub is not None and "\x00" not in (sub.categories or "")
     said = fake.wait_for("chat.postMessage", 1)[-1].params
     assert "<!channel>" not in said["text"] and "<!channel>" not in str(said.get("blocks"))
+
+
+def test_subscriptions_of_sixty_channels_fit_one_message_and_name_every_channel(bolt, db):
+    channels = [f"CMANY{n:02d}" for n in range(60)]
+    for channel in channels:
+        subscribe(db, channel, rules=subscriptions.RuleColumns(matching="housing"))
+    body = bolt.command("subscriptions", user_id="UADMIN").json()
+    blocks = body["blocks"]
+    assert len(blocks) <= 50, len(blocks)  # Slack refuses more in a message
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if "text" in b)
+    shown = " ".join(b["text"]["text"] for b in blocks if "text" in b)
+    assert all(f"<#{c}>" in shown for c in channels)
+    assert sum(1 for b in blocks if b.get("accessory")) >= 40  # Edit buttons, as many as fit

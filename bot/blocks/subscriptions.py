@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.blocks.entities import SubscriptionLike
 from bot.blocks.items import notice_message
 from bot.blocks.kit import section
-from bot.blocks.text import escape, escape_within, slack_time
+from bot.blocks.text import SECTION_MAX, escape, escape_within, slack_time
 from bot.channel_rules import CHANGE_LABELS, ChannelRules
 from storage.models import SubscriptionMode
 
@@ -27,6 +27,10 @@ PROBLEMS = {
     "channel_is_archived": "the channel was archived",
 }
 
+
+# `/coopnews subscriptions` shows this many channels with their rules and Edit button
+# (a heading, these, and one section naming the rest: within Slack's 50 blocks).
+LISTED_MAX = 48
 
 # Categories named in one answer, at most this many characters (each at most 120):
 # two such lists and our own words stay within a section's 3,000.
@@ -156,7 +160,9 @@ def subscriptions_message(
         )
     count = len(subscriptions)
     blocks = [section(f"*Announcements go to {count} channel{'s' if count != 1 else ''}*")]
-    for n, sub in enumerate(subscriptions):
+    # Slack takes 50 blocks a message: past LISTED_MAX channels, the rest are named.
+    listed = subscriptions if count <= LISTED_MAX + 1 else subscriptions[:LISTED_MAX]
+    for n, sub in enumerate(listed):
         extra = rules_text(rules[n] if n < len(rules) else None)
         text = (
             f"<#{sub.channel_id}>: {categories_text(sub.categories)}"
@@ -173,6 +179,17 @@ def subscriptions_message(
         elif sub.problem:
             text += f"\n:warning: {escape_within(describe_problem(sub.problem), 300)}"
         blocks.append(section(text, accessory=edit_button(sub.channel_id)))
+    rest = subscriptions[len(listed) :]
+    if rest:
+        names = [f"<#{sub.channel_id}>" for sub in rest]
+        text = f"And {len(rest)} more (run `/coopnews subscribe` in one to see or edit its rules): "
+        shown = 0
+        while shown < len(names) and len(text) + len(names[shown]) + 40 < SECTION_MAX:
+            text += ("" if shown == 0 else ", ") + names[shown]
+            shown += 1
+        if shown < len(names):
+            text += f" and {len(names) - shown} others"
+        blocks.append(section(text))
     return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
 
 
