@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.digest_schedule import DigestSchedule, ScheduleError, from_stored, parse_schedule
 from bot.numbers import row_id
-from domain.words import parse_keywords
+from domain.words import MAX_KEYWORDS_CHARS, MAX_TERMS, fits_a_rule, parse_keywords
 from storage.categories import category_key, decode_choice
 from storage.models import SubscriptionMode
 
@@ -147,6 +147,18 @@ def keywords_text(text: str | Iterable[str]) -> str:
     return parse_keywords(text).text
 
 
+def checked_keywords(text: str, word: str, field: str) -> str:
+    """keywords_text of what was typed after `word`, or RuleError when the rule could
+    not hold it all (domain/words.py keeps MAX_TERMS terms in MAX_KEYWORDS_CHARS)."""
+    if not fits_a_rule(text):
+        raise RuleError(
+            f"`{word}` takes at most {MAX_TERMS} words or \"phrases\", in at most "
+            f"{MAX_KEYWORDS_CHARS:,} characters. Nothing was changed.",
+            field,
+        )
+    return keywords_text(text)
+
+
 def rules_of(sub) -> ChannelRules:
     """The rules a stored subscription (storage.models.Subscription) holds."""
     return rules_from(decode_choice(sub.categories), sub.mode, sub.schedule, sub)
@@ -243,7 +255,9 @@ def parse_rules(text: str, known: Collection[str]) -> ChannelRules:
             i += 1
         args = tokens[start:i]
         if word in ("matching", "excluding"):
-            rule = keywords_text(" ".join(args))
+            rule = checked_keywords(
+                " ".join(args), word, FIELD_MATCHING if word == "matching" else FIELD_EXCLUDING
+            )
             if not rule:
                 raise RuleError(
                     f'`{word}` needs words: `{word} housing, "fair trade"`.',
@@ -380,8 +394,8 @@ def rules_from_form(choice: FormChoice) -> ChannelRules:
         sources += tuple(i for i in parse_source_ids(value) if i not in sources)
     rules = ChannelRules(
         categories=tuple(c for c in choice.categories if c.strip()),
-        matching=keywords_text(choice.matching or ""),
-        excluding=keywords_text(choice.excluding or ""),
+        matching=checked_keywords(choice.matching or "", "matching", FIELD_MATCHING),
+        excluding=checked_keywords(choice.excluding or "", "excluding", FIELD_EXCLUDING),
         sources=sources,
         format=choice.format,
         previews="previews" in choice.options,

@@ -63,3 +63,18 @@ def test_subscriptions_of_sixty_channels_fit_one_message_and_name_every_channel(
     shown = " ".join(b["text"]["text"] for b in blocks if "text" in b)
     assert all(f"<#{c}>" in shown for c in channels)
     assert sum(1 for b in blocks if b.get("accessory")) >= 40  # Edit buttons, as many as fit
+
+
+def test_more_keywords_than_a_rule_holds_are_refused_not_silently_cut(bolt, db):
+    bolt.command("subscribe matching housing", user_id="UADMIN", channel_id="CMANYWORDS")
+    terms = ", ".join(f"topic{n}" for n in range(25))
+    # 25 terms: a rule holds 20. ~1,100 characters: a rule reads 1,000, and a word cut
+    # there would match what nobody asked for.
+    long = ", ".join(f"word{n:03d}x" for n in range(19)) + ", " + "x" * 900
+    for typed in (f"subscribe matching {terms}", f"subscribe excluding {long}"):
+        body = bolt.command(typed, user_id="UADMIN", channel_id="CMANYWORDS").json()
+        assert body["response_type"] == "ephemeral", body["text"][:300]
+        assert "at most" in body["text"], body["text"][:300]
+        with db.reading() as session:
+            sub = subscriptions.get_subscription(session, "CMANYWORDS")
+        assert (sub.matching, sub.excluding) == ("housing", None)
