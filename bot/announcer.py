@@ -83,6 +83,8 @@ NETWORK_ERRORS = (OSError, HTTPException)
 # (in steps), then leave the items for a later pass.
 THREAD_WAIT_SECONDS = 3.0
 THREAD_WAIT_STEP = 0.1
+# A thread's count is checked again after its update at most this many times.
+THREAD_RECOUNTS = 4
 SURELY_NOT_POSTED = CHANNEL_GONE | NEEDS_ADMIN | MESSAGE_REJECTED | {"ratelimited"}
 # A channel's announcements carry its mention at most once per this.
 MENTION_EVERY = timedelta(hours=1)
@@ -471,17 +473,25 @@ class Announcer:
 
     def _count_thread(self, channel: str, thread: Thread) -> None:
         """The parent counts the thread's items (chat.update; a failure is retried by the
-        next pass that posts there)."""
-        with self.db.reading() as session:
-            count = daily_threads.replies_posted(session, channel, thread.parent_ts)
-        try:
-            self.client.chat_update(
-                channel=channel,
-                ts=thread.parent_ts,
-                **thread_parent_message(thread.day, thread.label, count),
-            )
-        except (SlackApiError, *NETWORK_ERRORS) as exc:
-            log.warning("could not update the daily thread's count in %s: %s", channel, exc)
+        next pass that posts there). Racing passes may reach Slack in any order, so
+        after its update a pass counts again and, if replies were recorded meanwhile,
+        updates again: whoever writes last has checked that its count is current."""
+        sent = None
+        for _ in range(THREAD_RECOUNTS):
+            with self.db.reading() as session:
+                count = daily_threads.replies_posted(session, channel, thread.parent_ts)
+            if count == sent:
+                return
+            try:
+                self.client.chat_update(
+                    channel=channel,
+                    ts=thread.parent_ts,
+                    **thread_parent_message(thread.day, thread.label, count),
+                )
+            except (SlackApiError, *NETWORK_ERRORS) as exc:
+                log.warning("could not update the daily thread's count in %s: %s", channel, exc)
+                return
+            sent = count
 
     def _recount_thread(self, channel: str, parent_ts: str) -> None:
         """Update the count of the thread under `parent_ts` (a recorded daily parent)."""

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import select
 
 from bot.blocks.announce import THREAD_EVENT
@@ -78,3 +81,45 @@ def test_a_reply_found_after_a_lost_answer_is_counted_by_the_parent(
         )
     assert rows == {ids[0]: DeliveryState.POSTED}
     assert "(1 item)" in parent["text"], parent["text"]
+
+
+def test_racing_passes_leave_the_parent_with_the_final_count(bolt, db, fake, database_url):
+    bolt.command("subscribe thread daily", user_id="UADMIN", channel_id="CCOUNTRACE")
+    a = announcer(database_url, fake, db)
+    add_news(db, 1)
+    a.run_pass()
+    (parent,) = parents(fake, "CCOUNTRACE")
+    add_news(db, 2)
+    replies = []
+
+    def post(call):
+        replies.append(call)
+        if len(replies) == 2:
+            time.sleep(0.3)  # the second reply is slow: the first pass counts before it
+        return fake.default_answer(call)
+
+    def update(call):
+        if "(2 items)" in str(call.params.get("text")):
+            time.sleep(0.8)  # the stale count reaches Slack last
+        return fake.default_answer(call)
+
+    fake.handlers["chat.postMessage"] = post
+    fake.handlers["chat.update"] = update
+    # One message per claim: each pass takes one of the two items.
+    passes = [announcer(database_url, fake, claim_timeout=2) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def run(p):
+        start.wait()
+        p.run_pass()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in passes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(replies) == 2
+    (parent,) = parents(fake, "CCOUNTRACE")
+    assert "(3 items)" in parent["text"], parent["text"]
+    for p in passes:
+        p.db.dispose()
