@@ -548,13 +548,22 @@ class Announcer:
             with self.db.reading() as session:
                 parents = daily_threads.recent_parents(session, channel, since - timedelta(days=1))
             for parent in parents:
-                self._scan(
-                    self.client.conversations_replies,
-                    {"channel": channel, "ts": parent},
-                    since,
-                    wanted,
-                    found,
-                )
+                try:
+                    self._scan(
+                        self.client.conversations_replies,
+                        {"channel": channel, "ts": parent},
+                        since,
+                        wanted,
+                        found,
+                    )
+                except SlackApiError as exc:
+                    if slack_error(exc) != THREAD_GONE:
+                        raise
+                    # Deleted with its replies: nothing of ours is there; a new parent
+                    # is posted when that day's thread is needed again.
+                    log.warning("%s: the daily thread %s is gone", channel, parent)
+                    with self.db.transaction() as session:
+                        daily_threads.forget_parent(session, channel, parent)
                 if len(found) == len(wanted):
                     break
         return found

@@ -123,3 +123,41 @@ def test_racing_passes_leave_the_parent_with_the_final_count(bolt, db, fake, dat
     assert "(3 items)" in parent["text"], parent["text"]
     for p in passes:
         p.db.dispose()
+
+
+def test_a_deleted_thread_does_not_stop_the_look_for_a_lost_reply(bolt, db, fake, database_url):
+    bolt.command("subscribe thread daily", user_id="UADMIN", channel_id="CGONETHREAD")
+    add_news(db, 1)
+    a = announcer(database_url, fake, db)
+    a.run_pass()
+    (old,) = parents(fake, "CGONETHREAD")
+    # The next reply's answer is lost (Slack has it); then the whole thread is deleted.
+    lost = failing_posts(fake, "a")
+    fake.handlers["chat.postMessage"] = lost
+    (later,) = add_news(db, 1)
+    a.run_pass()
+    with fake._post_lock:
+        fake.messages["CGONETHREAD"] = [
+            m
+            for m in fake.messages["CGONETHREAD"]
+            if old["ts"] not in (m["ts"], m.get("thread_ts"))
+        ]
+
+    def post(call):
+        if call.params.get("thread_ts") == old["ts"]:
+            return {"ok": False, "error": "thread_not_found"}
+        return fake.default_answer(call)
+
+    fake.handlers["chat.postMessage"] = post
+    for _ in range(3):
+        a.run_pass()
+    (new,) = parents(fake, "CGONETHREAD")
+    replies = [m for m in fake.posted("CGONETHREAD") if m.get("thread_ts") == new["ts"]]
+    assert [i for m in replies for i in items_shown(m)] == [later]
+    with db.reading() as session:
+        state = session.scalar(
+            select(Delivery.state).where(
+                Delivery.channel_id == "CGONETHREAD", Delivery.item_id == later
+            )
+        )
+    assert state == DeliveryState.POSTED
