@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 
 from bot.blocks.rules_form import RULES_FORM
+from bot.blocks.subscriptions import rules_text
+from bot.channel_rules import ChannelRules
 from storage import subscriptions
-from tests.announce_helpers import subscribe
+from tests.announce_helpers import add_news, subscribe
 from tests.curation_payloads import view_submission
 from tests.test_channel_rules import form_state
 
@@ -78,3 +80,31 @@ def test_more_keywords_than_a_rule_holds_are_refused_not_silently_cut(bolt, db):
         with db.reading() as session:
             sub = subscriptions.get_subscription(session, "CMANYWORDS")
         assert (sub.matching, sub.excluding) == ("housing", None)
+
+
+def test_the_answer_to_long_rules_keeps_every_section_within_slacks_3000(bolt, db, fake):
+    known = [f"Known category {n:03d}" for n in range(70)]
+    for name in known:
+        add_news(db, 1, category=name)
+    unknown = [f"Unheard of {n:03d}" for n in range(70)]
+    words = ", ".join(f"keyword{n:02d}" for n in range(20))
+    typed = (
+        "subscribe " + ", ".join(known + unknown) + f" matching {words} excluding {words} "
+        "format compact previews on thread daily mention here"
+    )
+    assert len(typed) < 4000
+    body = bolt.command(typed, user_id="UADMIN", channel_id="CLONGANSWER").json()
+    assert body["response_type"] == "in_channel", body["text"][:300]
+    assert all(len(b["text"]["text"]) <= 3000 for b in body["blocks"]), [
+        len(b["text"]["text"]) for b in body["blocks"]
+    ]
+    again = bolt.command(
+        typed.replace("compact", "headline"), user_id="UADMIN", channel_id="CLONGANSWER"
+    ).json()
+    assert all(len(b["text"]["text"]) <= 3000 for b in again["blocks"])
+
+
+def test_hundreds_of_source_ids_are_counted_not_all_named():
+    text = rules_text(ChannelRules(sources=tuple(range(1, 701))))
+    assert text.startswith("only from sources 1, 2, 3") and "and 680 more" in text
+    assert len(text) < 300

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from bot.blocks.entities import SubscriptionLike
 from bot.blocks.items import notice_message
 from bot.blocks.kit import section
-from bot.blocks.text import SECTION_MAX, escape, escape_within, slack_time
+from bot.blocks.text import SECTION_MAX, escape, escape_within, pack_lines, slack_time
 from bot.channel_rules import CHANGE_LABELS, ChannelRules
 from storage.models import SubscriptionMode
 
 # Action of the Edit button beside each channel in `/coopnews subscriptions`.
 EDIT_RULES_ACTION = "subscription_edit"
 KEYWORDS_SHOWN_MAX = 400
+# Source IDs named in a channel's rules, at most (the rest are counted).
+SOURCES_SHOWN = 20
 FORMAT_TEXT = {
     "full": "",
     "compact": "compact (one line each)",
@@ -75,7 +77,9 @@ def rules_text(rules: ChannelRules | None) -> str:
     if rules.excluding:
         parts.append(f"excluding {escape_within(rules.excluding, KEYWORDS_SHOWN_MAX)}")
     if rules.sources:
-        ids = ", ".join(str(i) for i in rules.sources)
+        ids = ", ".join(str(i) for i in rules.sources[:SOURCES_SHOWN])
+        if len(rules.sources) > SOURCES_SHOWN:
+            ids += f" and {len(rules.sources) - SOURCES_SHOWN} more"
         parts.append(f"only from source{'s' if len(rules.sources) > 1 else ''} {ids}")
     if FORMAT_TEXT.get(rules.format):
         parts.append(FORMAT_TEXT[rules.format])
@@ -131,7 +135,10 @@ def subscribed_message(
         "Only items added from now on are announced, and changed rules apply to items "
         "arriving from now on. `/coopnews unsubscribe` stops it."
     )
-    return notice_message("\n".join(lines))
+    # Long rules (categories, words) can pass a section's 3,000 characters in all:
+    # then the lines go in as few sections as fit.
+    text = "\n".join(lines)
+    return {"text": text, "blocks": [section(part) for part in pack_lines(lines)]}
 
 
 def unsubscribed_message(channel_id: str, existed: bool) -> dict:
