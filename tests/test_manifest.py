@@ -55,7 +55,8 @@ def web_api_methods_called() -> set[str]:
     called = set()
     for package in ("bot", "sources", "storage"):
         for path in (ROOT / package).rglob("*.py"):
-            called |= set(re.findall(r"client\.([a-z]+_[A-Za-z]+)\(", path.read_text()))
+            # Called, or handed over to be called (`messages_since(client.conversations_history, …)`).
+            called |= set(re.findall(r"client\.([a-z]+_[A-Za-z]+)\b", path.read_text()))
     return called
 
 
