@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.client import HTTPException
 
 from slack_sdk.errors import SlackApiError
@@ -75,12 +75,16 @@ NEEDS_ADMIN = {
     "token_expired",
     "not_allowed_token_type",
 }
+# A reply's parent is not in Slack any more (deleted): chat.postMessage's error.
+THREAD_GONE = "thread_not_found"
 # The connection dropped or timed out: Slack may or may not have the message.
 NETWORK_ERRORS = (OSError, HTTPException)
 # Another pass is posting the day's thread parent: wait this long for its ts
 # (in steps), then leave the items for a later pass.
 THREAD_WAIT_SECONDS = 3.0
 THREAD_WAIT_STEP = 0.1
+# A thread's count is checked again after its update at most this many times.
+THREAD_RECOUNTS = 4
 SURELY_NOT_POSTED = CHANNEL_GONE | NEEDS_ADMIN | MESSAGE_REJECTED | {"ratelimited"}
 # A channel's announcements carry its mention at most once per this.
 MENTION_EVERY = timedelta(hours=1)
@@ -178,6 +182,8 @@ class ChannelPass:
     token: str
     post_until: float
     report: PassReport = field(default_factory=PassReport)
+    # When this pass took the channel's hourly mention slot (None: it did not).
+    mention_at: datetime | None = None
 
     @property
     def channel(self) -> str:
@@ -278,6 +284,11 @@ class Announcer:
                 return self._give_back(run, claims, f"network: {exc}")
             report.recovered += self._record_found(channel, uncertain, found)
             claims = [c for c in claims if c.item_id not in found]
+            # Replies a lost pass posted are counted by their parent (it may still say
+            # "no items yet"), posted here or not.
+            recovered_in = {reply_to for _, _, reply_to in found.values() if reply_to}
+        else:
+            recovered_in = set()
         with self.db.reading() as session:
             items = deliveries.announceable_items(session, [c.item_id for c in claims])
             featured_id = featured.current_id(session)
@@ -296,11 +307,13 @@ class Announcer:
                 return self._give_back(run, claims, f"network: {exc}")
             if thread is None:
                 return self._give_back(run, claims, "another pass is starting the daily thread")
-        style = self._style(sub) if claims else None
+        style = self._style(run) if claims else None
         plan = self._plan_messages(sub, claims, items, style, featured_id)
         for index, planned in enumerate(plan):
             ids = [c.delivery_id for c in planned.claims]
             if time.monotonic() > run.post_until:
+                if index == 0:
+                    self._unclaim_mention(run)
                 return self._give_back(run, claims_left(plan, index), "claim about to expire")
             message = planned.message
             if thread is not None:
@@ -313,11 +326,18 @@ class Announcer:
                     self.pacer.done(channel)
             except SlackApiError as exc:
                 error = slack_error(exc)
+                if index == 0 and error in SURELY_NOT_POSTED:
+                    self._unclaim_mention(run)  # its mention was never seen
                 if error in MESSAGE_REJECTED:
                     log.error("Slack refused a message for %s: %s", channel, error)
                     with self.db.transaction() as session:
                         report.failed += deliveries.give_up(session, ids, token, error)
                     continue
+                if thread is not None and error == THREAD_GONE:
+                    # The parent was deleted in Slack: the next pass starts a new one.
+                    log.warning("%s: the daily thread %s is gone", channel, thread.parent_ts)
+                    with self.db.transaction() as session:
+                        daily_threads.forget_parent(session, channel, thread.parent_ts)
                 return self._give_back(run, claims_left(plan, index), error)
             except NETWORK_ERRORS as exc:
                 return self._give_back(run, claims_left(plan, index), f"network: {exc}")
@@ -334,20 +354,35 @@ class Announcer:
             report.items += len(ids)
         if thread is not None and report.items:
             self._count_thread(channel, thread)
+            recovered_in.discard(thread.parent_ts)
+        for parent_ts in sorted(recovered_in):
+            self._recount_thread(channel, parent_ts)
         if sub.mode != SubscriptionMode.INSTANT and sub.next_digest_at is not None:
             self._advance_digest(sub, utcnow())
         return report
 
-    def _style(self, sub: Subscription) -> Style:
+    def _style(self, run: ChannelPass) -> Style:
         """The channel's format and previews; its mention only if the hourly slot is free
         (claimed in the database, so racing passes mention once)."""
+        sub = run.sub
         mention = mention_from_stored(sub.mention)
         markup = None
         if mention is not None:
+            now = utcnow()
             with self.db.transaction() as session:
-                if subscriptions.claim_mention(session, sub.channel_id, MENTION_EVERY):
+                if subscriptions.claim_mention(session, sub.channel_id, MENTION_EVERY, now):
                     markup = mention.markup
+                    run.mention_at = now
         return Style(sub.format or "full", bool(sub.previews), markup)
+
+    def _unclaim_mention(self, run: ChannelPass) -> None:
+        """The first message, which carried the mention, surely never reached Slack: the
+        hour's slot is given back, so the next match is mentioned."""
+        if run.mention_at is None:
+            return
+        with self.db.transaction() as session:
+            subscriptions.release_mention(session, run.channel, run.mention_at)
+        run.mention_at = None
 
     def _plan_messages(
         self,
@@ -383,7 +418,7 @@ class Announcer:
         for in the history first. None: another pass is posting it right now."""
         channel = run.channel
         today = utcnow().astimezone(zone(run.sub.timezone)).date()
-        day, label = today.isoformat(), f"{today.day} {MONTHS[today.month - 1]}"
+        day, label = today.isoformat(), day_label(today)
         with self.db.transaction() as session:
             state = daily_threads.claim_thread(
                 session, channel, day, run.token, timeout_seconds=self.settings.claim_timeout
@@ -438,17 +473,33 @@ class Announcer:
 
     def _count_thread(self, channel: str, thread: Thread) -> None:
         """The parent counts the thread's items (chat.update; a failure is retried by the
-        next pass that posts there)."""
+        next pass that posts there). Racing passes may reach Slack in any order, so
+        after its update a pass counts again and, if replies were recorded meanwhile,
+        updates again: whoever writes last has checked that its count is current."""
+        sent = None
+        for _ in range(THREAD_RECOUNTS):
+            with self.db.reading() as session:
+                count = daily_threads.replies_posted(session, channel, thread.parent_ts)
+            if count == sent:
+                return
+            try:
+                self.client.chat_update(
+                    channel=channel,
+                    ts=thread.parent_ts,
+                    **thread_parent_message(thread.day, thread.label, count),
+                )
+            except (SlackApiError, *NETWORK_ERRORS) as exc:
+                log.warning("could not update the daily thread's count in %s: %s", channel, exc)
+                return
+            sent = count
+
+    def _recount_thread(self, channel: str, parent_ts: str) -> None:
+        """Update the count of the thread under `parent_ts` (a recorded daily parent)."""
         with self.db.reading() as session:
-            count = daily_threads.replies_posted(session, channel, thread.parent_ts)
-        try:
-            self.client.chat_update(
-                channel=channel,
-                ts=thread.parent_ts,
-                **thread_parent_message(thread.day, thread.label, count),
-            )
-        except (SlackApiError, *NETWORK_ERRORS) as exc:
-            log.warning("could not update the daily thread's count in %s: %s", channel, exc)
+            day = daily_threads.day_of(session, channel, parent_ts)
+        if day is None:
+            return
+        self._count_thread(channel, Thread(parent_ts, day, day_label(date.fromisoformat(day))))
 
     def _give_back(self, run: ChannelPass, claims: Sequence[Claim], error: str) -> PassReport:
         """Give this channel's remaining claims back for a later pass and stop this
@@ -497,13 +548,22 @@ class Announcer:
             with self.db.reading() as session:
                 parents = daily_threads.recent_parents(session, channel, since - timedelta(days=1))
             for parent in parents:
-                self._scan(
-                    self.client.conversations_replies,
-                    {"channel": channel, "ts": parent},
-                    since,
-                    wanted,
-                    found,
-                )
+                try:
+                    self._scan(
+                        self.client.conversations_replies,
+                        {"channel": channel, "ts": parent},
+                        since,
+                        wanted,
+                        found,
+                    )
+                except SlackApiError as exc:
+                    if slack_error(exc) != THREAD_GONE:
+                        raise
+                    # Deleted with its replies: nothing of ours is there; a new parent
+                    # is posted when that day's thread is needed again.
+                    log.warning("%s: the daily thread %s is gone", channel, parent)
+                    with self.db.transaction() as session:
+                        daily_threads.forget_parent(session, channel, parent)
                 if len(found) == len(wanted):
                     break
         return found
@@ -542,6 +602,11 @@ class Announcer:
         following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
         with self.db.transaction() as session:
             subscriptions.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
+
+
+def day_label(day: date) -> str:
+    """How a daily thread's parent names its day: "29 November"."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def _items_shown(message: dict) -> list[tuple[int, bool]]:

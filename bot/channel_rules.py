@@ -24,7 +24,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.digest_schedule import DigestSchedule, ScheduleError, from_stored, parse_schedule
-from domain.words import parse_keywords
+from bot.numbers import row_id
+from domain.words import MAX_KEYWORDS_CHARS, MAX_TERMS, fits_a_rule, parse_keywords
 from storage.categories import category_key, decode_choice
 from storage.models import SubscriptionMode
 
@@ -146,6 +147,18 @@ def keywords_text(text: str | Iterable[str]) -> str:
     return parse_keywords(text).text
 
 
+def checked_keywords(text: str, word: str, field: str) -> str:
+    """keywords_text of what was typed after `word`, or RuleError when the rule could
+    not hold it all (domain/words.py keeps MAX_TERMS terms in MAX_KEYWORDS_CHARS)."""
+    if not fits_a_rule(text):
+        raise RuleError(
+            f"`{word}` takes at most {MAX_TERMS} words or \"phrases\", in at most "
+            f"{MAX_KEYWORDS_CHARS:,} characters. Nothing was changed.",
+            field,
+        )
+    return keywords_text(text)
+
+
 def rules_of(sub) -> ChannelRules:
     """The rules a stored subscription (storage.models.Subscription) holds."""
     return rules_from(decode_choice(sub.categories), sub.mode, sub.schedule, sub)
@@ -185,8 +198,14 @@ def parse_source_ids(text: str) -> tuple[int, ...]:
                 f"`from` takes source IDs (numbers, see `/coopnews sources`); `{piece}` is not one.",
                 FIELD_SOURCES,
             )
-        if int(piece) not in ids:
-            ids.append(int(piece))
+        number = row_id(piece)
+        if number is None:  # 0, or beyond any row (PostgreSQL's integer): no such source
+            raise RuleError(
+                f"No source has the ID {piece}: see `/coopnews sources`. Nothing was changed.",
+                FIELD_SOURCES,
+            )
+        if number not in ids:
+            ids.append(number)
     return tuple(ids)
 
 
@@ -236,7 +255,9 @@ def parse_rules(text: str, known: Collection[str]) -> ChannelRules:
             i += 1
         args = tokens[start:i]
         if word in ("matching", "excluding"):
-            rule = keywords_text(" ".join(args))
+            rule = checked_keywords(
+                " ".join(args), word, FIELD_MATCHING if word == "matching" else FIELD_EXCLUDING
+            )
             if not rule:
                 raise RuleError(
                     f'`{word}` needs words: `{word} housing, "fair trade"`.',
@@ -316,9 +337,12 @@ def read_categories(tokens: Sequence[str], known: Collection[str]) -> list[str]:
 def split_categories(words: list[str], known: Collection[str]) -> list[str]:
     found: list[str] = []
     unknown: list[str] = []
+    # No known name is longer than this many words: trying longer runs is wasted (and,
+    # for a 4,000-character command of short words, takes seconds past Slack's 3).
+    longest = max((len(key.split()) for key in known), default=0)
     i = 0
     while i < len(words):
-        for j in range(len(words), i, -1):
+        for j in range(min(len(words), i + longest), i, -1):
             candidate = " ".join(words[i:j])
             if category_key(candidate) in known:
                 if unknown:
@@ -370,8 +394,8 @@ def rules_from_form(choice: FormChoice) -> ChannelRules:
         sources += tuple(i for i in parse_source_ids(value) if i not in sources)
     rules = ChannelRules(
         categories=tuple(c for c in choice.categories if c.strip()),
-        matching=keywords_text(choice.matching or ""),
-        excluding=keywords_text(choice.excluding or ""),
+        matching=checked_keywords(choice.matching or "", "matching", FIELD_MATCHING),
+        excluding=checked_keywords(choice.excluding or "", "excluding", FIELD_EXCLUDING),
         sources=sources,
         format=choice.format,
         previews="previews" in choice.options,

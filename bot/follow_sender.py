@@ -193,7 +193,15 @@ class FollowSender:
             try:
                 found = self._find_sent(user_id, uncertain)
             except SlackApiError as exc:
-                return self._give_back(user_id, token, claims, slack_error(exc), report)
+                error = slack_error(exc)
+                if error in PERSON_UNREACHABLE:  # as when sending: never retried
+                    log.warning("cannot DM %s (%s): their follow DMs are dropped", user_id, error)
+                    with self.db.transaction() as session:
+                        report.failed += follows.give_up(
+                            session, [c.delivery_id for c in claims], token, error
+                        )
+                    return report
+                return self._give_back(user_id, token, claims, error, report)
             except NETWORK_ERRORS as exc:
                 return self._give_back(user_id, token, claims, f"network: {exc}", report)
             report.recovered += self._record_found(user_id, uncertain, found)

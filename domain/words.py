@@ -139,6 +139,16 @@ def parse_keywords(text: str | Iterable[str]) -> Keywords:
     from a form or from storage). Never fails: empty terms are dropped,
     duplicates kept once, at most MAX_TERMS terms of MAX_KEYWORDS_CHARS.
     """
+    return Keywords(tuple(_terms(text)[:MAX_TERMS]))
+
+
+def fits_a_rule(text: str) -> bool:
+    """True when parse_keywords keeps all of `text`: at most MAX_KEYWORDS_CHARS
+    characters and MAX_TERMS distinct terms (beyond either, it cuts)."""
+    return len(text) <= MAX_KEYWORDS_CHARS and len(_terms(text)) <= MAX_TERMS
+
+
+def _terms(text: str | Iterable[str]) -> list[SearchQuery]:
     pieces = [text] if isinstance(text, str) else list(text)
     terms: list[SearchQuery] = []
     for piece in pieces:
@@ -147,7 +157,7 @@ def parse_keywords(text: str | Iterable[str]) -> Keywords:
             query = parse_query(fold(raw))
             if query and query not in terms:
                 terms.append(query)
-    return Keywords(tuple(terms[:MAX_TERMS]))
+    return terms
 
 
 class ItemWords:

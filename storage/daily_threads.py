@@ -106,6 +106,28 @@ def release_thread(session: Session, thread_id: int, token: str) -> None:
     )
 
 
+def forget_parent(session: Session, channel_id: str, parent_ts: str) -> bool:
+    """The parent `parent_ts` is gone from Slack (deleted: replies to it are refused
+    with `thread_not_found`): its day has no parent again, and the next pass posts a
+    new one. Nothing to look for in the history first (attempts back to 0). Returns
+    whether a row changed (racing passes: the first one)."""
+    result = session.execute(
+        update(DailyThread)
+        .where(DailyThread.channel_id == channel_id, DailyThread.parent_ts == parent_ts)
+        .values(parent_ts=None, claim_token=None, claimed_until=None, attempts=0)
+    )
+    return result.rowcount == 1
+
+
+def day_of(session: Session, channel_id: str, parent_ts: str) -> str | None:
+    """The day (ISO) whose thread has the parent `parent_ts` in the channel, if any."""
+    return session.scalar(
+        select(DailyThread.day).where(
+            DailyThread.channel_id == channel_id, DailyThread.parent_ts == parent_ts
+        )
+    )
+
+
 def replies_posted(session: Session, channel_id: str, parent_ts: str) -> int:
     """How many items the thread shows (the parent's count)."""
     return session.scalar(

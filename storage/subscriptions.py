@@ -138,6 +138,17 @@ def claim_mention(
     return result.rowcount == 1
 
 
+def release_mention(session: Session, channel_id: str, claimed_at: datetime) -> bool:
+    """Give back the mention slot taken at `claimed_at` (claim_mention's `now`): the
+    message that carried it surely never reached Slack. Only that claim is undone."""
+    result = session.execute(
+        update(Subscription)
+        .where(Subscription.channel_id == channel_id, Subscription.last_mention_at == claimed_at)
+        .values(last_mention_at=None)
+    )
+    return result.rowcount == 1
+
+
 def _insert_subscription(
     session: Session, channel_id: str, *, created_by: str | None, after_item_id: int, now: datetime
 ) -> bool:

@@ -25,7 +25,7 @@ from bot.channel_rules import (
     ChannelRules,
     FormChoice,
 )
-from domain.text import shorten
+from domain.text import remove_control_characters, shorten
 
 RULES_FORM = "subscription_rules"
 ACTION = "value"  # every input's element has this action_id
@@ -194,7 +194,8 @@ def rules_form_view(
 
 
 def read_choice(values: dict) -> FormChoice:
-    """view.state.values -> FormChoice (missing or odd shapes read as empty)."""
+    """view.state.values -> FormChoice (missing or odd shapes read as empty; control
+    characters removed, as from a command's text: a forged NUL cannot reach the store)."""
 
     def element(block_id: str) -> dict:
         block = values.get(block_id) if isinstance(values, dict) else None
@@ -203,18 +204,20 @@ def read_choice(values: dict) -> FormChoice:
 
     def text(block_id: str) -> str:
         value = element(block_id).get("value")
-        return value if isinstance(value, str) else ""
+        return remove_control_characters(value) if isinstance(value, str) else ""
 
     def selected(block_id: str) -> list[str]:
         options = element(block_id).get("selected_options") or []
         return [
-            o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)
+            remove_control_characters(o["value"])
+            for o in options
+            if isinstance(o, dict) and isinstance(o.get("value"), str)
         ]
 
     def one(block_id: str, default: str) -> str:
         option = element(block_id).get("selected_option")
         value = option.get("value") if isinstance(option, dict) else None
-        return value if isinstance(value, str) else default
+        return remove_control_characters(value) if isinstance(value, str) else default
 
     return FormChoice(
         categories=selected(FIELD_CATEGORIES),

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from bot.blocks.entities import SubscriptionLike
 from bot.blocks.items import notice_message
 from bot.blocks.kit import section
-from bot.blocks.text import escape, escape_within, slack_time
+from bot.blocks.text import SECTION_MAX, escape, escape_within, pack_lines, slack_time
 from bot.channel_rules import CHANGE_LABELS, ChannelRules
 from storage.models import SubscriptionMode
 
 # Action of the Edit button beside each channel in `/coopnews subscriptions`.
 EDIT_RULES_ACTION = "subscription_edit"
 KEYWORDS_SHOWN_MAX = 400
+# Source IDs named in a channel's rules, at most (the rest are counted).
+SOURCES_SHOWN = 20
 FORMAT_TEXT = {
     "full": "",
     "compact": "compact (one line each)",
@@ -27,6 +29,10 @@ PROBLEMS = {
     "channel_is_archived": "the channel was archived",
 }
 
+
+# `/coopnews subscriptions` shows this many channels with their rules and Edit button
+# (a heading, these, and one section naming the rest: within Slack's 50 blocks).
+LISTED_MAX = 48
 
 # Categories named in one answer, at most this many characters (each at most 120):
 # two such lists and our own words stay within a section's 3,000.
@@ -74,7 +80,9 @@ def rules_text(rules: ChannelRules | None) -> str:
     if rules.excluding:
         parts.append(f"excluding {escape_within(rules.excluding, KEYWORDS_SHOWN_MAX)}")
     if rules.sources:
-        ids = ", ".join(str(i) for i in rules.sources)
+        ids = ", ".join(str(i) for i in rules.sources[:SOURCES_SHOWN])
+        if len(rules.sources) > SOURCES_SHOWN:
+            ids += f" and {len(rules.sources) - SOURCES_SHOWN} more"
         parts.append(f"only from source{'s' if len(rules.sources) > 1 else ''} {ids}")
     if FORMAT_TEXT.get(rules.format):
         parts.append(FORMAT_TEXT[rules.format])
@@ -130,7 +138,10 @@ def subscribed_message(
         "Only items added from now on are announced, and changed rules apply to items "
         "arriving from now on. `/coopnews unsubscribe` stops it."
     )
-    return notice_message("\n".join(lines))
+    # Long rules (categories, words) can pass a section's 3,000 characters in all:
+    # then the lines go in as few sections as fit.
+    text = "\n".join(lines)
+    return {"text": text, "blocks": [section(part) for part in pack_lines(lines)]}
 
 
 def unsubscribed_message(channel_id: str, existed: bool) -> dict:
@@ -159,7 +170,9 @@ def subscriptions_message(
         )
     count = len(subscriptions)
     blocks = [section(f"*Announcements go to {count} channel{'s' if count != 1 else ''}*")]
-    for n, sub in enumerate(subscriptions):
+    # Slack takes 50 blocks a message: past LISTED_MAX channels, the rest are named.
+    listed = subscriptions if count <= LISTED_MAX + 1 else subscriptions[:LISTED_MAX]
+    for n, sub in enumerate(listed):
         extra = rules_text(rules[n] if n < len(rules) else None)
         text = (
             f"<#{sub.channel_id}>: {categories_text(sub.categories)}"
@@ -176,6 +189,17 @@ def subscriptions_message(
         elif sub.problem:
             text += f"\n:warning: {escape_within(describe_problem(sub.problem), 300)}"
         blocks.append(section(text, accessory=edit_button(sub.channel_id)))
+    rest = subscriptions[len(listed) :]
+    if rest:
+        names = [f"<#{sub.channel_id}>" for sub in rest]
+        text = f"And {len(rest)} more (run `/coopnews subscribe` in one to see or edit its rules): "
+        shown = 0
+        while shown < len(names) and len(text) + len(names[shown]) + 40 < SECTION_MAX:
+            text += ("" if shown == 0 else ", ") + names[shown]
+            shown += 1
+        if shown < len(names):
+            text += f" and {len(names) - shown} others"
+        blocks.append(section(text))
     return {"text": f"Announcements go to {count} channel(s)", "blocks": blocks}
 
 
