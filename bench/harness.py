@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import socket
 import statistics
 import sys
@@ -36,11 +38,15 @@ __all__ = [
 ]
 
 
-def fresh_database(database_url: str | None) -> tuple[str, Path]:
-    """A migrated database (default: a new SQLite file) and a scratch folder for logs."""
+def fresh_database(database_url: str | None, keep: bool = False) -> tuple[str, Path]:
+    """A migrated database (default: a new SQLite file) and a scratch folder for logs;
+    the folder (and the SQLite file in it) is removed when the process ends unless
+    `keep`."""
     from storage.db import upgrade
 
     workdir = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
+    if not keep:
+        atexit.register(shutil.rmtree, workdir, True)
     url = database_url or f"sqlite:///{workdir / 'bench.db'}"
     upgrade(url)
     return url, workdir

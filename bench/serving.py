@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--database-url", help="measure this database instead (filled up to "
                         "each size from the items it has; kept); no other backend")  # fmt: skip
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument("--keep", action="store_true", help="keep the databases (PostgreSQL, SQLite folder)")
     args = parser.parse_args()
 
     backends = [] if args.no_sqlite else ["sqlite"]
@@ -227,7 +227,7 @@ def main() -> None:
     add_users(fake)
     try:
         for backend in [None] if args.database_url else backends:
-            url, work = fresh_database(args.database_url)
+            url, work = fresh_database(args.database_url, keep=args.keep)
             if backend == "postgresql":
                 url = fresh_postgres(server)
             db, generator = Database(url), Generator()
@@ -249,7 +249,7 @@ def main() -> None:
                 db.dispose()
                 if backend == "postgresql" and not (args.keep or args.database_url):
                     drop_postgres(server, url)
-                elif backend == "postgresql":
+                elif args.keep or backend == "postgresql":
                     print(f"kept {url}")
     finally:
         fake.stop()
