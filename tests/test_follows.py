@@ -48,6 +48,9 @@ def test_follow_list_and_unfollow_for_a_member(bolt, fake, db):
     assert "unfollow 1" in said
     assert follows_of(db, "UMEMBER") == [('housing, "fair trade"', "coop champions")]
     follow(bolt, "agtaş")
+    # Two numbers at once would shift under each other: refused, nothing removed.
+    assert "one at a time" in answer(bolt, "unfollow 1 2")
+    assert len(follows_of(db, "UMEMBER")) == 2
     listing = answer(bolt, "follows")
     assert '1. *housing, \\"fair trade\\"* in COOP Champions' in listing
     assert "2. *agtas*" in listing

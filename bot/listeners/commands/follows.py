@@ -105,12 +105,15 @@ def list_follows(call: CommandCall) -> None:
 
 def unfollow(call: CommandCall) -> None:
     raw = call.args[0] if call.args else ""
-    number = whole_number(raw)
+    # One at a time: numbers shift after each removal, so `unfollow 1 2` is ambiguous.
+    number = whole_number(raw) if len(call.args) == 1 else None
     if number is None:
         with call.deps.db.reading() as session:
             mine = follow_store.list_follows(session, call.user_id)
             known = categories.spellings(session) if mine else {}
-        usage = "Say which one: `/coopnews unfollow N`, N from `/coopnews follows`."
+        usage = (
+            "Say which one, one at a time: `/coopnews unfollow N`, N from `/coopnews follows`."
+        )
         listing = follows_message(mine, known)
         call.reply({"text": usage, "blocks": [section(usage), *listing["blocks"]]})
         return
