@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Slack's own requests are a few kilobytes; 1 MB leaves room and bounds the work.
 MAX_BODY_BYTES = 1_000_000
+# A refused body up to this size is read and dropped (never parsed) so the client,
+# still sending, reads our 413 instead of a connection reset; a bigger one is not.
+DRAIN_MAX_BYTES = 8_000_000
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
@@ -59,7 +62,8 @@ class WebApp:
     def _slack(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """Size and signature are checked here, before Bolt parses anything or logs it.
 
-        Over MAX_BODY_BYTES: 413, unread. A timestamp that is not a number, more than
+        Over MAX_BODY_BYTES: 413, never parsed (read and dropped up to DRAIN_MAX_BYTES,
+        so the client reads the 413 rather than a reset). A timestamp that is not a number, more than
         five minutes off, or a signature that does not match: 401, logged in one line
         without the body ("Verifying requests from Slack":
         https://api.slack.com/authentication/verifying-requests-from-slack).
@@ -69,6 +73,7 @@ class WebApp:
             return _json(start_response, "400 Bad Request", {"error": "bad Content-Length"})
         if declared and int(declared) > MAX_BODY_BYTES:
             log.info("refused a %s-byte request to /slack/events: too large", declared)
+            _drain(environ["wsgi.input"], int(declared))
             return _json(start_response, "413 Content Too Large", {"error": "request too large"})
         body = environ["wsgi.input"].read(int(declared) if declared else MAX_BODY_BYTES + 1)
         if len(body) > MAX_BODY_BYTES:
@@ -127,3 +132,15 @@ def create_wsgi() -> WebApp:
     except SettingsError as exc:
         print(f"coopnews: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _drain(stream, declared: int) -> None:
+    """Read and drop a refused body, 64 KiB at a time, when it is small enough."""
+    if declared > DRAIN_MAX_BYTES:
+        return
+    left = declared
+    while left > 0:
+        chunk = stream.read(min(65536, left))
+        if not chunk:
+            return
+        left -= len(chunk)
