@@ -340,24 +340,33 @@ def record_posted(
 
 def release(session: Session, delivery_ids: Sequence[int], token: str, error: str) -> int:
     """Give claimed rows back for a later pass (Slack 5xx, dropped connection...)."""
-    return _finish(session, delivery_ids, token, DeliveryState.PENDING, error)
+    return settle_claims(session, Delivery, delivery_ids, token, DeliveryState.PENDING, error)
 
 
 def give_up(session: Session, delivery_ids: Sequence[int], token: str, error: str) -> int:
     """Slack refused this message for good (e.g. invalid blocks): never retried."""
-    return _finish(session, delivery_ids, token, DeliveryState.FAILED, error)
+    return settle_claims(session, Delivery, delivery_ids, token, DeliveryState.FAILED, error)
 
 
 def skip(session: Session, delivery_ids: Sequence[int], token: str, why: str) -> int:
-    return _finish(session, delivery_ids, token, DeliveryState.SKIPPED, why)
+    return settle_claims(session, Delivery, delivery_ids, token, DeliveryState.SKIPPED, why)
 
 
-def _finish(session: Session, ids: Sequence[int], token: str, state: str, error: str) -> int:
+def settle_claims(
+    session: Session, model: type, ids: Sequence[int], token: str, state: str, error: str
+) -> int:
+    """End the claim `token` holds on rows `ids` of `model` (Delivery, or a follow's
+    FollowDelivery: the same claim columns) in `state`, noting `error`. Rows claimed
+    again by another pass since are left alone. Returns how many rows were settled."""
     if not ids:
         return 0
     result = session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(list(ids)), Delivery.claim_token == token, Delivery.state == DeliveryState.CLAIMED)
+        update(model)
+        .where(
+            model.id.in_(list(ids)),
+            model.claim_token == token,
+            model.state == DeliveryState.CLAIMED,
+        )
         .values(state=state, claim_token=None, claimed_until=None, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from domain.words import ItemWords, Keywords, parse_keywords
 from storage.db import upsert_insert
-from storage.deliveries import PostedMessage
+from storage.deliveries import PostedMessage, settle_claims
 from storage.models import (
     DeliveryState,
     Follow,
@@ -424,32 +424,16 @@ def record_sent(
 
 def release(session: Session, ids: Sequence[int], token: str, error: str) -> int:
     """Give claimed rows back for a later pass (Slack 5xx, dropped connection…)."""
-    return _finish(session, ids, token, DeliveryState.PENDING, error)
+    return settle_claims(session, FollowDelivery, ids, token, DeliveryState.PENDING, error)
 
 
 def give_up(session: Session, ids: Sequence[int], token: str, error: str) -> int:
     """Slack refused for good (user gone, invalid blocks): never retried."""
-    return _finish(session, ids, token, DeliveryState.FAILED, error)
+    return settle_claims(session, FollowDelivery, ids, token, DeliveryState.FAILED, error)
 
 
 def skip(session: Session, ids: Sequence[int], token: str, why: str) -> int:
-    return _finish(session, ids, token, DeliveryState.SKIPPED, why)
-
-
-def _finish(session: Session, ids: Sequence[int], token: str, state: str, error: str) -> int:
-    if not ids:
-        return 0
-    result = session.execute(
-        update(FollowDelivery)
-        .where(
-            FollowDelivery.id.in_(list(ids)),
-            FollowDelivery.claim_token == token,
-            FollowDelivery.state == DeliveryState.CLAIMED,
-        )
-        .values(state=state, claim_token=None, claimed_until=None, last_error=error[:2000])
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    return settle_claims(session, FollowDelivery, ids, token, DeliveryState.SKIPPED, why)
 
 
 def follows_by_id(session: Session, ids: Sequence[int | None]) -> dict[int, Follow]:

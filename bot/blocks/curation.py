@@ -105,10 +105,12 @@ def item_form_view(
     context: FormContext,
     item: ItemLike | None = None,
     publish_at: datetime | None = None,
+    schedulable: bool = True,
 ) -> dict:
     """The Add / Edit modal; `item` pre-fills it for editing. "Publish at" is offered
     for a new item and for a scheduled one (`context.scheduled_id`, pre-filled with
-    `publish_at`), never for an item already published."""
+    `publish_at`), never for an item already published, nor where the submission
+    does not schedule (`schedulable` False: a suggestion's forms)."""
     # Slack: at most 100 options, values of 150 characters.
     options = [category_option(c) for c in categories if len(c) <= OPTION_VALUE_MAX][:100]
     # An imported title may be longer than a new one may be: room to correct it.
@@ -176,7 +178,7 @@ def item_form_view(
     blocks.append(_input(SUMMARY, "Summary", summary_input, optional=True))
     # Not for a published item (context.item_id); a pre-filled new one (a page's
     # metadata) may still be scheduled.
-    if context.item_id is None:
+    if context.item_id is None and schedulable:
         blocks.append(publish_at_block(publish_at))
     editing = item is not None
     return {

@@ -12,7 +12,6 @@ from typing import Protocol
 from bot.blocks.curation import ITEM_FORM, FormContext, item_form_view, mention
 from bot.blocks.entities import ItemLike
 from bot.blocks.kit import context_block, divider, header, message, section
-from bot.blocks.scheduled import PUBLISH_AT
 from bot.blocks.text import escape_within, format_date, link
 from bot.numbers import row_id
 from domain.text import fit, shorten
@@ -134,10 +133,11 @@ def prefilled_form(
         )
     else:
         source = None
-    view = item_form_view(categories, today, FormContext(), source)
-    if callback_id != ITEM_FORM:
-        # A suggestion is published when an admin approves it: no Publish at there.
-        view["blocks"] = [b for b in view["blocks"] if b.get("block_id") != PUBLISH_AT]
+    # A suggestion is published when an admin approves it: Publish at only where the
+    # item form itself takes the submission (an admin's `add URL`).
+    view = item_form_view(
+        categories, today, FormContext(), source, schedulable=callback_id == ITEM_FORM
+    )
     for block in view["blocks"]:  # Slack refuses an empty initial_value
         element = block.get("element") or {}
         if element.get("initial_value") == "":
