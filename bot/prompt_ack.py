@@ -20,6 +20,14 @@ Here the ack wakes the request thread instead:
 Listeners behave exactly as before (same pool, same threads, same work after the ack);
 only the wait for the ack is an event instead of a poll. Requests Bolt answers without
 a listener (url_verification, ssl_check) never reach the executor.
+
+A listener whose last act is its ack (`latest`, `search`: nothing runs after the
+answer) gains nothing from the pool: handing it to another thread and waking the
+request thread again cost two thread switches per request, which on a busy 2-core
+machine was as much as the work itself (bench/stages.py). A listener middleware that
+knows this calls `run_inline()`; the executor then runs the listener in the request
+thread, and Bolt finds the response set when it returns. Only the thread changes:
+the listener, its error handling and its answer are the same.
 """
 
 from __future__ import annotations
@@ -60,7 +68,15 @@ def notify_on_ack(context: BoltContext, next: Callable[[], None]) -> None:
         ack = NotifyingAck()
         context["ack"] = ack
     _pending.ack = ack
+    _pending.inline = False  # request threads are reused: no hint from the last request
     next()
+
+
+def run_inline() -> None:
+    """From a listener middleware: this request's listener ends at its ack, so it runs
+    in the request thread (see module). Call it only for such listeners: the response
+    waits until the listener returns."""
+    _pending.inline = True
 
 
 class PromptAckExecutor(Executor):
@@ -73,6 +89,9 @@ class PromptAckExecutor(Executor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         ack: NotifyingAck | None = getattr(_pending, "ack", None)
         _pending.ack = None  # lazy listeners submitted after this one do not wait
+        if getattr(_pending, "inline", False):
+            _pending.inline = False
+            return _run_here(fn, *args, **kwargs)
         future = self.pool.submit(fn, *args, **kwargs)
         if ack is not None and ack.response is None:
             future.add_done_callback(lambda _: ack.called.set())
@@ -81,3 +100,14 @@ class PromptAckExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _run_here(fn, /, *args, **kwargs) -> Future:
+    """`fn` run in this thread, as a finished Future (Bolt's runner catches the
+    listener's own errors; anything else is kept in the Future, as the pool would)."""
+    future: Future = Future()
+    try:
+        future.set_result(fn(*args, **kwargs))
+    except BaseException as exc:  # noqa: BLE001 - the pool's Future keeps every error too
+        future.set_exception(exc)
+    return future

@@ -5,6 +5,7 @@ dispatched to the app in process, as Slack sends them)."""
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 
 from tests import feed_samples as samples
@@ -37,3 +38,27 @@ def test_the_answer_goes_while_the_listener_goes_on(bolt_private_sources, fake, 
     (answer,) = followup(fake)
     assert "Now following" in answer["text"]
     assert time.monotonic() - started >= 1.5
+
+
+def test_quick_subcommands_run_in_the_request_thread(bolt, db, monkeypatch):
+    """`latest`, `search`, `categories` and help end at their answer: they run in the
+    thread that dispatched the request (no hand-off to the pool and back); the others
+    (`follows` here) still run on Bolt's listener pool, and every answer is the same."""
+    from bot.listeners.commands.router import CommandRouter
+
+    seen: dict[str, str] = {}
+    original = CommandRouter.__call__
+
+    def spy(self, ack, respond, command, client):
+        seen[command["text"]] = threading.current_thread().name
+        return original(self, ack, respond, command, client)
+
+    monkeypatch.setattr(CommandRouter, "__call__", spy)
+    seven_items(db)
+    here = threading.current_thread().name
+    for text in ("latest 3", "search cooperative", "categories", "", "nonsense", "follows"):
+        response = bolt.command(text)
+        assert response.status_code == 200 and response.json()["text"], text
+    assert seen["latest 3"] == seen["search cooperative"] == seen["categories"] == here
+    assert seen[""] == seen["nonsense"] == here
+    assert seen["follows"] != here and seen["follows"].startswith("bolt-listener")

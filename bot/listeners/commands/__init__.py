@@ -38,5 +38,5 @@ def register(app: App, deps: Deps) -> CommandRouter:
     router = CommandRouter(deps)
     for module in SUBCOMMAND_MODULES:
         module.register(router)
-    app.command("/coopnews")(router)
+    app.command("/coopnews", middleware=[router.run_quick_inline])(router)
     return router

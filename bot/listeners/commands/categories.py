@@ -16,6 +16,10 @@ def show_categories(call: CommandCall) -> None:
 def register(router: CommandRouter) -> None:
     router.add(
         Subcommand(
-            "categories", "categories", "the categories, with their item counts", show_categories
+            "categories",
+            "categories",
+            "the categories, with their item counts",
+            show_categories,
+            quick=True,
         )
     )

@@ -11,4 +11,4 @@ def register(router: CommandRouter) -> None:
         unknown = call.name if call.name and call.name not in router.subcommands else None
         call.reply(help_message(router.listed, unknown=unknown, is_admin=call.is_admin()))
 
-    router.add(Subcommand("help", "help", "what you can do here", show_help))
+    router.add(Subcommand("help", "help", "what you can do here", show_help, quick=True))

@@ -83,5 +83,6 @@ def register(router: CommandRouter) -> None:
             "latest [N] [category]",
             f"the N newest items (default {DEFAULT_COUNT}, at most {store.MAX_LATEST})",
             show_latest,
+            quick=True,
         )
     )

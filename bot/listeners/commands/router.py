@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.admins import REFUSAL
 from bot.blocks.items import notice_message
 from bot.deps import Deps
+from bot.prompt_ack import run_inline
 from bot.slack_text import MAX_COMMAND_CHARS, decode_command_text
 
 
@@ -61,6 +62,9 @@ class Subcommand:
     admin_verbs: frozenset[str] = frozenset()
     admin_usage: str = ""
     admin_summary: str = ""
+    # Its handler's last act is its reply (nothing runs after the answer), so it runs in
+    # the request thread instead of Bolt's pool (bot.prompt_ack.run_inline).
+    quick: bool = False
 
     def needs_admin(self, args: list[str]) -> bool:
         return self.admin_only or bool(args and args[0].lower() in self.admin_verbs)
@@ -82,6 +86,17 @@ class CommandRouter:
     @property
     def listed(self) -> list[Subcommand]:
         return list(self._order)
+
+    def run_quick_inline(self, body: dict, next: Callable[[], None]) -> None:
+        """Listener middleware: a `quick` subcommand (and help, for an empty or unknown
+        one) runs in the request thread. Only the thread depends on this guess from the
+        first word as sent; the router parses the text itself, as always."""
+        words = (body.get("text") or "").split(None, 1)
+        name = words[0].lower() if words else ""
+        subcommand = self.subcommands.get(name) or self.subcommands.get("help")
+        if subcommand is not None and subcommand.quick:
+            run_inline()
+        next()
 
     def __call__(self, ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
         raw = command.get("text") or ""

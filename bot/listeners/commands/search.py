@@ -20,5 +20,6 @@ def register(router: CommandRouter) -> None:
             'items whose title or summary match; "quotes" for a phrase',
             show_search,
             aliases=("find",),
+            quick=True,
         )
     )
