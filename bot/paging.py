@@ -26,9 +26,9 @@ def latest_page(
     of every page's own order, so "More" neither repeats nor skips an item.
     """
     with deps.db.reading() as session:
-        pinned = featured.current(session, category=category)
-        featured_id = pinned.id if pinned else None
-        items, older = store.latest_page(session, count, category, offset, exclude_id=featured_id)
+        page = featured.front_page(session, count, category, offset)
+    pinned, items, older = page.featured, page.items, page.older
+    featured_id = pinned.id if pinned else None
     shown = [pinned, *items] if pinned is not None and offset == 0 else list(items)
     if not shown:
         return None

@@ -9,15 +9,18 @@ change is audited (storage.curation.record).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from storage import curation
 from storage.categories import category_key
 from storage.db import upsert_insert
 from storage.models import Featured, Item
+from storage.store import MAX_LATEST
 from storage.types import utcnow
 
 FEATURE_DAYS = 7
@@ -42,8 +45,94 @@ def current(
 
 
 def current_id(session: Session, now: datetime | None = None) -> int | None:
-    item = current(session, now)
-    return item.id if item else None
+    """The featured item's id under the same rules as `current` (one Core read, no
+    entity loaded)."""
+    return session.execute(_CURRENT_ID, {"now": now or utcnow()}).scalar()
+
+
+# Prebuilt Core statements (built once, compiled once per dialect by SQLAlchemy's cache):
+# reading rows, not ORM entities, costs about half as much per request.
+_items, _featured = Item.__table__, Featured.__table__
+_visible_featured = _featured.join(_items, _items.c.id == _featured.c.item_id)
+_CURRENT_ID = (
+    select(_featured.c.item_id)
+    .select_from(_visible_featured)
+    .where(_featured.c.featured_until > bindparam("now"), _items.c.retracted_at.is_(None))
+    .limit(1)
+)
+_LISTED = [_items.c[name] for name in ("id", "title", "url", "category", "summary",
+                                         "published_at")]  # fmt: skip
+
+
+def _front_page_statement(by_category: str):
+    """The featured item (flag 1) and one page of the others (flag 0), newest first."""
+    pinned = (
+        select(literal(1).label("pinned"), *_LISTED)
+        .select_from(_visible_featured)
+        .where(_featured.c.featured_until > bindparam("now"), _items.c.retracted_at.is_(None))
+        .limit(1)
+    )
+    # The featured item leaves every page only while it is featured (as `current` says);
+    # one lookup of the one-row table, done once per statement.
+    shown_apart = select(_featured.c.item_id).where(_featured.c.featured_until > bindparam("now"))
+    page = select(literal(0).label("pinned"), *_LISTED).where(
+        _items.c.retracted_at.is_(None),
+        _items.c.id != func.coalesce(shown_apart.scalar_subquery(), 0),
+    )
+    if by_category != "all":
+        # "none": a category of blanks, whose key is None (as `latest_page` filters it).
+        same = (
+            _items.c.category_key == bindparam("key")
+            if by_category == "key"
+            else _items.c.category_key.is_(None)
+        )
+        pinned, page = pinned.where(same), page.where(same)
+    page = (
+        page.order_by(_items.c.published_at.desc(), _items.c.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("take"))
+    )
+    # Each part a subquery: SQLite allows no LIMIT on the members of a compound select.
+    parts = [part.subquery() for part in (pinned, page)]
+    return union_all(*(select(*part.c) for part in parts))
+
+
+_FRONT_PAGE = {by: _front_page_statement(by) for by in ("all", "key", "none")}
+
+
+@dataclass(frozen=True)
+class FrontPage:
+    """`latest`'s page as one read: the featured item (if featured now, visible and in the
+    category), then the page's items without it, newest first, and whether older remain.
+    Rows have the listed fields of an item (id, title, url, category, summary,
+    published_at), not ORM entities."""
+
+    featured: Row | None
+    items: Sequence[Row]
+    older: bool
+
+
+def front_page(
+    session: Session,
+    n: int,
+    category: str | None = None,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> FrontPage:
+    """What `current(session, now, category)` and then `store.latest_page(session, n,
+    category, offset, exclude_id=<its id>)` return, in one statement. `n` is held to
+    1..MAX_LATEST."""
+    n = max(1, min(n, MAX_LATEST))
+    key = category_key(category) if category else None
+    params = {"now": now or utcnow(), "offset": max(0, offset), "take": n + 1}
+    if key is not None:
+        params["key"] = key
+    by = "all" if not category else "key" if key is not None else "none"
+    rows = session.execute(_FRONT_PAGE[by], params).all()
+    pinned = next((row for row in rows if row.pinned), None)
+    page = sorted((row for row in rows if not row.pinned),
+                  key=lambda row: (row.published_at, row.id), reverse=True)  # fmt: skip
+    return FrontPage(pinned, page[:n], len(page) > n)
 
 
 def feature(session: Session, item: Item, user_id: str, now: datetime | None = None) -> datetime:

@@ -9,7 +9,7 @@ from bot.blocks.home import HomeContent, home_view
 from bot.blocks.scheduled import HOME_SCHEDULED
 from bot.blocks.suggestions import HOME_SUGGESTIONS
 from bot.deps import Deps
-from storage import categories, featured, home, scheduled, store, suggestions
+from storage import categories, featured, home, scheduled, suggestions
 from storage import subscriptions as subscription_store
 from storage.follows import list_follows
 
@@ -20,11 +20,10 @@ def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeCon
     with deps.db.reading() as session:
         subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
         listed = categories.category_list(session)
-        pinned = featured.current(session)
-        newest, _ = store.latest_page(session, HOME_ITEMS, exclude_id=pinned.id if pinned else None)
+        front = featured.front_page(session, HOME_ITEMS)
         content = HomeContent(
-            items=newest,
-            featured=pinned,
+            items=front.items,
+            featured=front.featured,
             categories=listed.counted,
             subscriptions=subscriptions,
             more_subscriptions=more(session, home.count_subscriptions, len(subscriptions)),
