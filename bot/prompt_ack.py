@@ -36,7 +36,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
-from slack_bolt import Ack, BoltContext, BoltResponse
+from slack_bolt import Ack, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 # Bolt's own wait for ack() (Listener.ack_timeout, Slack's 3 seconds).
 ACK_TIMEOUT = 3.0
@@ -61,15 +62,27 @@ class NotifyingAck(Ack):
             self.called.set()
 
 
-def notify_on_ack(context: BoltContext, next: Callable[[], None]) -> None:
-    """Global middleware: this request's ack() wakes the request thread (see module)."""
-    ack = context.get("ack")
-    if ack is None or (not isinstance(ack, NotifyingAck) and ack.response is None):
-        ack = NotifyingAck()
-        context["ack"] = ack
-    _pending.ack = ack
-    _pending.inline = False  # request threads are reused: no hint from the last request
-    next()
+class NotifyOnAck(Middleware):
+    """Global middleware: this request's ack() wakes the request thread (see module).
+
+    A Middleware subclass, not a function given to `app.use`: Bolt builds a function
+    middleware's arguments by name for every request (slack_bolt.kwargs_injection),
+    which cost more than the middleware's own work."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        context = req.context
+        ack = context.get("ack")
+        if ack is None or (not isinstance(ack, NotifyingAck) and ack.response is None):
+            ack = NotifyingAck()
+            context["ack"] = ack
+        _pending.ack = ack
+        _pending.inline = False  # request threads are reused: no hint from the last request
+        return next()
+
+
+notify_on_ack = NotifyOnAck()
 
 
 def run_inline() -> None:

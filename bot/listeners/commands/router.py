@@ -11,7 +11,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltRequest, BoltResponse, Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.admins import REFUSAL
@@ -87,16 +88,12 @@ class CommandRouter:
     def listed(self) -> list[Subcommand]:
         return list(self._order)
 
-    def run_quick_inline(self, body: dict, next: Callable[[], None]) -> None:
+    @property
+    def run_quick_inline(self) -> Middleware:
         """Listener middleware: a `quick` subcommand (and help, for an empty or unknown
         one) runs in the request thread. Only the thread depends on this guess from the
         first word as sent; the router parses the text itself, as always."""
-        words = (body.get("text") or "").split(None, 1)
-        name = words[0].lower() if words else ""
-        subcommand = self.subcommands.get(name) or self.subcommands.get("help")
-        if subcommand is not None and subcommand.quick:
-            run_inline()
-        next()
+        return _QuickInline(self)
 
     def __call__(self, ack: Ack, respond: Respond, command: dict, client: WebClient) -> None:
         raw = command.get("text") or ""
@@ -135,6 +132,24 @@ class CommandRouter:
             call.reply(notice_message(REFUSAL))
             return
         subcommand.handler(call)
+
+
+class _QuickInline(Middleware):
+    """CommandRouter.run_quick_inline (a Middleware subclass: Bolt builds a function
+    middleware's arguments by name for every request)."""
+
+    def __init__(self, router: CommandRouter) -> None:
+        self.subcommands = router.subcommands
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        words = (req.body.get("text") or "").split(None, 1)
+        name = words[0].lower() if words else ""
+        subcommand = self.subcommands.get(name) or self.subcommands.get("help")
+        if subcommand is not None and subcommand.quick:
+            run_inline()
+        return next()
 
 
 def split_words(text: str) -> list[str]:

@@ -15,7 +15,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.deps import Deps
@@ -41,25 +42,42 @@ class Pruning:
         return True
 
 
-def register(app: App, deps: Deps) -> None:
-    pruning = Pruning()
+class EachEventOnce(Middleware):
+    """Global middleware: claim an event's id before any listener runs (see module).
+    A Middleware subclass: Bolt builds a function middleware's arguments by name for
+    every request, commands included, which cost more than this check."""
 
-    @app.middleware
-    def handle_each_event_once(body: dict, next: Callable[[], None]) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not event_id:
-            return next()
-        try:
-            with deps.db.autocommit() as session:  # one INSERT: no transaction needed
-                first = claim_event(session, str(event_id)[:100])
-                if first and pruning.due():
-                    prune_events(session)
-        except SQLAlchemyError:
-            if deps.db.health() != "read-only":
-                raise
-            log.warning("event %s handled unclaimed: the store is read-only", event_id)
-            return next()
-        if not first:
-            log.info("event %s already handled; dropping this redelivery", event_id)
-            return BoltResponse(status=200, body="")
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.pruning = Pruning()
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        return handle_each_event_once(self.deps, self.pruning, req.body, next)
+
+
+def register(app: App, deps: Deps) -> None:
+    app.use(EachEventOnce(deps))
+
+
+def handle_each_event_once(
+    deps: Deps, pruning: Pruning, body: dict, next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if not event_id:
         return next()
+    try:
+        with deps.db.autocommit() as session:  # one INSERT: no transaction needed
+            first = claim_event(session, str(event_id)[:100])
+            if first and pruning.due():
+                prune_events(session)
+    except SQLAlchemyError:
+        if deps.db.health() != "read-only":
+            raise
+        log.warning("event %s handled unclaimed: the store is read-only", event_id)
+        return next()
+    if not first:
+        log.info("event %s already handled; dropping this redelivery", event_id)
+        return BoltResponse(status=200, body="")
+    return next()
