@@ -93,6 +93,8 @@ def instrument(*databases: Database) -> None:
     timed(retries, "claim_event", "storage: claim_event (App Home)")
     timed(paging.store, "latest_page", "storage: store.latest_page")
     timed(paging.featured, "current", "storage: featured.current")
+    timed(paging.featured, "front_page", "storage: featured.front_page")
+    timed(paging.featured, "current_id", "storage: featured.current_id")
     timed(paging.search, "search", "storage: search.search")
     timed(cmd_categories, "category_list", "storage: category_list")
     timed(events_home, "load_home", "storage: load_home (all)")

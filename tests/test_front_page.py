@@ -64,3 +64,44 @@ def test_one_statement_answers_as_the_two_reads(db, state):
         if state == "current":
             assert one_query(session, 5, None, 0, now)[0][0] == ids[4]
             assert one_query(session, 5, "Housing", 0, now)[0] is None
+
+
+@pytest.mark.parametrize("pending", [0, 3, 25])
+def test_app_home_lists_and_their_counts_in_one_read(db, pending):
+    """storage.home's list-and-count reads say what the separate list and count reads
+    say (App Home: suggestions, scheduled items), below, at and past the list's limit."""
+    from datetime import date
+
+    from storage import home, scheduled, suggestions
+    from storage.models import ScheduledItem, Suggestion
+
+    now = utcnow()
+    with db.transaction() as session:
+        for n in range(pending + 2):
+            state = "pending" if n < pending else "approved"
+            session.add(
+                Suggestion(
+                    suggested_by=f"U{n}",
+                    title=f"S {n}",
+                    published_at=now,
+                    state=state,
+                    created_at=now - timedelta(minutes=n % 7),
+                )
+            )
+            session.add(
+                ScheduledItem(
+                    title=f"T {n}",
+                    published_on=date(2026, 12, 1),
+                    publish_at=now + timedelta(hours=n % 5),
+                    created_by="UA",
+                    state="pending" if n < pending else "cancelled",
+                )
+            )
+    with db.reading() as session:
+        for limit in (1, 5, 20):
+            rows, total = home.pending_suggestions(session, limit)
+            assert [r.id for r in rows] == [r.id for r in suggestions.pending(session, limit)]
+            assert total == suggestions.count_pending(session) == pending
+            rows, total = home.upcoming_scheduled(session, limit)
+            assert [r.id for r in rows] == [r.id for r in scheduled.upcoming(session, limit)]
+            assert total == scheduled.count_pending(session) == pending

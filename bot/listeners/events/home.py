@@ -9,7 +9,7 @@ from bot.blocks.home import HomeContent, home_view
 from bot.blocks.scheduled import HOME_SCHEDULED
 from bot.blocks.suggestions import HOME_SUGGESTIONS
 from bot.deps import Deps
-from storage import categories, featured, home, scheduled, suggestions
+from storage import categories, featured, home
 from storage import subscriptions as subscription_store
 from storage.follows import list_follows
 
@@ -31,12 +31,14 @@ def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeCon
             spellings=listed.spellings,
         )
         if is_admin:
-            content.sources = home.sources_health(session)
-            content.more_sources = more(session, home.count_sources, len(content.sources))
-            content.suggestions = suggestions.pending(session, HOME_SUGGESTIONS)
-            content.pending_suggestions = suggestions.count_pending(session)
-            content.scheduled = scheduled.upcoming(session, HOME_SCHEDULED)
-            content.more_scheduled = scheduled.count_pending(session) - len(content.scheduled)
+            # Each list with its count in one read (storage/home.py): 3 statements fewer.
+            content.sources, sources = home.sources_health_and_count(session)
+            content.more_sources = max(0, sources - len(content.sources))
+            content.suggestions, content.pending_suggestions = home.pending_suggestions(
+                session, HOME_SUGGESTIONS
+            )
+            content.scheduled, waiting = home.upcoming_scheduled(session, HOME_SCHEDULED)
+            content.more_scheduled = waiting - len(content.scheduled)
     return content
 
 
