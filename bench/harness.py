@@ -69,12 +69,15 @@ def start_web(
     return proc
 
 
-def start_bare(database_url: str, fake: FakeSlack, log_dir: Path) -> RunningProcess:
-    """The bare Bolt app on the same gunicorn configuration."""
+def start_bare(
+    database_url: str, fake: FakeSlack, log_dir: Path, **extra_env: str
+) -> RunningProcess:
+    """The bare Bolt app on the same gunicorn configuration (`extra_env`: e.g.
+    BENCH_BARE_POLL=1 for Bolt's own 10 ms ack poll, bench/bare_app.py)."""
     port = free_port()
-    env = app_environment(database_url, fake, PORT=str(port))
+    env = app_environment(database_url, fake, PORT=str(port), **extra_env)
     command = "gunicorn --config python:bot.gunicorn_conf 'bench.bare_app:create_wsgi()'"
-    proc = RunningProcess(command, env, log_dir / "bare.log")
+    proc = RunningProcess(command, env, log_dir / f"bare{port}.log")
     proc.url = f"http://127.0.0.1:{port}"
     sender = SlackSender(proc.url, SIGNING_SECRET, fake.response_url())
     deadline = time.monotonic() + 60
