@@ -206,7 +206,7 @@ def add_items(
         if link_counts is None:
             raise ValueError("an iterator of drafts needs its link_counts")
         document, result = _Document(link_counts=link_counts), AddResult()
-        analyzed = 0
+        analyzed, sqlite = 0, session.get_bind().dialect.name == "sqlite"
         with bulk.streaming(session):
             for chunk in batches(drafts, STREAM_CHUNK):
                 analyzed = bulk.analyze_as_it_grows(session, len(result.added), analyzed)
@@ -214,8 +214,12 @@ def add_items(
                 result.added.extend(part.added)
                 result.already_present += part.already_present
                 result.corrected.extend(part.corrected)
+                if sqlite:  # a delta per row (triggers): folded as they pass FOLD_AFTER
+                    categories.fold(session)
                 bulk.release()  # the chunk's drafts and rows are gone
-            categories.fold(session)
+            # One row per group left behind, whatever the size of the document
+            # (PostgreSQL's bulk way writes a few rows per chunk, never FOLD_AFTER).
+            categories.fold(session, force=True)
     if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Without fresh statistics the planner scans the whole table for `latest`
         # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
