@@ -70,6 +70,33 @@ def big_feed(n: int, shift_days: int = 0) -> bytes:
     ).encode()
 
 
+def big_atom(n: int) -> bytes:
+    """An Atom 1.0 feed of n entries with HTML summaries (big_feed's stories)."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    entries = []
+    for i in range(n):
+        moment = start - timedelta(hours=i)
+        entries.append(
+            "<entry>"
+            f"<title>Cooperative story {i}: members &amp; workers build decent work</title>"
+            f'<link href="https://coop.example/news/{i}"/>'
+            f"<id>tag:coop.example,2026:{i}</id>"
+            f"<updated>{moment:%Y-%m-%dT%H:%M:%SZ}</updated>"
+            f'<category term="{CATEGORIES[i % len(CATEGORIES)]}"/>'
+            f'<summary type="html">&lt;p&gt;A &lt;b&gt;summary&lt;/b&gt; for story {i}: '
+            "cooperatives and the social and solidarity economy create jobs in many regions "
+            "of the world.&lt;/p&gt;&lt;p&gt;Read more&amp;hellip;&lt;/p&gt;</summary>"
+            "</entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        '<title>Bench Co-op News</title><link href="https://coop.example/"/>'
+        "<id>tag:coop.example,2026:feed</id><updated>2026-11-01T00:00:00Z</updated>"
+        + "".join(entries)
+        + "</feed>"
+    ).encode()
+
+
 def make_due(db: Database, source_id: int) -> None:
     with db.transaction() as session:
         session.execute(update(Source).where(Source.id == source_id).values(next_poll_at=None))
@@ -186,6 +213,12 @@ def write_listing(path: Path, entries: int) -> Path:
     return path
 
 
+def write_feed(path: Path, entries: int, kind: str) -> Path:
+    """An RSS 2.0 ("rss") or Atom ("atom") file of `entries` entries."""
+    path.write_bytes(big_feed(entries) if kind == "rss" else big_atom(entries))
+    return path
+
+
 def import_run(url: str, listing_file: Path) -> tuple[float, float, str]:
     """`coopnews import FILE` into `url`, in a process of its own as a user runs it:
     (seconds of the command after the interpreter started, peak RSS MB, its line)."""
@@ -239,6 +272,35 @@ def listing_rows(listing_file: Path) -> tuple[list[dict], list[dict]]:
                 "link": None,
                 "title": draft.title[:500],
                 "date": draft.entry_date,
+                "summary_hash": identity.sha256(draft.summary or ""),
+            }
+        )
+    return items, keys
+
+
+def feed_file_rows(feed_file: Path) -> tuple[list[dict], list[dict]]:
+    """The items and entry_keys rows `coopnews import` stores for a feed file whose
+    entries all have links of their own (ids 1..n)."""
+    from domain import identity
+    from sources.documents import read_document
+    from storage.store import item_row
+    from storage.types import utcnow
+
+    drafts = read_document(feed_file.read_bytes()).drafts
+    scope, now = identity.import_scope(str(feed_file.resolve())), utcnow()
+    items, keys = [], []
+    for number, draft in enumerate(drafts, start=1):
+        link_key = identity.link_key(draft.url)
+        fingerprint = identity.sha256(f"link\x1f{link_key}")  # a link no item has yet
+        items.append(item_row(draft, fingerprint, now) | {"id": number, "announce": True})
+        keys.append(
+            {
+                "scope": scope,
+                "key_hash": identity.key_hash(draft.key.strip()),
+                "item_id": number,
+                "link": draft.url.strip()[:2000],
+                "title": draft.title[:500],
+                "date": (draft.entry_date or "")[:100] or None,
                 "summary_hash": identity.sha256(draft.summary or ""),
             }
         )

@@ -9,9 +9,9 @@ For SQLite and (when one answers) PostgreSQL, one column per size:
   requests on 127.0.0.1, against the fake Web API: p50 / p99 of sequential
   requests (App Home: event sent to `views.publish` received), throughput with 20
   concurrent clients, the largest gunicorn worker's RSS after the run;
-- import rows (--import-sizes, default 10,000 and 100,000 entries), bench/ingest.py:
-  `coopnews import FILE` of an ILO listing into a fresh store, in a process of its
-  own, beside the raw load of the very same rows into the same tables of another
+- import rows (--import-sizes, default 10,000 and 100,000 entries; --import-kinds),
+  bench/ingest.py: `coopnews import FILE` of an ILO listing, an RSS 2.0 and an Atom
+  file into a fresh store, in a process of its own, beside the raw load of the very same rows into the same tables of another
   fresh store (executemany on SQLite, COPY on PostgreSQL, search index built in bulk
   after the load), timed before and after the import (the faster one counts); and
   that process's peak RSS beside a 10-entry import's (the process's own floor);
@@ -23,6 +23,7 @@ measurements live in their own modules). Figures, no asserts.
 
     .venv/bin/python bench/table.py                        # the quick default, minutes
     .venv/bin/python bench/table.py --sizes 10000 100000 --requests 60 --postgres URL
+    .venv/bin/python bench/table.py --sizes --import-sizes 10000 100000 --feed-entries 0
 """
 
 from __future__ import annotations
@@ -42,18 +43,39 @@ from harness import (
     fresh_postgres,
     postgres_url,
 )
-from ingest import feed_times, import_run, listing_rows, raw_load, write_listing
+from ingest import (
+    feed_file_rows,
+    feed_times,
+    import_run,
+    listing_rows,
+    raw_load,
+    write_feed,
+    write_listing,
+)
 from search import Generator, fill
 from serving import link_to_sources, serving_column, settle_counts
 
 from storage.db import Database
 
+IMPORT_KINDS = ("listing", "rss", "atom")
 
-def import_rows(backend: str, server: str | None, entries: int, work: Path) -> dict[str, str]:
-    """`coopnews import` of `entries` listing entries beside the raw load of the same
-    rows (each into a fresh store of `backend`), and its peak RSS beside a tiny import's."""
-    listing_file = write_listing(work / f"listing-{entries}.txt", entries)
-    items, keys = listing_rows(listing_file)
+
+def import_rows(
+    backend: str, server: str | None, entries: int, work: Path, kind: str = "listing"
+) -> dict[str, str]:
+    """`coopnews import` of an `entries`-entry file of `kind` (an ILO listing, an RSS 2.0
+    or Atom feed) beside the raw load of the same rows (each into a fresh store of
+    `backend`), and its peak RSS beside a 10-entry import of the same kind's."""
+    if kind == "listing":
+        source_file = write_listing(work / f"listing-{entries}.txt", entries)
+        tiny = write_listing(work / "listing-10.txt", 10)
+        items, keys = listing_rows(source_file)
+        what = "coopnews import"
+    else:
+        source_file = write_feed(work / f"{kind}-{entries}.xml", entries, kind)
+        tiny = write_feed(work / f"{kind}-10.xml", 10, kind)
+        items, keys = feed_file_rows(source_file)
+        what = f"coopnews import of {'RSS' if kind == 'rss' else 'Atom'}"
 
     def fresh() -> str:
         return fresh_postgres(server) if backend == "postgresql" else fresh_database(None)[0]
@@ -67,18 +89,16 @@ def import_rows(backend: str, server: str | None, entries: int, work: Path) -> d
                 drop_postgres(server, url)
 
     raws = [scratch(lambda url: raw_load(url, items, keys))]
-    seconds, peak, line = scratch(lambda url: import_run(url, listing_file))
+    seconds, peak, line = scratch(lambda url: import_run(url, source_file))
     raws.append(scratch(lambda url: raw_load(url, items, keys)))
-    tiny = write_listing(work / "listing-10.txt", 10)
     _s, floor, _l = scratch(lambda url: import_run(url, tiny))
     if not line.startswith(f"added {entries},"):
-        raise RuntimeError(f"import of {entries:,} entries: {line}")
+        raise RuntimeError(f"import of {entries:,} {kind} entries: {line}")
     rate, raw = entries / seconds, entries / min(raws)
     return {
-        "coopnews import items/s (raw load items/s, ratio; goal >= 0.5)": f"{rate:,.0f} "
+        f"{what} items/s (raw load items/s, ratio; goal >= 0.5)": f"{rate:,.0f} "
         f"({raw:,.0f}, {rate / raw:.2f})",
-        "coopnews import peak RSS MB (10-entry import; goal < 100 at 100,000)": f"{peak:.0f} "
-        f"({floor:.0f})",
+        f"{what} peak RSS MB (10-entry import; goal < 100 at 100,000)": f"{peak:.0f} ({floor:.0f})",
     }
 
 
@@ -103,6 +123,9 @@ def main() -> None:
     parser.add_argument("--mixed", type=int, default=1000, help="requests before the RSS row")
     parser.add_argument("--import-sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--feed-entries", type=int, default=10_000)
+    parser.add_argument(
+        "--import-kinds", nargs="*", default=list(IMPORT_KINDS), choices=IMPORT_KINDS
+    )
     parser.add_argument("--postgres", default=None, help="a server URL (default: local if up)")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
@@ -135,7 +158,8 @@ def main() -> None:
                         for rows in ROWS:
                             column.update(rows(backend, url, size))
                     if size in args.import_sizes:
-                        column.update(import_rows(backend, server, size, work))
+                        for kind in args.import_kinds:
+                            column.update(import_rows(backend, server, size, work, kind))
                     print(f"measured {backend} at {size:,}", flush=True)
             finally:
                 db.dispose()

@@ -45,12 +45,16 @@ def _entry_date(entry: FeedEntry) -> str | None:
 
 
 def feed_drafts(
-    feed: ParsedFeed, category: str | None = None, now: datetime | None = None
+    feed: ParsedFeed,
+    category: str | None = None,
+    now: datetime | None = None,
+    first_position: int = 1,
 ) -> FeedDrafts:
-    """Drafts for every usable entry; `category` (the source's) wins over entries' tags."""
+    """Drafts for every usable entry; `category` (the source's) wins over entries' tags.
+    `first_position`: the first entry's number in warnings (a chunk of a longer feed)."""
     now = now or datetime.now(UTC)
     result = FeedDrafts()
-    for position, entry in enumerate(feed.entries, start=1):
+    for position, entry in enumerate(feed.entries, start=first_position):
         title = _title(entry)
         key, kind = entry_key(entry)
         if not title:

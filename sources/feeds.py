@@ -250,6 +250,8 @@ def _absolute(link: str | None, base: str | None) -> str | None:
     link = (link or "").strip()
     if not link:
         return None
-    if base and not urlsplit(link).scheme:
+    scheme = urlsplit(link).scheme
+    if base and not scheme:
         link = urljoin(base, link)
-    return link if urlsplit(link).scheme.lower() in ("http", "https") else None
+        scheme = urlsplit(link).scheme
+    return link if scheme.lower() in ("http", "https") else None

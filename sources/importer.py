@@ -20,7 +20,7 @@ from pathlib import Path
 
 from domain.identity import import_scope
 from domain.text import remove_control_characters
-from sources import ilo
+from sources import feed_stream, ilo
 from sources.documents import (
     Document,
     UnreadableSource,
@@ -179,12 +179,19 @@ def import_file(db: Database, path: Path) -> ImportSummary:
     try:
         with path.open("rb") as file:
             head = file.read(MARKUP_PROBE)
-        # Text is a listing, streamed; markup is a feed, which feedparser reads whole.
+        # Text is a listing, streamed; markup is a feed, streamed when it can be cut
+        # into chunks of entries (sources/feed_stream.py), else read whole.
         if head.strip() and not is_markup(head):
             return import_listing_lines(db, listing_file_lines(path), str(path.resolve()))
-        raw = path.read_bytes()
+        streamed = feed_stream.read_feed_file(path) if is_markup(head) else None
+        if streamed is None:
+            raw = path.read_bytes()
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except FeedRejected as exc:
+        raise ImportFailed(f"{path}: {exc}") from exc
+    if streamed is not None:
+        return import_streamed_feed(db, streamed, str(path.resolve()))
     if not is_markup(raw):
         return import_listing_text(db, read_text_file(path), str(path.resolve()))
     try:
@@ -199,6 +206,24 @@ def import_file(db: Database, path: Path) -> ImportSummary:
     except FeedRejected as exc:
         raise ImportFailed(f"{path}: {exc}") from exc
     return import_document(db, document, str(path.resolve()))
+
+
+def import_streamed_feed(db: Database, feed: feed_stream.StreamedFeed, where: str) -> ImportSummary:
+    """Store a feed file read chunk by chunk (import_document's answers, in flat memory)."""
+    try:
+        with db.transaction() as session:
+            result = add_items(
+                session, feed.drafts(), scope=import_scope(where), link_counts=feed.link_counts
+            )
+    finally:
+        feed.close()
+    return ImportSummary(
+        added=len(result.added),
+        already_present=result.already_present,
+        skipped=feed.skipped,
+        warnings=feed.warnings,
+        added_ids=result.added,
+    )
 
 
 def import_source(db: Database, source: str, options: FetchOptions | None = None) -> ImportSummary:

@@ -11,9 +11,13 @@ insert of BULK_ROWS items or more, `insert_items`:
    category count) step aside while it is on;
 3. INSERT … SELECT from staging … ON CONFLICT (fingerprint) DO NOTHING, in
    order (a concurrent import of the same rows still settles in the database),
-   and in the same statement writes the search rows and category deltas of the
-   rows it inserted (what the triggers write); the new ids come back;
+   and in the same statement writes the search rows, category deltas and entry
+   keys of the rows it inserted (what the triggers and storage.entries write) and
+   empties the staging table; the new ids come back;
 4. unsets the setting.
+
+2 to 4 are one query (three statements), so a chunk of new items costs the COPY and
+one round trip (the import ratio on PostgreSQL suffered most from round trips).
 
 `copy_rows` COPYs rows that cannot conflict (the entry keys of items just
 created). SQLite keeps its executemany and triggers (`enabled` is False):
@@ -64,13 +68,28 @@ ITEM_COLUMNS = (
     "announce",
 )
 _DEFAULTS = {"source_id": None, "announce": True}
+# The entry_keys row of each new item rides in the same staging row (its item_id is
+# only known once the item is in).
+KEY_COLUMNS = ("scope", "key_hash", "link", "title", "date", "summary_hash")
 _COLUMNS = ", ".join(ITEM_COLUMNS)
+_KEYS = ", ".join(f"key_{c}" for c in KEY_COLUMNS)
 _STAGING = "coopnews_new_items"
+_CREATE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS AS "
+    "SELECT "
+    + ", ".join(f"items.{c}" for c in ITEM_COLUMNS)
+    + ", 0 AS position, "
+    + ", ".join(f"entry_keys.{c} AS key_{c}" for c in KEY_COLUMNS)
+    + " FROM items, entry_keys WITH NO DATA"
+)
 
-_SETTING = "SELECT set_config('coopnews.bulk', :value, true)"
-# One statement: the rows inserted feed the other two inserts (no second look-up of
-# the new ids, which a plan made for an empty table would do by scanning items).
-_INSERT = f"""WITH new AS (
+# One round trip (a simple query of three statements, no parameters): the setting is
+# on for the INSERT only, and off again before anything else runs in this transaction
+# (an update must fire its trigger). The rows inserted feed the other inserts (no
+# second look-up of the new ids, which a plan made for an empty table would do by
+# scanning items), and the staging rows are deleted by the same statement.
+_INSERT = f"""SELECT set_config('coopnews.bulk', 'on', true);
+    WITH new AS (
         INSERT INTO items ({_COLUMNS})
         SELECT {_COLUMNS} FROM {_STAGING} ORDER BY position
         ON CONFLICT (fingerprint) DO NOTHING
@@ -92,8 +111,20 @@ _INSERT = f"""WITH new AS (
         FROM new WHERE retracted_at IS NULL
         GROUP BY coalesce(category_key, ''), coalesce(category, '')
         ORDER BY max(id)
-    )
-    SELECT id, fingerprint FROM new ORDER BY id"""
+    ),
+    -- The new items' keys (storage.entries._insert_keys), in the items' order.
+    keys AS (
+        INSERT INTO entry_keys (scope, key_hash, item_id, link, title, date, summary_hash)
+        SELECT {", ".join(f"staged.key_{c}" if c != "item_id" else "new.id" for c in
+                          ("scope", "key_hash", "item_id", "link", "title", "date",
+                           "summary_hash"))}
+        FROM new JOIN {_STAGING} AS staged USING (fingerprint)
+        WHERE staged.key_scope IS NOT NULL
+        ORDER BY new.id
+    ),
+    gone AS (DELETE FROM {_STAGING})
+    SELECT id, fingerprint FROM new ORDER BY id;
+    SELECT set_config('coopnews.bulk', '', true)"""
 
 
 def enabled(session: Session, rows: int) -> bool:
@@ -101,28 +132,41 @@ def enabled(session: Session, rows: int) -> bool:
     return rows >= BULK_ROWS and session.get_bind().dialect.name == "postgresql"
 
 
-def insert_items(session: Session, rows: Sequence[dict]) -> list[tuple[int, str]]:
+def insert_items(
+    session: Session, rows: Sequence[dict], keys: Sequence[dict] | None = None
+) -> list[tuple[int, str]]:
     """Insert new items rows (item_row's dicts), skipping fingerprints already stored:
-    (id, fingerprint) of those inserted, in the rows' order. PostgreSQL only (`enabled`).
-    On an error the transaction (or the savepoint around it) rolls back, and
-    PostgreSQL undoes the setting with it."""
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS AS "
-            f"SELECT {_COLUMNS}, 0 AS position FROM items WITH NO DATA"
-        )
-    )
-    session.execute(text(f"TRUNCATE {_STAGING}"))
+    (id, fingerprint) of those inserted, in the rows' order. `keys`: for each row, the
+    entry_keys row (KEY_COLUMNS) of the item if it goes in, written by the same
+    statement. PostgreSQL only (`enabled`). Three round trips: the staging table (on a
+    connection's first use), the COPY, and one query. On an error the transaction (or
+    the savepoint around it) rolls back, and PostgreSQL undoes the setting with it."""
+    # The staging table lives as long as the connection; made (if need be) once per
+    # transaction, as a rolled-back one takes its CREATE with it.
+    transaction = session.get_transaction()
+    if session.info.get(_STAGING) is not transaction:
+        session.execute(text(_CREATE))
+        session.info[_STAGING] = transaction
+    connection = session.connection().connection.dbapi_connection
+    none = dict.fromkeys(KEY_COLUMNS)
     _copy(
         session,
         _STAGING,
-        (*ITEM_COLUMNS, "position"),
-        ([*(row.get(c, _DEFAULTS.get(c)) for c in ITEM_COLUMNS), n] for n, row in enumerate(rows)),
+        (*ITEM_COLUMNS, "position", *(f"key_{c}" for c in KEY_COLUMNS)),
+        (
+            [
+                *(row.get(c, _DEFAULTS.get(c)) for c in ITEM_COLUMNS),
+                n,
+                *((keys[n] if keys else none)[c] for c in KEY_COLUMNS),
+            ]
+            for n, row in enumerate(rows)
+        ),
     )
-    session.execute(text(_SETTING), {"value": "on"})
-    inserted = [(item_id, fp) for item_id, fp in session.execute(text(_INSERT))]
-    # Before anything else runs in this transaction (an update must fire its trigger).
-    session.execute(text(_SETTING), {"value": ""})
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT)
+        cursor.nextset()
+        inserted = [(item_id, fp) for item_id, fp in cursor.fetchall()]
+        cursor.nextset()
     return inserted
 
 

@@ -123,6 +123,14 @@ def fold_if_due(session: Session, deltas: int | None = None) -> None:
             fold(writer)
     except SQLAlchemyError as exc:
         log.warning("count deltas not folded now: %s", exc)
+        return
+    # PostgreSQL: the fold left the deleted deltas' pages in the files (counts.compact).
+    for table in tables:
+        try:
+            with Session(session.get_bind()) as writer, writer.begin():
+                kept_counts.compact(writer, table)
+        except SQLAlchemyError as exc:  # another transaction writes deltas: next time
+            log.info("count table %s not compacted now: %s", table.name, exc)
 
 
 def _holds_sqlite_writes(session: Session) -> bool:

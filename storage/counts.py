@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 # Fold a table once it has this many rows.
 FOLD_AFTER = 2_000
+# PostgreSQL: rewrite a folded table whose file is this big (about 15,000 rows' worth).
+COMPACT_BYTES = 1 << 20
 FOLD_LOCK = 0x636E_6631  # pg_try_advisory_xact_lock key: one fold at a time
 
 
@@ -53,6 +55,34 @@ def fold(session: Session, table: Table, groups: list[str], force: bool = False)
     added = session.scalars(folded.returning(table.c.id)).all()
     session.execute(delete(table).where(table.c.id < min(added)) if added else delete(table))
     return len(added)
+
+
+def compact(session: Session, table: Table) -> bool:
+    """PostgreSQL: rewrite `table` when a fold left its file mostly dead rows; True when
+    it did. Call it in a transaction of its own, after the fold committed.
+
+    A fold of many deltas (a bulk load written around add_items) deletes them all and
+    appends the sums at the end of the file: every read of the counts then scans the
+    dead pages (500,000 deltas folded: 22 MB, a 7 ms read instead of 0.1 ms; VACUUM
+    marks them free but cannot cut the file short of the live rows at its end, 3.7 ms).
+    So the few rows left are copied, the table truncated and the rows put back, with
+    their ids (the newest spelling stays newest). The table lock is taken NOWAIT:
+    while another transaction writes deltas (holds any lock on it) this raises
+    sqlalchemy's OperationalError (lock not available) at once, never waits, and the
+    caller rolls back (the counts are right either way)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    size = session.scalar(text("SELECT pg_relation_size(CAST(:t AS regclass))"), {"t": table.name})
+    if size < COMPACT_BYTES:
+        return False
+    session.execute(text(f"LOCK TABLE {table.name} IN ACCESS EXCLUSIVE MODE NOWAIT"))
+    rows = [dict(row) for row in session.execute(select(table).order_by(table.c.id)).mappings()]
+    if len(rows) >= FOLD_AFTER:  # not folded (yet): a rewrite would gain little
+        return False
+    session.execute(text(f"TRUNCATE {table.name}"))
+    if rows:
+        session.execute(insert(table), rows)
+    return True
 
 
 def _sums(rows, groups: list[str]):

@@ -206,7 +206,7 @@ def add_items(
         if link_counts is None:
             raise ValueError("an iterator of drafts needs its link_counts")
         document, result = _Document(link_counts=link_counts), AddResult()
-        analyzed = 0
+        analyzed, sqlite = 0, session.get_bind().dialect.name == "sqlite"
         with bulk.streaming(session):
             for chunk in batches(drafts, STREAM_CHUNK):
                 analyzed = bulk.analyze_as_it_grows(session, len(result.added), analyzed)
@@ -214,8 +214,12 @@ def add_items(
                 result.added.extend(part.added)
                 result.already_present += part.already_present
                 result.corrected.extend(part.corrected)
+                if sqlite:  # a delta per row (triggers): folded as they pass FOLD_AFTER
+                    categories.fold(session)
                 bulk.release()  # the chunk's drafts and rows are gone
-            categories.fold(session)
+            # One row per group left behind, whatever the size of the document
+            # (PostgreSQL's bulk way writes a few rows per chunk, never FOLD_AFTER).
+            categories.fold(session, force=True)
     if len(result.added) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Without fresh statistics the planner scans the whole table for `latest`
         # until autovacuum gets round to it (25 ms instead of 1 ms at 100,000 items).
@@ -494,7 +498,8 @@ def _insert_items(
             if fingerprint not in owners:
                 rows.append(_new_row(entry, fingerprint, now, source_id, announce))
                 owners[fingerprint] = entry
-        created = _insert_rows(session, rows, owners)
+        created, keyed = _insert_rows(session, rows, owners, scope)
+        unkeyed = [] if keyed else list(created)  # the bulk way wrote the others' keys
         added.extend(e.item_id for e in created)
         # A link fingerprint already taken: the same story, stored at this moment by a
         # source polled in parallel (remember the key), or an item whose link has
@@ -517,10 +522,11 @@ def _insert_items(
                 entry.link_unknown = False
                 again[_new_fingerprint(scope, entry)] = entry
             rows = [_new_row(e, fp, now, source_id, announce) for fp, e in again.items()]
-            more = _insert_rows(session, rows, again)
+            more, keyed = _insert_rows(session, rows, again, scope)
             added.extend(e.item_id for e in more)
             created += more
-        _insert_keys(session, scope, created, new=True)
+            unkeyed += [] if keyed else more
+        _insert_keys(session, scope, unkeyed, new=True)
         # Keys of items this document did not create: its later chunks must not match them.
         document.own_keys.update(_insert_keys(session, scope, twins))
         if source_id is not None:
@@ -537,14 +543,20 @@ def _new_row(
     return row
 
 
-def _insert_rows(session: Session, rows: list[dict], owners: dict[str, _Entry]) -> list[_Entry]:
-    """INSERT … ON CONFLICT (fingerprint) DO NOTHING; the entries whose row went in."""
+def _insert_rows(
+    session: Session, rows: list[dict], owners: dict[str, _Entry], scope: str
+) -> tuple[list[_Entry], bool]:
+    """INSERT … ON CONFLICT (fingerprint) DO NOTHING: the entries whose row went in, and
+    whether their keys were written too (the bulk way writes them in the same
+    statement)."""
     if not rows:
-        return []
+        return [], True
     table = Item.__table__
     stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["fingerprint"])
-    if bulk.enabled(session, len(rows)):
-        returned = bulk.insert_items(session, rows)
+    bulky = bulk.enabled(session, len(rows))
+    if bulky:
+        keys = [_key_row(scope, owners[row["fingerprint"]]) for row in rows]
+        returned = bulk.insert_items(session, rows, keys)
     else:
         # Core executemany (insertmanyvalues): the ORM's per-row bookkeeping is not needed.
         stmt = stmt.returning(table.c.id, table.c.fingerprint)
@@ -554,7 +566,19 @@ def _insert_rows(session: Session, rows: list[dict], owners: dict[str, _Entry]) 
         entry = owners[fingerprint]
         entry.item_id = item_id
         created.append(entry)
-    return created
+    return created, bulky
+
+
+def _key_row(scope: str, entry: _Entry) -> dict:
+    """The entry_keys row of an entry (without its item_id)."""
+    return {
+        "scope": scope,
+        "key_hash": entry.key_hash,
+        "link": entry.link,
+        "title": entry.title,
+        "date": entry.date,
+        "summary_hash": entry.summary_hash,
+    }
 
 
 def _insert_keys(
@@ -562,18 +586,7 @@ def _insert_keys(
 ) -> list[int]:
     """The entries' keys (ON CONFLICT DO NOTHING); the ids of the rows written (none
     listed for `new`: keys of items just created, which cannot conflict)."""
-    rows = [
-        {
-            "scope": scope,
-            "key_hash": e.key_hash,
-            "item_id": e.item_id,
-            "link": e.link,
-            "title": e.title,
-            "date": e.date,
-            "summary_hash": e.summary_hash,
-        }
-        for e in entries
-    ]
+    rows = [_key_row(scope, e) | {"item_id": e.item_id} for e in entries]
     if new and bulk.enabled(session, len(rows)):
         bulk.copy_rows(session, EntryKey.__table__, rows)
         return []
