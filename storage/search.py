@@ -20,11 +20,13 @@ same on a thousand or a million items.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 # Queries are read in domain.words, shared with keyword rules; the names
@@ -151,30 +153,92 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     return SearchQuery(tuple(words), tuple(phrases))
 
 
-# PostgreSQL: a group with fewer matches than this is fetched whole through
-# the GIN index and sorted; a bigger one is read along the date index
-# (ix_items_published), checking each item, and stops after one page.
+# PostgreSQL: a group expected to match fewer items than this is fetched
+# whole through the GIN index and sorted; a bigger one is read along the date
+# index (ix_items_published), checking each item, and stops after one page.
 # Either way a page is cheap: few matches to sort, or many matches near the top.
+# The expectation comes from the planner's statistics (pg_stats, see
+# _lexeme_stats), not from counting: any use of the GIN index decodes the whole
+# posting list of every word, which for a common word at 1M items is most of
+# the cost of a search (a capped count here took 21.6 ms p50 / 72 ms p99).
 DENSE_MATCHES = 2000
+# A date walk reads at most this many times the items its expected density
+# needs for the page, then gives up and sorts the GIN matches instead: the
+# statistics can be wrong (two common words that rarely meet, a reversed
+# phrase), and a walk that finds nothing would read the whole date index.
+WALK_SLACK = 4
+# How long a process trusts the statistics it read (seconds). They move
+# slowly (autovacuum's ANALYZE); a wrong guess costs time, never answers.
+STATS_SECONDS = 300.0
 
 
-def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
+@dataclass(frozen=True)
+class _LexemeStats:
+    """Share of items_search rows holding a lexeme, per document; and the row count."""
+
+    rows: float
+    title: dict[str, float]
+    document: dict[str, float]
+
+
+_STATS: dict[str, tuple[float, _LexemeStats]] = {}
+
+
+def _lexeme_stats(session: Session) -> _LexemeStats:
+    """ANALYZE's most common lexemes of items_search (pg_stats), read once per
+    STATS_SECONDS per database. Empty when the table was never analyzed."""
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _STATS.get(key)
+    if cached and now - cached[0] < STATS_SECONDS:
+        return cached[1]
+    rows = session.execute(
+        sql_text(
+            "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs"
+            " FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'items_search'"
+            " AND attname IN ('title_document', 'document')"
+        )
+    ).all()
+    count = session.scalar(
+        sql_text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('items_search')")
+    )
+    shares: dict[str, dict[str, float]] = {"title_document": {}, "document": {}}
+    for name, lexemes, freqs in rows:
+        if lexemes and freqs:
+            # The frequency array ends with extra entries (min, max, ...): zip stops early.
+            shares[name] = dict(zip(lexemes, freqs, strict=False))
+    stats = _LexemeStats(max(0.0, float(count or 0)), shares["title_document"], shares["document"])
+    _STATS[key] = (now, stats)
+    return stats
+
+
+def _share(query: SearchQuery, shares: dict[str, float]) -> float:
+    """An upper-bound guess of the share of rows matching every word and phrase:
+    a word's forms add up, a conjunction is no commoner than its rarest part.
+    A lexeme ANALYZE did not list counts as 0 (rarer than every listed one)."""
+    parts = [min(1.0, sum(shares.get(form, 0.0) for form in variants(w))) for w in query.words]
+    parts += [min(shares.get(w, 0.0) for w in phrase) for phrase in query.phrases]
+    return min(parts, default=0.0)
+
+
+def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group]:
     """Title matches, then the rest, each newest first."""
     tsquery = _tsquery(tsquery_text(query))
     anywhere = _search.c.document.op("@@")(tsquery)
     in_title = _search.c.title_document.op("@@")(tsquery)
+    stats = _lexeme_stats(session)
+    title_share = _share(query, stats.title)
+    # Matches in the summary only: what matches anywhere minus what matches the title.
+    rest_share = max(0.0, _share(query, stats.document) - title_share)
 
-    def group(condition: ColumnElement[bool]) -> Group:
+    def group(condition: ColumnElement[bool], share: float) -> Group:
         hits = select(_search.c.item_id).where(condition)
+        expected = max(1.0, share * stats.rows)
 
-        def page(session: Session, skip: int, take: int) -> list[int]:
-            capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
-            if session.scalar(capped) < DENSE_MATCHES:
-                # MATERIALIZED: the planner must not turn a rare word into a walk
-                # of the whole date index looking for it.
-                source = hits.cte("matched").prefix_with("MATERIALIZED")
-            else:
-                source = hits.subquery("matched")
+        def dense(session: Session, skip: int, take: int) -> list[int]:
+            # MATERIALIZED: the planner must not turn a rare word into a walk
+            # of the whole date index looking for it.
+            source = hits.cte("matched").prefix_with("MATERIALIZED")
             stmt = (
                 select(Item.id)
                 .join(source, source.c.item_id == Item.id)
@@ -185,13 +249,42 @@ def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
             )
             return list(session.scalars(stmt))
 
+        def walk(session: Session, skip: int, take: int) -> list[int] | None:
+            """The page read along the date index, or None when the walk gave up."""
+            newest = select(Item.id, Item.published_at).where(Item.retracted_at.is_(None))
+            newest = newest.order_by(Item.published_at.desc(), Item.id.desc())
+            bound = None
+            if share > 0:
+                bound = int((skip + take) / share * WALK_SLACK) + 100
+                newest = newest.limit(bound)
+            window = newest.subquery("newest")
+            stmt = (
+                select(window.c.id)
+                .join(_search, _search.c.item_id == window.c.id)
+                .where(condition)
+                .order_by(window.c.published_at.desc(), window.c.id.desc())
+                .offset(skip)
+                .limit(take)
+            )
+            found = list(session.scalars(stmt))
+            if bound is not None and len(found) < take:
+                return None  # the window may have ended before the page did
+            return found
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            if expected >= DENSE_MATCHES:
+                found = walk(session, skip, take)
+                if found is not None:
+                    return found
+            return dense(session, skip, take)
+
         def count(session: Session) -> int:
             visible = select(func.count()).where(Item.id.in_(hits), Item.retracted_at.is_(None))
             return session.scalar(visible.select_from(Item))
 
         return Group(page, count)
 
-    return group(in_title), group(and_(anywhere, not_(in_title)))
+    return group(in_title, title_share), group(and_(anywhere, not_(in_title)), rest_share)
 
 
 # -- the operations ------------------------------------------------------------
@@ -219,7 +312,7 @@ def search(
     if dialect == "sqlite":
         groups = _sqlite_groups(query)
     elif dialect == "postgresql":
-        groups = _postgres_groups(query)
+        groups = _postgres_groups(session, query)
     else:
         raise RuntimeError(f"unsupported database: {dialect}")
     ids: list[int] = []
