@@ -167,6 +167,7 @@ DENSE_MATCHES = 2000
 # statistics can be wrong (two common words that rarely meet, a reversed
 # phrase), and a walk that finds nothing would read the whole date index.
 WALK_SLACK = 4
+WALK_MIN = 100
 # How long a process trusts the statistics it read (seconds). They move
 # slowly (autovacuum's ANALYZE); a wrong guess costs time, never answers.
 STATS_SECONDS = 300.0
@@ -255,7 +256,7 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
             newest = newest.order_by(Item.published_at.desc(), Item.id.desc())
             bound = None
             if share > 0:
-                bound = int((skip + take) / share * WALK_SLACK) + 100
+                bound = int((skip + take) / share * WALK_SLACK) + WALK_MIN
                 newest = newest.limit(bound)
             window = newest.subquery("newest")
             stmt = (
