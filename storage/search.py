@@ -1,8 +1,9 @@
 """Full-text search over items.
 
-The indexes are built by migration 0006: FTS5 (`items_fts`) on SQLite,
-tsvectors of unaccented text (`items_search`) on PostgreSQL. Both
-fold case and accents, so "Agtas" finds "Agtaş".
+The indexes are built by migration 0006: FTS5 (`items_fts`; since 0018 also
+`items_title_fts`, titles alone) on SQLite, tsvectors of unaccented text
+(`items_search`) on PostgreSQL. Both fold case and accents, so "Agtas"
+finds "Agtaş".
 
 User text never reaches the search syntax as typed: it is cut into words
 (letters and digits; everything else separates, as both tokenizers do), and
@@ -14,8 +15,9 @@ Words of four letters or more also find their plural or singular (a final
 "s"). Order: items whose title matches every word come first, then the
 rest; newest first within each group. Each group is read newest first
 straight from the index and the read stops after one page (on SQLite the
-FTS5 rowid is a recency key, see migration 0006), so a page costs about the
-same on a thousand or a million items.
+FTS5 rowid is a recency key, see migration 0006; on PostgreSQL a group
+expected to be big walks the date index, see DENSE_MATCHES), so a page
+costs about the same on a thousand or a million items.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def fts5_expression(query: SearchQuery) -> str:
 
 
 _fts = table("items_fts", column("rowid"))
-_fts_match = literal_column("items_fts").op("MATCH")
+_title_fts = table("items_title_fts", column("rowid"))
 # The FTS5 rowid is published_at (whole seconds) * 2**30 + item id (migration 0006).
 _ID_BITS = 30
 
@@ -81,16 +83,17 @@ def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
 
     FTS5 returns a match's rowids (recency keys) in order, so a page stops
     after `take` rows: no sorting of all matches, however many. Retracted
-    items are not in the index.
+    items are not in the index. Title matches come from the title-only table
+    (migration 0018): its posting lists hold title words alone, where a
+    `title :` filter on items_fts walks every occurrence of each word.
     """
     expression = fts5_expression(query)
-    in_title = f"title : ({expression})"
 
-    def group(condition: str) -> Group:
-        hits = select(_fts.c.rowid).where(_fts_match(condition))
+    def group(fts, condition: str) -> Group:
+        hits = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(condition))
 
         def page(session: Session, skip: int, take: int) -> list[int]:
-            keys = hits.order_by(_fts.c.rowid.desc()).offset(skip).limit(take)
+            keys = hits.order_by(fts.c.rowid.desc()).offset(skip).limit(take)
             return [item_id_of(key) for key in session.scalars(keys)]
 
         def count(session: Session) -> int:
@@ -98,7 +101,9 @@ def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
 
         return Group(page, count)
 
-    return group(in_title), group(f"({expression}) NOT ({in_title})")
+    # The rest: NOT walks the title filter only as far as the left side goes.
+    rest = f"({expression}) NOT (title : ({expression}))"
+    return group(_title_fts, expression), group(_fts, rest)
 
 
 # -- PostgreSQL --------------------------------------------------------------
@@ -175,11 +180,13 @@ STATS_SECONDS = 300.0
 
 @dataclass(frozen=True)
 class _LexemeStats:
-    """Share of items_search rows holding a lexeme, per document; and the row count."""
+    """Share of items_search rows holding a lexeme, per document; and the row count.
+    `known` is False when the table was never analyzed (no statistics at all)."""
 
     rows: float
     title: dict[str, float]
     document: dict[str, float]
+    known: bool = True
 
 
 _STATS: dict[str, tuple[float, _LexemeStats]] = {}
@@ -187,7 +194,7 @@ _STATS: dict[str, tuple[float, _LexemeStats]] = {}
 
 def _lexeme_stats(session: Session) -> _LexemeStats:
     """ANALYZE's most common lexemes of items_search (pg_stats), read once per
-    STATS_SECONDS per database. Empty when the table was never analyzed."""
+    STATS_SECONDS per database."""
     key = session.get_bind().engine.url.render_as_string(hide_password=True)
     now = time.monotonic()
     cached = _STATS.get(key)
@@ -208,7 +215,9 @@ def _lexeme_stats(session: Session) -> _LexemeStats:
         if lexemes and freqs:
             # The frequency array ends with extra entries (min, max, ...): zip stops early.
             shares[name] = dict(zip(lexemes, freqs, strict=False))
-    stats = _LexemeStats(max(0.0, float(count or 0)), shares["title_document"], shares["document"])
+    stats = _LexemeStats(
+        max(0.0, float(count or 0)), shares["title_document"], shares["document"], bool(rows)
+    )
     _STATS[key] = (now, stats)
     return stats
 
@@ -273,7 +282,13 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
             return found
 
         def page(session: Session, skip: int, take: int) -> list[int]:
-            if expected >= DENSE_MATCHES:
+            matches = expected
+            if not stats.known:
+                # No statistics yet (never analyzed, e.g. just after a big import):
+                # count, up to the threshold, the slow but sure way.
+                capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
+                matches = session.scalar(capped)
+            if matches >= DENSE_MATCHES:
                 found = walk(session, skip, take)
                 if found is not None:
                     return found
