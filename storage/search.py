@@ -158,15 +158,21 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     return SearchQuery(tuple(words), tuple(phrases))
 
 
-# PostgreSQL: a group expected to match fewer items than this is fetched
-# whole through the GIN index and sorted; a bigger one is read along the date
-# index (ix_items_published), checking each item, and stops after one page.
+# PostgreSQL: a group with fewer matches than this is fetched whole through
+# the GIN index and sorted; a bigger one is read along the date index
+# (ix_items_published), checking each item, and stops after one page.
 # Either way a page is cheap: few matches to sort, or many matches near the top.
-# The expectation comes from the planner's statistics (pg_stats, see
-# _lexeme_stats), not from counting: any use of the GIN index decodes the whole
-# posting list of every word, which for a common word at 1M items is most of
-# the cost of a search (a capped count here took 21.6 ms p50 / 72 ms p99).
+# How many match is first guessed from the planner's statistics (pg_stats, see
+# _lexeme_stats): any use of the GIN index decodes the whole posting list of
+# every word, which for a common word at 1M items was most of the cost of a
+# search (a capped count: 21.6 ms p50 / 72 ms p99 for the bench's queries).
 DENSE_MATCHES = 2000
+# A group the statistics expect to match at least this many items walks the
+# date index without counting first (a count would decode the whole posting
+# list of each common word); between DENSE_MATCHES and this, the guess is too
+# rough (phrases, words that rarely meet) and a count capped at DENSE_MATCHES
+# decides, as for a table without statistics.
+SURE_MATCHES = 20_000
 # A date walk reads at most this many times the items its expected density
 # needs for the page, then gives up and sorts the GIN matches instead: the
 # statistics can be wrong (two common words that rarely meet, a reversed
@@ -223,12 +229,17 @@ def _lexeme_stats(session: Session) -> _LexemeStats:
 
 
 def _share(query: SearchQuery, shares: dict[str, float]) -> float:
-    """An upper-bound guess of the share of rows matching every word and phrase:
-    a word's forms add up, a conjunction is no commoner than its rarest part.
-    A lexeme ANALYZE did not list counts as 0 (rarer than every listed one)."""
-    parts = [min(1.0, sum(shares.get(form, 0.0) for form in variants(w))) for w in query.words]
-    parts += [min(shares.get(w, 0.0) for w in phrase) for phrase in query.phrases]
-    return min(parts, default=0.0)
+    """A guess of the share of rows matching every word and phrase, as the planner
+    makes it: a word's forms add up, words (also a phrase's) are independent.
+    A lexeme ANALYZE did not list counts as 0 (rarer than every listed one).
+    Too high, the walk gives up (WALK_SLACK); too low, the sort reads more."""
+    share = 1.0
+    for word in query.words:
+        share *= min(1.0, sum(shares.get(form, 0.0) for form in variants(word)))
+    for phrase in query.phrases:
+        for word in phrase:
+            share *= shares.get(word, 0.0)
+    return share
 
 
 def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group]:
@@ -259,19 +270,21 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
             )
             return list(session.scalars(stmt))
 
-        def walk(session: Session, skip: int, take: int) -> list[int] | None:
-            """The page read along the date index, or None when the walk gave up."""
+        def walk(session: Session, skip: int, take: int, bounded: bool) -> list[int] | None:
+            """The page read along the date index, or None when a bounded walk gave up."""
             newest = select(Item.id, Item.published_at).where(Item.retracted_at.is_(None))
             newest = newest.order_by(Item.published_at.desc(), Item.id.desc())
             bound = None
-            if share > 0:
+            if bounded and share > 0:
                 bound = int((skip + take) / share * WALK_SLACK) + WALK_MIN
                 newest = newest.limit(bound)
             window = newest.subquery("newest")
+            # A correlated subquery, so each item is looked up by key as the walk
+            # reaches it: a join would let the planner build the GIN bitmap again.
+            matching = select(condition).where(_search.c.item_id == window.c.id)
             stmt = (
                 select(window.c.id)
-                .join(_search, _search.c.item_id == window.c.id)
-                .where(condition)
+                .where(matching.scalar_subquery())
                 .order_by(window.c.published_at.desc(), window.c.id.desc())
                 .offset(skip)
                 .limit(take)
@@ -282,21 +295,27 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
             return found
 
         def page(session: Session, skip: int, take: int) -> list[int]:
+            sure = stats.known and expected >= SURE_MATCHES
             matches = expected
-            if not stats.known:
-                # No statistics yet (never analyzed, e.g. just after a big import):
-                # count, up to the threshold, the slow but sure way.
+            if (not sure and expected >= DENSE_MATCHES) or not stats.known:
+                # Not clearly common, or no statistics yet (never analyzed, e.g.
+                # just after a big import): count up to the threshold. For such
+                # words the GIN posting lists are short enough to read.
                 capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
                 matches = session.scalar(capped)
             if matches >= DENSE_MATCHES:
-                found = walk(session, skip, take)
+                found = walk(session, skip, take, bounded=sure)
                 if found is not None:
                     return found
             return dense(session, skip, take)
 
         def count(session: Session) -> int:
-            visible = select(func.count()).where(Item.id.in_(hits), Item.retracted_at.is_(None))
-            return session.scalar(visible.select_from(Item))
+            # MATERIALIZED, as in dense(): the matches by key, never a scan of items.
+            source = hits.cte("matched").prefix_with("MATERIALIZED")
+            visible = (
+                select(func.count()).select_from(Item).join(source, source.c.item_id == Item.id)
+            )
+            return session.scalar(visible.where(Item.retracted_at.is_(None)))
 
         return Group(page, count)
 
@@ -333,12 +352,14 @@ def search(
         raise RuntimeError(f"unsupported database: {dialect}")
     ids: list[int] = []
     skip = max(0, offset)
-    for group in groups:
+    for number, group in enumerate(groups, 1):
         take = limit + 1 - len(ids)
         if take <= 0:
             break
         found = group.page(session, skip, take)
         ids.extend(found)
+        if number == len(groups):
+            break  # nothing after the last group to find the start of
         # Past this group now: the next one starts at 0, or later if the
         # page begins beyond this whole group.
         skip = 0 if found or not skip else max(0, skip - group.count(session))
