@@ -78,7 +78,7 @@ def item_id_of(key: int) -> int:
     return key % (1 << _ID_BITS)
 
 
-def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
+def _sqlite_groups(query: SearchQuery, title_table: bool = True) -> tuple[Group, Group]:
     """Title matches, then summary-only matches, each read newest first from FTS5.
 
     FTS5 returns a match's rowids (recency keys) in order, so a page stops
@@ -88,6 +88,7 @@ def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
     `title :` filter on items_fts walks every occurrence of each word.
     """
     expression = fts5_expression(query)
+    in_title = f"title : ({expression})"
 
     def group(fts, condition: str) -> Group:
         hits = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(condition))
@@ -102,8 +103,29 @@ def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
         return Group(page, count)
 
     # The rest: NOT walks the title filter only as far as the left side goes.
-    rest = f"({expression}) NOT (title : ({expression}))"
-    return group(_title_fts, expression), group(_fts, rest)
+    rest = group(_fts, f"({expression}) NOT ({in_title})")
+    if not title_table:  # a store not yet upgraded to 0018: the column filter
+        return group(_fts, in_title), rest
+    return group(_title_fts, expression), rest
+
+
+# Databases (by URL) known to have items_title_fts: asked until it is there, so
+# code that runs before `coopnews` upgrades a store still answers the same.
+_TITLE_TABLE: set[str] = set()
+
+
+def _has_title_table(session: Session) -> bool:
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    if key not in _TITLE_TABLE:
+        found = session.scalar(
+            sql_text(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items_title_fts'"
+            )
+        )
+        if not found:
+            return False
+        _TITLE_TABLE.add(key)
+    return True
 
 
 # -- PostgreSQL --------------------------------------------------------------
@@ -345,7 +367,7 @@ def search(
     if not query:
         return SearchPage([], False)
     if dialect == "sqlite":
-        groups = _sqlite_groups(query)
+        groups = _sqlite_groups(query, _has_title_table(session))
     elif dialect == "postgresql":
         groups = _postgres_groups(session, query)
     else:
