@@ -321,6 +321,7 @@ def raw_load(url: str, items: list[dict], keys: list[dict]) -> float:
         with engine.begin() as conn:  # setup, untimed
             if engine.dialect.name == "sqlite":
                 conn.execute(sql("DROP TRIGGER items_fts_insert"))
+                conn.execute(sql("DROP TRIGGER items_title_fts_insert"))
             else:
                 conn.execute(sql("ALTER TABLE items DISABLE TRIGGER items_search_insert"))
         started = time.perf_counter()
@@ -329,6 +330,7 @@ def raw_load(url: str, items: list[dict], keys: list[dict]) -> float:
                 conn.execute(insert(Item), items)
                 conn.execute(insert(EntryKey), keys)
                 conn.execute(sql(RAW_FTS))
+                conn.execute(sql(RAW_TITLE_FTS))
             else:
                 _copy(conn, Item.__table__, items)
                 _copy(conn, EntryKey.__table__, keys)
@@ -340,6 +342,9 @@ def raw_load(url: str, items: list[dict], keys: list[dict]) -> float:
 
 RAW_FTS = """INSERT INTO items_fts(rowid, title, summary)
     SELECT CAST(strftime('%s', published_at) AS INTEGER) * 1073741824 + id, title, summary
+    FROM items WHERE retracted_at IS NULL"""
+RAW_TITLE_FTS = """INSERT INTO items_title_fts(rowid, title)
+    SELECT CAST(strftime('%s', published_at) AS INTEGER) * 1073741824 + id, title
     FROM items WHERE retracted_at IS NULL"""
 RAW_SEARCH = """INSERT INTO items_search(item_id, title_document, document)
     SELECT id, coopnews_search_document(title),

@@ -1,8 +1,9 @@
 """Full-text search over items.
 
-The indexes are built by migration 0006: FTS5 (`items_fts`) on SQLite,
-tsvectors of unaccented text (`items_search`) on PostgreSQL. Both
-fold case and accents, so "Agtas" finds "Agtaş".
+The indexes are built by migration 0006: FTS5 (`items_fts`; since 0018 also
+`items_title_fts`, titles alone) on SQLite, tsvectors of unaccented text
+(`items_search`) on PostgreSQL. Both fold case and accents, so "Agtas"
+finds "Agtaş".
 
 User text never reaches the search syntax as typed: it is cut into words
 (letters and digits; everything else separates, as both tokenizers do), and
@@ -14,17 +15,20 @@ Words of four letters or more also find their plural or singular (a final
 "s"). Order: items whose title matches every word come first, then the
 rest; newest first within each group. Each group is read newest first
 straight from the index and the read stops after one page (on SQLite the
-FTS5 rowid is a recency key, see migration 0006), so a page costs about the
-same on a thousand or a million items.
+FTS5 rowid is a recency key, see migration 0006; on PostgreSQL a group
+expected to be big walks the date index, see DENSE_MATCHES), so a page
+costs about the same on a thousand or a million items.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 # Queries are read in domain.words, shared with keyword rules; the names
@@ -65,7 +69,7 @@ def fts5_expression(query: SearchQuery) -> str:
 
 
 _fts = table("items_fts", column("rowid"))
-_fts_match = literal_column("items_fts").op("MATCH")
+_title_fts = table("items_title_fts", column("rowid"))
 # The FTS5 rowid is published_at (whole seconds) * 2**30 + item id (migration 0006).
 _ID_BITS = 30
 
@@ -74,21 +78,23 @@ def item_id_of(key: int) -> int:
     return key % (1 << _ID_BITS)
 
 
-def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
+def _sqlite_groups(query: SearchQuery, title_table: bool = True) -> tuple[Group, Group]:
     """Title matches, then summary-only matches, each read newest first from FTS5.
 
     FTS5 returns a match's rowids (recency keys) in order, so a page stops
     after `take` rows: no sorting of all matches, however many. Retracted
-    items are not in the index.
+    items are not in the index. Title matches come from the title-only table
+    (migration 0018): its posting lists hold title words alone, where a
+    `title :` filter on items_fts walks every occurrence of each word.
     """
     expression = fts5_expression(query)
     in_title = f"title : ({expression})"
 
-    def group(condition: str) -> Group:
-        hits = select(_fts.c.rowid).where(_fts_match(condition))
+    def group(fts, condition: str) -> Group:
+        hits = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(condition))
 
         def page(session: Session, skip: int, take: int) -> list[int]:
-            keys = hits.order_by(_fts.c.rowid.desc()).offset(skip).limit(take)
+            keys = hits.order_by(fts.c.rowid.desc()).offset(skip).limit(take)
             return [item_id_of(key) for key in session.scalars(keys)]
 
         def count(session: Session) -> int:
@@ -96,7 +102,30 @@ def _sqlite_groups(query: SearchQuery) -> tuple[Group, Group]:
 
         return Group(page, count)
 
-    return group(in_title), group(f"({expression}) NOT ({in_title})")
+    # The rest: NOT walks the title filter only as far as the left side goes.
+    rest = group(_fts, f"({expression}) NOT ({in_title})")
+    if not title_table:  # a store not yet upgraded to 0018: the column filter
+        return group(_fts, in_title), rest
+    return group(_title_fts, expression), rest
+
+
+# Databases (by URL) known to have items_title_fts: asked until it is there, so
+# code that runs before `coopnews` upgrades a store still answers the same.
+_TITLE_TABLE: set[str] = set()
+
+
+def _has_title_table(session: Session) -> bool:
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    if key not in _TITLE_TABLE:
+        found = session.scalar(
+            sql_text(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items_title_fts'"
+            )
+        )
+        if not found:
+            return False
+        _TITLE_TABLE.add(key)
+    return True
 
 
 # -- PostgreSQL --------------------------------------------------------------
@@ -155,26 +184,104 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
 # the GIN index and sorted; a bigger one is read along the date index
 # (ix_items_published), checking each item, and stops after one page.
 # Either way a page is cheap: few matches to sort, or many matches near the top.
+# How many match is first guessed from the planner's statistics (pg_stats, see
+# _lexeme_stats): any use of the GIN index decodes the whole posting list of
+# every word, which for a common word at 1M items was most of the cost of a
+# search (a capped count: 21.6 ms p50 / 72 ms p99 for the bench's queries).
 DENSE_MATCHES = 2000
+# A group the statistics expect to match at least this many items walks the
+# date index without counting first (a count would decode the whole posting
+# list of each common word); between DENSE_MATCHES and this, the guess is too
+# rough (phrases, words that rarely meet) and a count capped at DENSE_MATCHES
+# decides, as for a table without statistics.
+SURE_MATCHES = 20_000
+# A date walk reads at most this many times the items its expected density
+# needs for the page, then gives up and sorts the GIN matches instead: the
+# statistics can be wrong (two common words that rarely meet, a reversed
+# phrase), and a walk that finds nothing would read the whole date index.
+WALK_SLACK = 4
+WALK_MIN = 100
+# How long a process trusts the statistics it read (seconds). They move
+# slowly (autovacuum's ANALYZE); a wrong guess costs time, never answers.
+STATS_SECONDS = 300.0
 
 
-def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
+@dataclass(frozen=True)
+class _LexemeStats:
+    """Share of items_search rows holding a lexeme, per document; and the row count.
+    `known` is False when the table was never analyzed (no statistics at all)."""
+
+    rows: float
+    title: dict[str, float]
+    document: dict[str, float]
+    known: bool = True
+
+
+_STATS: dict[str, tuple[float, _LexemeStats]] = {}
+
+
+def _lexeme_stats(session: Session) -> _LexemeStats:
+    """ANALYZE's most common lexemes of items_search (pg_stats), read once per
+    STATS_SECONDS per database."""
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _STATS.get(key)
+    if cached and now - cached[0] < STATS_SECONDS:
+        return cached[1]
+    rows = session.execute(
+        sql_text(
+            "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs"
+            " FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'items_search'"
+            " AND attname IN ('title_document', 'document')"
+        )
+    ).all()
+    count = session.scalar(
+        sql_text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('items_search')")
+    )
+    shares: dict[str, dict[str, float]] = {"title_document": {}, "document": {}}
+    for name, lexemes, freqs in rows:
+        if lexemes and freqs:
+            # The frequency array ends with extra entries (min, max, ...): zip stops early.
+            shares[name] = dict(zip(lexemes, freqs, strict=False))
+    stats = _LexemeStats(
+        max(0.0, float(count or 0)), shares["title_document"], shares["document"], bool(rows)
+    )
+    _STATS[key] = (now, stats)
+    return stats
+
+
+def _share(query: SearchQuery, shares: dict[str, float]) -> float:
+    """A guess of the share of rows matching every word and phrase, as the planner
+    makes it: a word's forms add up, words (also a phrase's) are independent.
+    A lexeme ANALYZE did not list counts as 0 (rarer than every listed one).
+    Too high, the walk gives up (WALK_SLACK); too low, the sort reads more."""
+    share = 1.0
+    for word in query.words:
+        share *= min(1.0, sum(shares.get(form, 0.0) for form in variants(word)))
+    for phrase in query.phrases:
+        for word in phrase:
+            share *= shares.get(word, 0.0)
+    return share
+
+
+def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group]:
     """Title matches, then the rest, each newest first."""
     tsquery = _tsquery(tsquery_text(query))
     anywhere = _search.c.document.op("@@")(tsquery)
     in_title = _search.c.title_document.op("@@")(tsquery)
+    stats = _lexeme_stats(session)
+    title_share = _share(query, stats.title)
+    # Matches in the summary only: what matches anywhere minus what matches the title.
+    rest_share = max(0.0, _share(query, stats.document) - title_share)
 
-    def group(condition: ColumnElement[bool]) -> Group:
+    def group(condition: ColumnElement[bool], share: float) -> Group:
         hits = select(_search.c.item_id).where(condition)
+        expected = max(1.0, share * stats.rows)
 
-        def page(session: Session, skip: int, take: int) -> list[int]:
-            capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
-            if session.scalar(capped) < DENSE_MATCHES:
-                # MATERIALIZED: the planner must not turn a rare word into a walk
-                # of the whole date index looking for it.
-                source = hits.cte("matched").prefix_with("MATERIALIZED")
-            else:
-                source = hits.subquery("matched")
+        def dense(session: Session, skip: int, take: int) -> list[int]:
+            # MATERIALIZED: the planner must not turn a rare word into a walk
+            # of the whole date index looking for it.
+            source = hits.cte("matched").prefix_with("MATERIALIZED")
             stmt = (
                 select(Item.id)
                 .join(source, source.c.item_id == Item.id)
@@ -185,13 +292,56 @@ def _postgres_groups(query: SearchQuery) -> tuple[Group, Group]:
             )
             return list(session.scalars(stmt))
 
+        def walk(session: Session, skip: int, take: int, bounded: bool) -> list[int] | None:
+            """The page read along the date index, or None when a bounded walk gave up."""
+            newest = select(Item.id, Item.published_at).where(Item.retracted_at.is_(None))
+            newest = newest.order_by(Item.published_at.desc(), Item.id.desc())
+            bound = None
+            if bounded and share > 0:
+                bound = int((skip + take) / share * WALK_SLACK) + WALK_MIN
+                newest = newest.limit(bound)
+            window = newest.subquery("newest")
+            # A correlated subquery, so each item is looked up by key as the walk
+            # reaches it: a join would let the planner build the GIN bitmap again.
+            matching = select(condition).where(_search.c.item_id == window.c.id)
+            stmt = (
+                select(window.c.id)
+                .where(matching.scalar_subquery())
+                .order_by(window.c.published_at.desc(), window.c.id.desc())
+                .offset(skip)
+                .limit(take)
+            )
+            found = list(session.scalars(stmt))
+            if bound is not None and len(found) < take:
+                return None  # the window may have ended before the page did
+            return found
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            sure = stats.known and expected >= SURE_MATCHES
+            matches = expected
+            if (not sure and expected >= DENSE_MATCHES) or not stats.known:
+                # Not clearly common, or no statistics yet (never analyzed, e.g.
+                # just after a big import): count up to the threshold. For such
+                # words the GIN posting lists are short enough to read.
+                capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
+                matches = session.scalar(capped)
+            if matches >= DENSE_MATCHES:
+                found = walk(session, skip, take, bounded=sure)
+                if found is not None:
+                    return found
+            return dense(session, skip, take)
+
         def count(session: Session) -> int:
-            visible = select(func.count()).where(Item.id.in_(hits), Item.retracted_at.is_(None))
-            return session.scalar(visible.select_from(Item))
+            # MATERIALIZED, as in dense(): the matches by key, never a scan of items.
+            source = hits.cte("matched").prefix_with("MATERIALIZED")
+            visible = (
+                select(func.count()).select_from(Item).join(source, source.c.item_id == Item.id)
+            )
+            return session.scalar(visible.where(Item.retracted_at.is_(None)))
 
         return Group(page, count)
 
-    return group(in_title), group(and_(anywhere, not_(in_title)))
+    return group(in_title, title_share), group(and_(anywhere, not_(in_title)), rest_share)
 
 
 # -- the operations ------------------------------------------------------------
@@ -217,19 +367,21 @@ def search(
     if not query:
         return SearchPage([], False)
     if dialect == "sqlite":
-        groups = _sqlite_groups(query)
+        groups = _sqlite_groups(query, _has_title_table(session))
     elif dialect == "postgresql":
-        groups = _postgres_groups(query)
+        groups = _postgres_groups(session, query)
     else:
         raise RuntimeError(f"unsupported database: {dialect}")
     ids: list[int] = []
     skip = max(0, offset)
-    for group in groups:
+    for number, group in enumerate(groups, 1):
         take = limit + 1 - len(ids)
         if take <= 0:
             break
         found = group.page(session, skip, take)
         ids.extend(found)
+        if number == len(groups):
+            break  # nothing after the last group to find the start of
         # Past this group now: the next one starts at 0, or later if the
         # page begins beyond this whole group.
         skip = 0 if found or not skip else max(0, skip - group.count(session))
