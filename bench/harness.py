@@ -87,10 +87,13 @@ def start_bare(database_url: str, fake: FakeSlack, log_dir: Path) -> RunningProc
     raise RuntimeError(proc.log())
 
 
-def time_commands(url: str, fake: FakeSlack, texts: list[str], rounds: int) -> list[float]:
-    """Milliseconds per signed slash command, sequential, after a warm-up."""
+def time_commands(
+    url: str, fake: FakeSlack, texts: list[str], rounds: int, warm: list[str] | None = None
+) -> list[float]:
+    """Milliseconds per signed slash command, sequential, after a warm-up (`warm`, else
+    the first five of `texts`: pass other texts when every timed one must be new)."""
     sender = SlackSender(url, SIGNING_SECRET, fake.response_url())
-    for text in texts[:5]:
+    for text in texts[:5] if warm is None else warm:
         sender.command(text, user_id="UMEMBER")
     samples = []
     for i in range(rounds):
@@ -146,16 +149,20 @@ def home_times(url: str, fake: FakeSlack, rounds: int) -> list[float]:
     return samples
 
 
-def throughput(url: str, fake: FakeSlack, texts: list[str], total: int) -> tuple[float, int]:
-    """Requests per second with CLIENTS concurrent clients, and the failed ones."""
+def throughput(
+    url: str, fake: FakeSlack, texts: list[str], total: int, warm: list[str] | None = None
+) -> tuple[float, int]:
+    """Requests per second with CLIENTS concurrent clients, and the failed ones. The
+    warm-up sends CLIENTS requests of `warm` (default: of `texts`)."""
     senders = [SlackSender(url, SIGNING_SECRET, fake.response_url()) for _ in range(CLIENTS)]
 
-    def one(number: int) -> bool:
-        response = senders[number % CLIENTS].command(texts[number % len(texts)])
+    def one(number: int, pool_texts: list[str] = texts) -> bool:
+        response = senders[number % CLIENTS].command(pool_texts[number % len(pool_texts)])
         return response.status_code == 200
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(one, range(CLIENTS)))  # warm-up: every connection open
+        # Warm-up: every connection open.
+        list(pool.map(lambda n: one(n, warm or texts), range(CLIENTS)))
         started = time.perf_counter()
         results = list(pool.map(one, range(total)))
         seconds = time.perf_counter() - started
