@@ -29,7 +29,12 @@ event and its setting, so the outer transaction queues again on its next
 write. A rolled-back transaction fires nothing, and changed nothing.
 
 Never a sequence or max(id): PostgreSQL commits ids out of order, so a reader
-could see a new number before the data it stands for.
+could see a new number before the data it stands for. A bump goes to the
+version plus one or to the clock in microseconds, whichever is more, and the
+row starts at the clock: a database restored from a backup, or dropped and made
+again, never repeats a number a running process has cached answers under (after
+a restore the old number is read until the next write: answers cached under it
+were built from that same data).
 
 Revision ID: 0019
 Revises: 0017
@@ -45,7 +50,16 @@ depends_on = None
 
 # The columns of items that some answer shows, filters or searches by.
 ANSWER_COLUMNS = "title, url, category, category_key, summary, published_at, retracted_at"
-BUMP = "UPDATE data_revision SET version = version + 1 WHERE id = 1"
+# Up by one, or to the clock in microseconds if that is more: a database restored from
+# a backup, or dropped and made again, goes on from numbers no process has seen.
+NOW_US = {
+    "postgresql": "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+}
+BUMP = {
+    "postgresql": f"UPDATE data_revision SET version = greatest(version + 1, {NOW_US['postgresql']})",
+    "sqlite": f"UPDATE data_revision SET version = max(version + 1, {NOW_US['sqlite']})",
+}
 
 SQLITE_EVENTS = {
     "items_revision_insert": "AFTER INSERT ON items",
@@ -74,11 +88,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_data_revision"),
         sa.CheckConstraint("id = 1", name="ck_data_revision_one_row"),
     )
-    op.execute("INSERT INTO data_revision (id, version) VALUES (1, 1)")
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    op.execute(f"INSERT INTO data_revision (id, version) VALUES (1, {NOW_US[dialect]})")
+    if dialect == "postgresql":
         op.execute(
             f"""CREATE FUNCTION coopnews_revision_bump() RETURNS trigger
-            LANGUAGE plpgsql AS $$ BEGIN {BUMP}; RETURN NULL; END $$"""
+            LANGUAGE plpgsql AS $$ BEGIN {BUMP[dialect]} WHERE id = 1; RETURN NULL; END $$"""
         )
         for name, event in POSTGRES_EVENTS.items():
             op.execute(
@@ -88,7 +103,7 @@ def upgrade() -> None:
             )
         return
     for name, event in SQLITE_EVENTS.items():
-        op.execute(f"CREATE TRIGGER {name} {event} BEGIN {BUMP}; END")
+        op.execute(f"CREATE TRIGGER {name} {event} BEGIN {BUMP[dialect]} WHERE id = 1; END")
 
 
 def downgrade() -> None:
