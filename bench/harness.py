@@ -157,7 +157,10 @@ def throughput(
     senders = [SlackSender(url, SIGNING_SECRET, fake.response_url()) for _ in range(CLIENTS)]
 
     def one(number: int, pool_texts: list[str] = texts) -> bool:
-        response = senders[number % CLIENTS].command(pool_texts[number % len(pool_texts)])
+        try:
+            response = senders[number % CLIENTS].command(pool_texts[number % len(pool_texts)])
+        except OSError:  # requests' ConnectionError too: a reset counts as a failed request
+            return False
         return response.status_code == 200
 
     with ThreadPoolExecutor(CLIENTS) as pool:
