@@ -91,10 +91,13 @@ def start_bare(
     raise RuntimeError(proc.log())
 
 
-def time_commands(url: str, fake: FakeSlack, texts: list[str], rounds: int) -> list[float]:
-    """Milliseconds per signed slash command, sequential, after a warm-up."""
+def time_commands(
+    url: str, fake: FakeSlack, texts: list[str], rounds: int, warm: list[str] | None = None
+) -> list[float]:
+    """Milliseconds per signed slash command, sequential, after a warm-up (`warm`, else
+    the first five of `texts`: pass other texts when every timed one must be new)."""
     sender = SlackSender(url, SIGNING_SECRET, fake.response_url())
-    for text in texts[:5]:
+    for text in texts[:5] if warm is None else warm:
         sender.command(text, user_id="UMEMBER")
     samples = []
     for i in range(rounds):
@@ -150,22 +153,29 @@ def home_times(url: str, fake: FakeSlack, rounds: int) -> list[float]:
     return samples
 
 
-def throughput(url: str, fake: FakeSlack, texts: list[str], total: int) -> tuple[float, int]:
-    """Requests per second with CLIENTS concurrent clients, and the failed ones."""
+def throughput(
+    url: str, fake: FakeSlack, texts: list[str], total: int, warm: list[str] | None = None
+) -> tuple[float, int]:
+    """Requests per second with CLIENTS concurrent clients, and the failed ones. The
+    warm-up sends CLIENTS requests of `warm` (default: of `texts`)."""
     # One sender (one kept-alive connection) per client thread: shared by two threads, a
     # sender opened a second connection that could sit idle past gunicorn's 2 s
     # keepalive and be reset as it was reused (a failed run, not a slow server).
     clients = threading.local()
 
-    def one(number: int) -> bool:
+    def one(number: int, pool_texts: list[str] = texts) -> bool:
         sender = getattr(clients, "sender", None)
         if sender is None:
             sender = clients.sender = SlackSender(url, SIGNING_SECRET, fake.response_url())
-        response = sender.command(texts[number % len(texts)])
+        try:
+            response = sender.command(pool_texts[number % len(pool_texts)])
+        except OSError:  # requests' ConnectionError too: a reset counts as a failed request
+            return False
         return response.status_code == 200
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(one, range(CLIENTS)))  # warm-up: every connection open
+        # Warm-up: every connection open.
+        list(pool.map(lambda n: one(n, warm or texts), range(CLIENTS)))
         started = time.perf_counter()
         results = list(pool.map(one, range(total)))
         seconds = time.perf_counter() - started

@@ -12,6 +12,9 @@ process and the bare app (bench/bare_app.py, same gunicorn settings, same ack
 hand-off) answer signed requests on 127.0.0.1 against the fake Web API. Rows:
 
 - p50 / p99 of sequential `latest`, `search`, `categories` (ratio: p50 to the bare ack);
+  these repeat a few commands, so a process that caches answers mostly hits: the row
+  "search, each query new" sends texts never sent before in the run (NewSearches), so
+  each is a miss, sequentially and with 20 clients;
 - App Home, from the event sent to `views.publish` received, for a member and for an
   admin (ratio: p50 to the bare app publishing one block);
 - requests per second with 20 clients, `latest` and `search`, beside the bare app;
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +51,7 @@ from harness import (
     time_commands,
     worker_rss_mb,
 )
-from search import CATEGORIES, SEARCHES, Generator, fill
+from search import CATEGORIES, SEARCHES, TOPICS, Generator, fill
 from sqlalchemy import func, insert, select
 
 from storage.db import Database
@@ -56,6 +60,29 @@ from storage.models import Item, ItemSource, Source
 SOURCES = 20
 LATESTS = ["latest", "latest 10", "latest 20"] + [f"latest 10 {c}" for c in CATEGORIES[:4]]
 SEARCH_TEXTS = [f"search {q}" for q in SEARCHES]
+
+
+class NewSearches:
+    """`search` texts never given before in this process: one to three of the archive's
+    topic words (bench/search.py), in a random order, each combination once. A cache of
+    answers cannot hit them, whatever it keys on."""
+
+    def __init__(self, seed: int = 11) -> None:
+        self.rng = random.Random(seed)
+        self.given: set[str] = set()
+
+    def take(self, count: int) -> list[str]:
+        texts = []
+        while len(texts) < count:
+            words = self.rng.sample(TOPICS, self.rng.choice((1, 2, 2, 3)))
+            text = "search " + " ".join(words)
+            if text not in self.given:
+                self.given.add(text)
+                texts.append(text)
+        return texts
+
+
+NEW_SEARCHES = NewSearches()
 
 
 def link_to_sources(db: Database, sources: int = SOURCES) -> None:
@@ -122,7 +149,9 @@ def sequential(
     """p50 / p99 of each command and App Home beside the bare app, interleaved rounds
     (`polling`: the bare app with Bolt's 10 ms poll, timed too, as context)."""
     rounds = max(1, requests // 4)
-    got: dict[str, list[float]] = {k: [] for k in ("bare", "latest", "search", "cats", "poll")}
+    got: dict[str, list[float]] = {
+        k: [] for k in ("bare", "latest", "search", "new", "cats", "poll")
+    }
     homes: dict[str, list[float]] = {"bare": [], "member": [], "admin": []}
     for _ in range(4):  # interleaved: drift in the machine's load hits all alike
         if polling is not None:
@@ -130,6 +159,9 @@ def sequential(
         got["bare"] += time_commands(bare.url, fake, ["latest"], rounds)
         got["latest"] += time_commands(web.url, fake, LATESTS, rounds)
         got["search"] += time_commands(web.url, fake, SEARCH_TEXTS, rounds)
+        got["new"] += time_commands(
+            web.url, fake, NEW_SEARCHES.take(rounds), rounds, warm=NEW_SEARCHES.take(5)
+        )
         got["cats"] += time_commands(web.url, fake, ["categories"], rounds)
         homes["bare"] += home_times(bare.url, fake, rounds // 2)
         homes["member"] += home_times(web.url, fake, rounds // 2)
@@ -141,6 +173,7 @@ def sequential(
         "bare app: ack p50 / p99 ms": ms(got["bare"]),
         "latest p50 / p99 ms (x bare p50)": ms(got["latest"], got["bare"]),
         "search p50 / p99 ms (x bare p50)": ms(got["search"], got["bare"]),
+        "search, each query new p50 / p99 ms (x bare p50)": ms(got["new"], got["bare"]),
         "categories p50 / p99 ms (x bare p50)": ms(got["cats"], got["bare"]),
         "bare app: home (one block) p50 / p99 ms": ms(homes["bare"]),
         "App Home, member p50 / p99 ms (x bare home)": ms(homes["member"], homes["bare"]),
@@ -151,18 +184,22 @@ def sequential(
 def under_load(web, bare, fake: FakeSlack, requests: int, polling=None) -> dict[str, str]:
     """Requests per second with CLIENTS clients: the bare app, then latest and search,
     twice over; the best of each (`polling`: the 10 ms-poll bare app too, as context)."""
-    rates: dict[str, list[float]] = {"bare": [], "latest": [], "search": [], "poll": []}
+    rates: dict[str, list[float]] = {"bare": [], "latest": [], "search": [], "new": [], "poll": []}
     failed = 0
     for _ in range(2):
         runs = [
             ("bare", bare.url, ["latest"]),
             ("latest", web.url, LATESTS),
             ("search", web.url, SEARCH_TEXTS),
+            ("new", web.url, None),
         ]
         if polling is not None:
             runs.insert(0, ("poll", polling.url, ["latest"]))
         for name, url, texts in runs:
-            rate, errors = throughput(url, fake, texts, requests)
+            warm = None
+            if texts is None:  # every request a text not sent before
+                texts, warm = NEW_SEARCHES.take(requests), NEW_SEARCHES.take(CLIENTS)
+            rate, errors = throughput(url, fake, texts, requests, warm=warm)
             rates[name].append(rate)
             failed += errors
         fake.reset()
@@ -178,6 +215,7 @@ def under_load(web, bare, fake: FakeSlack, requests: int, polling=None) -> dict[
         f"{CLIENTS} clients: bare req/s": f"{bare:.0f}",
         f"{CLIENTS} clients: latest req/s (x bare)": shown("latest"),
         f"{CLIENTS} clients: search req/s (x bare)": shown("search"),
+        f"{CLIENTS} clients: search, each query new req/s (x bare)": shown("new"),
         f"{CLIENTS} clients: failed requests": str(failed),
     }
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.admins import AdminPolicy, UserDirectory, require_admin
+from bot.answer_cache import AnswerCache
 from bot.blocks.items import Accessory
 from bot.curation.controls import admin_item_controls
 from bot.settings import Settings
@@ -38,6 +39,8 @@ class Deps:
     item_controls: Callable[..., Accessory | None]
     # Listener middleware for every admin action and view (bot.admins.require_admin).
     require_admin: Callable[..., Any]
+    # Read answers kept while the data is unchanged (bot/answer_cache.py), per process.
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
 
 def build_deps(settings: Settings, db: Database | None = None) -> Deps:

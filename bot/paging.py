@@ -2,7 +2,8 @@
 
 A page is a message (item list, heading, controls for admins) ending with
 "More" when others remain; the button's value (bot/blocks/paging.py) says
-which page comes next.
+which page comes next. Pages come from the process's answer cache
+(bot/answer_cache.py) when the data has not changed since they were built.
 """
 
 from __future__ import annotations
@@ -17,6 +18,18 @@ SEARCH_PAGE_SIZE = 10
 
 
 def latest_page(
+    deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
+) -> dict | None:
+    """One page of `latest` (build_latest_page), from the answer cache when it holds
+    one built at the current data revision. Keyed by everything the page shows besides
+    the data: the category as typed ("More" carries it), and whether controls are shown."""
+    key = ("latest", count, category, offset, deps.admins.is_admin(user_id))
+    return deps.answers.message(
+        deps.db, key, lambda: build_latest_page(deps, user_id, count, category, offset)
+    )
+
+
+def build_latest_page(
     deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
 ) -> dict | None:
     """One page of `latest`, ending with "More" when older items remain; None if empty.
@@ -48,6 +61,17 @@ def latest_page(
 
 
 def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> dict | None:
+    """One page of results (build_search_page), from the answer cache when it holds one
+    built at the current data revision; keyed by the text as typed (the heading and
+    "More" show it) and whether controls are shown."""
+    query_text = query_text[: search.MAX_QUERY_CHARS]
+    key = ("search", query_text, offset, deps.admins.is_admin(user_id))
+    return deps.answers.message(
+        deps.db, key, lambda: build_search_page(deps, user_id, query_text, offset)
+    )
+
+
+def build_search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> dict | None:
     """One page of results, ending with "More" when there are others.
 
     `query_text` as typed (cut to MAX_QUERY_CHARS) is parsed here, once; None

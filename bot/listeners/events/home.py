@@ -1,6 +1,18 @@
-"""App Home: publish the user's Home tab each time they open it."""
+"""App Home: publish the user's Home tab each time they open it.
+
+Its item parts (the featured item, the newest items, the categories) are the same
+for everyone and come from the answer cache (bot/answer_cache.py) while the data
+revision is unchanged; the rest (channels, the viewer's follows, admins' sections)
+is read each time.
+"""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -9,26 +21,81 @@ from bot.blocks.home import HomeContent, home_view
 from bot.blocks.scheduled import HOME_SCHEDULED
 from bot.blocks.suggestions import HOME_SUGGESTIONS
 from bot.deps import Deps
-from storage import categories, featured, home
+from storage import categories, featured, home, revision
 from storage import subscriptions as subscription_store
+from storage.categories import CategoryCount
 from storage.follows import list_follows
 
 HOME_ITEMS = 5
 
 
+@dataclass(frozen=True)
+class ShownItem:
+    """What App Home shows of an item (bot.blocks.entities.ItemLike), detached from any
+    session: shared by every thread that reads it from the cache."""
+
+    id: int
+    title: str
+    url: str | None
+    category: str | None
+    summary: str | None
+    published_at: datetime
+
+    @classmethod
+    def of(cls, item) -> ShownItem:
+        return cls(item.id, item.title, item.url, item.category, item.summary, item.published_at)
+
+
+@dataclass(frozen=True)
+class HomeItems:
+    """App Home's parts that are the same for every viewer (cached per data revision)."""
+
+    items: tuple[ShownItem, ...]
+    featured: ShownItem | None
+    categories: tuple[CategoryCount, ...]
+    spellings: Mapping[str, str]
+
+    def size(self) -> int:
+        """About how many bytes it holds (for the cache's bound)."""
+        shown = [*self.items, *([self.featured] if self.featured else [])]
+        texts = [t for i in shown for t in (i.title, i.url, i.category, i.summary) if t]
+        texts += [c.name for c in self.categories] + [*self.spellings, *self.spellings.values()]
+        return sum(map(sys.getsizeof, texts)) + 200 * (len(shown) + len(self.categories))
+
+
+def home_items(deps: Deps, session) -> HomeItems:
+    """The shared parts, from the cache at the current revision or read now. The
+    revision is read first in `session` (storage/revision.py: never data older than it)."""
+    cache = deps.answers
+    at = revision.current(session) if cache.enabled else None
+    found = cache.get(at, ("home items",)) if at else None
+    if found is not None:
+        return found
+    listed = categories.category_list(session)
+    front = featured.front_page(session, HOME_ITEMS)  # one statement: pinned and newest
+    built = HomeItems(
+        items=tuple(map(ShownItem.of, front.items)),
+        featured=ShownItem.of(front.featured) if front.featured else None,
+        categories=tuple(listed.counted),
+        spellings=MappingProxyType(dict(listed.spellings)),
+    )
+    if at:
+        cache.put(at, ("home items",), built, built.size())
+    return built
+
+
 def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeContent:
     with deps.db.reading() as session:
+        shared = home_items(deps, session)  # first: its revision precedes every read
         subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
-        listed = categories.category_list(session)
-        front = featured.front_page(session, HOME_ITEMS)
         content = HomeContent(
-            items=front.items,
-            featured=front.featured,
-            categories=listed.counted,
+            items=shared.items,
+            featured=shared.featured,
+            categories=shared.categories,
             subscriptions=subscriptions,
             more_subscriptions=more(session, home.count_subscriptions, len(subscriptions)),
             follows=list_follows(session, user_id) if user_id else [],
-            spellings=listed.spellings,
+            spellings=shared.spellings,
         )
         if is_admin:
             # Each list with its count in one read (storage/home.py): 3 statements fewer.
