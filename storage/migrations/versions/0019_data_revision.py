@@ -37,7 +37,7 @@ a restore the old number is read until the next write: answers cached under it
 were built from that same data).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 import sqlalchemy as sa
