@@ -111,6 +111,64 @@ HOSTILE = {
     ),
     "cr line endings": BASE.replace("\n", "\r"),
     "crlf in cdata": BASE.replace("and&nbsp;more", "a\r\nb\rc"),
+    "ns on channel": BASE.replace(
+        "<channel>", '<channel xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    ).replace("<item>", "<item><dc:creator>Ann</dc:creator><dc:subject>Housing</dc:subject>"),
+    "ns on item": BASE.replace(
+        "<item>",
+        '<item xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject>Energy</dc:subject>',
+    ),
+    "xml:base on rss": BASE.replace(
+        '<rss version="2.0">', '<rss version="2.0" xml:base="https://b.example/x/">'
+    ).replace("https://coop.example/news/", "n/"),
+    "lang on rss": BASE.replace('<rss version="2.0">', '<rss version="2.0" xml:lang="de">'),
+    "channel language": BASE.replace(
+        "<description>News</description>", "<description>News</description><language>fr</language>"
+    ),
+    "default ns rss": BASE.replace(
+        '<rss version="2.0">', '<rss version="2.0" xmlns="http://backend.userland.com/rss2">'
+    ),
+    "content encoded": BASE.replace(
+        "<item>",
+        '<item><content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<p>Full <b>text</b></p>]]></content:encoded>',
+    ),
+    "image between items": BASE.replace(
+        "</item><item>",
+        "</item><image><url>https://i.example/a.png</url><title>img</title><link>https://i.example/</link></image><item>",
+        1,
+    ),
+    "textinput between": BASE.replace(
+        "</item><item>",
+        "</item><textInput><title>t</title><description>d</description><name>n</name><link>https://t.example/</link></textInput><item>",
+        1,
+    ),
+    "atom feed-level author after entries": ATOM.replace(
+        "</feed>", "<author><name>Late Author</name></author></feed>"
+    ),
+    "atom entry without ns decl prefix": ATOM.replace(
+        "<entry>",
+        '<entry xmlns:media="http://search.yahoo.com/mrss/"><media:thumbnail url="https://m.example/t.jpg"/>',
+    ),
+    "atom xml:lang on feed": ATOM.replace("xml:base=", 'xml:lang="es" xml:base='),
+    "item named differently case": BASE.replace("<item>", "<Item>").replace("</item>", "</Item>"),
+    "guid ispermalink link": BASE.replace(
+        'isPermaLink="false">g', 'isPermaLink="true">https://g.example/'
+    ),
+    "rss 2 with atom link": BASE.replace(
+        '<rss version="2.0">', '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
+    ).replace(
+        "<description>News</description>",
+        '<description>News</description><atom:link href="https://self.example/feed" rel="self"/>',
+    ),
+    "item attr xml:base": BASE.replace("<item>", '<item xml:base="https://ib.example/d/">').replace(
+        "https://coop.example/news/", "rel/"
+    ),
+    "ttl and skiphours": BASE.replace(
+        "<description>News</description>",
+        "<description>News</description><ttl>60</ttl><skipHours><hour>1</hour></skipHours>",
+    ),
+    "comment before root": BASE.replace("<rss", "<!-- c --><rss", 1),
+    "pi stylesheet": BASE.replace("<rss", '<?xml-stylesheet type="text/xsl" href="s.xsl"?><rss', 1),
 }
 
 
