@@ -131,14 +131,33 @@ def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> P
         raise NotAFeed(problem or "this is not an RSS or Atom feed")
     feed = parsed.feed
     base = url or feed.get("link")
+    raw_entries = parsed.entries
+    closed = _closed_entries(data) if problem else None
+    if closed is not None and len(raw_entries) > closed:
+        # A cut-short document (a truncated file, a dropped connection): the loose parser
+        # still returns the last, unfinished entry (a title without its link or date).
+        raw_entries = raw_entries[:closed]
+        problem += "; the document ends inside an entry, which was left out"
     return ParsedFeed(
         kind="atom" if version.startswith("atom") else "rss",
         version=version,
         title=_text(feed, "title") or None,
         link=_absolute(feed.get("link"), url),
-        entries=[_entry(raw, base) for raw in parsed.entries],
+        entries=[_entry(raw, base) for raw in raw_entries],
         problem=problem,
     )
+
+
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+_ROOT_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF)\s*>\s*\Z")
+
+
+def _closed_entries(data: bytes) -> int | None:
+    """How many entries a document the XML parser refused closes, when it ends before
+    its root element does (cut short); None when it is whole."""
+    if _ROOT_END.search(data[-200:]):
+        return None
+    return len(_ENTRY_END.findall(data))
 
 
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")

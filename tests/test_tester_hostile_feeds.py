@@ -261,3 +261,19 @@ def test_a_feed_file_with_such_references_imports(tmp_path):
             from storage.models import Item
 
             assert session.scalar(select(func.count()).select_from(Item)) == 5
+
+
+def test_a_cut_short_feed_keeps_only_whole_entries(tmp_path):
+    # A truncated file (or a dropped connection) ending inside an entry: the loose
+    # parser returned the unfinished entry too, stored as a title without its link,
+    # dated the day it was seen. Every cut keeps a prefix of the whole feed's entries.
+    for document in (BASE, ATOM):
+        data = document.encode()
+        full = read_document(data, url=None, now=NOW).drafts
+        for cut in range(data.index(b"<item" if b"<item" in data else b"<entry"), len(data) - 1):
+            try:
+                got = read_document(data[:cut], url=None, now=NOW).drafts
+            except Exception:  # noqa: BLE001 - nothing usable: refused
+                continue
+            closed = data[:cut].count(b"</item>") + data[:cut].count(b"</entry>")
+            assert got == full[:closed], (cut, data[:cut][-60:])
