@@ -131,14 +131,33 @@ def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> P
         raise NotAFeed(problem or "this is not an RSS or Atom feed")
     feed = parsed.feed
     base = url or feed.get("link")
+    raw_entries = parsed.entries
+    closed = _closed_entries(data) if problem else None
+    if closed is not None and len(raw_entries) > closed:
+        # A cut-short document (a truncated file, a dropped connection): the loose parser
+        # still returns the last, unfinished entry (a title without its link or date).
+        raw_entries = raw_entries[:closed]
+        problem += "; the document ends inside an entry, which was left out"
     return ParsedFeed(
         kind="atom" if version.startswith("atom") else "rss",
         version=version,
         title=_text(feed, "title") or None,
         link=_absolute(feed.get("link"), url),
-        entries=[_entry(raw, base) for raw in parsed.entries],
+        entries=[_entry(raw, base) for raw in raw_entries],
         problem=problem,
     )
+
+
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+_ROOT_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF)\s*>\s*\Z")
+
+
+def _closed_entries(data: bytes) -> int | None:
+    """How many entries a document the XML parser refused closes, when it ends before
+    its root element does (cut short); None when it is whole."""
+    if _ROOT_END.search(data[-200:]):
+        return None
+    return len(_ENTRY_END.findall(data))
 
 
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -170,12 +189,14 @@ def _clean_bytes(data: bytes, content_type: str) -> bytes:
 
 
 _CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.S)
-_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+# Any entity reference: named (group 1), hexadecimal (2) or decimal (3).
+_REFERENCE = re.compile(rb"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[xX]([0-9A-Fa-f]+)|#([0-9]+));")
 _XML_ENTITIES = frozenset((b"amp", b"lt", b"gt", b"quot", b"apos"))
 
 
 def _numeric_entities(data: bytes) -> bytes:
-    """HTML's named entities (`&nbsp;`, `&eacute;`) written as character references.
+    """HTML's named entities (`&nbsp;`, `&eacute;`) written as character references,
+    and references to no character (a surrogate, past U+10FFFF) as U+FFFD's.
 
     XML 1.0 defines only five names, so feedparser flags a feed using others as
     malformed, although feed readers all accept it; written as `&#160;` they mean the
@@ -185,13 +206,19 @@ def _numeric_entities(data: bytes) -> bytes:
 
     def reference(match: re.Match) -> bytes:
         name = match[1]
+        if name is None:  # a character reference: kept unless it names no character
+            digits = (match[2] or match[3]).lstrip(b"0") or b"0"
+            number = int(digits, 16 if match[2] else 10) if len(digits) <= 8 else -1
+            if 0 <= number <= 0x10FFFF and not 0xD800 <= number <= 0xDFFF:
+                return match[0]
+            return b"&#65533;"  # feedparser raised on these (chr, UTF-8): U+FFFD instead
         codepoint = None if name in _XML_ENTITIES else name2codepoint.get(name.decode())
         return b"&#%d;" % codepoint if codepoint else match[0]
 
     parts = _CDATA.split(data)
     # re.split with a group: the CDATA sections are the odd parts.
     for i in range(0, len(parts), 2):
-        parts[i] = _NAMED_ENTITY.sub(reference, parts[i])
+        parts[i] = _REFERENCE.sub(reference, parts[i])
     return b"".join(parts)
 
 

@@ -59,6 +59,9 @@ def read_page(value: str | None) -> PageRequest | None:
         return None
     if category is not None and not isinstance(category, str) or not isinstance(query, str):
         return None
+    # Never in a value of ours (PostgreSQL refuses NUL in text): forged, no page.
+    if "\x00" in query or (category and "\x00" in category):
+        return None
     return PageRequest(data["k"], offset, count, category, query)
 
 
