@@ -47,6 +47,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from storage.db import Database
 from storage.revision import Revision, current
 
@@ -72,17 +74,21 @@ class AnswerCache:
         self.misses = 0
 
     # -- Block Kit messages (JSON-able dicts, or None) ----------------------------------
-    def message(self, db: Database, key: Hashable, build: Callable[[], dict | None]) -> dict | None:
+    def message(
+        self, db: Database, key: Hashable, build: Callable[[Session], dict | None]
+    ) -> dict | None:
         """The answer for `key` (a tuple: what the answer depends on besides the data),
-        from the cache when built at the current revision, else `build()` (then kept)."""
-        if not self.enabled:
-            return build()
+        from the cache when built at the current revision, else `build(session)` (then
+        kept), in the read session the revision came from: a miss checks out no second
+        connection (on PostgreSQL, no second pre-ping round trip)."""
         with db.reading() as session:
+            if not self.enabled:
+                return build(session)
             revision = current(session)
-        found = self.get(revision, key)
-        if found is not None:
-            return json.loads(found)
-        answer = build()
+            found = self.get(revision, key)
+            if found is not None:
+                return json.loads(found)
+            answer = build(session)
         text = json.dumps(answer, separators=(",", ":"))
         self.put(revision, key, text, sys.getsizeof(text))
         return answer

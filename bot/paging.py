@@ -8,6 +8,8 @@ which page comes next. Pages come from the process's answer cache
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from bot.blocks.items import item_list_message, latest_heading
 from bot.blocks.paging import PageRequest, more_footer, range_text
 from bot.blocks.search import no_results_message, search_heading
@@ -25,21 +27,23 @@ def latest_page(
     the data: the category as typed ("More" carries it), and whether controls are shown."""
     key = ("latest", count, category, offset, deps.admins.is_admin(user_id))
     return deps.answers.message(
-        deps.db, key, lambda: build_latest_page(deps, user_id, count, category, offset)
+        deps.db,
+        key,
+        lambda session: build_latest_page(session, deps, user_id, count, category, offset),
     )
 
 
 def build_latest_page(
-    deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
+    session: Session, deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
 ) -> dict | None:
-    """One page of `latest`, ending with "More" when older items remain; None if empty.
+    """One page of `latest` read in `session`, ending with "More" when older items
+    remain; None if empty.
 
     The featured item (storage/featured.py), when in `category` (or no category is
     asked for), is shown marked above the first page's `count` newest and left out
     of every page's own order, so "More" neither repeats nor skips an item.
     """
-    with deps.db.reading() as session:
-        page = featured.front_page(session, count, category, offset)
+    page = featured.front_page(session, count, category, offset)
     pinned, items, older = page.featured, page.items, page.older
     featured_id = pinned.id if pinned else None
     shown = [pinned, *items] if pinned is not None and offset == 0 else list(items)
@@ -67,12 +71,14 @@ def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> d
     query_text = query_text[: search.MAX_QUERY_CHARS]
     key = ("search", query_text, offset, deps.admins.is_admin(user_id))
     return deps.answers.message(
-        deps.db, key, lambda: build_search_page(deps, user_id, query_text, offset)
+        deps.db, key, lambda session: build_search_page(session, deps, user_id, query_text, offset)
     )
 
 
-def build_search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> dict | None:
-    """One page of results, ending with "More" when there are others.
+def build_search_page(
+    session: Session, deps: Deps, user_id: str, query_text: str, offset: int = 0
+) -> dict | None:
+    """One page of results read in `session`, ending with "More" when there are others.
 
     `query_text` as typed (cut to MAX_QUERY_CHARS) is parsed here, once; None
     when it holds no word to search for.
@@ -81,9 +87,8 @@ def build_search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0
     query = search.parse_query(query_text)
     if not query:
         return None
-    with deps.db.reading() as session:
-        page = search.search(session, query, SEARCH_PAGE_SIZE, offset)
-        featured_id = featured.current_id(session)
+    page = search.search(session, query, SEARCH_PAGE_SIZE, offset)
+    featured_id = featured.current_id(session)
     if not page.items:
         return no_results_message(query_text, bool(query.phrases))
     footer = []

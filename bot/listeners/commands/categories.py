@@ -3,20 +3,20 @@ everyone: one entry of the answer cache per data revision, bot/answer_cache.py).
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from bot.blocks.categories import categories_message
-from bot.deps import Deps
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from storage.categories import category_list
 
 
 def show_categories(call: CommandCall) -> None:
     deps = call.deps
-    call.reply(deps.answers.message(deps.db, ("categories",), lambda: categories_answer(deps)))
+    call.reply(deps.answers.message(deps.db, ("categories",), categories_answer))
 
 
-def categories_answer(deps: Deps) -> dict:
-    with deps.db.reading() as session:
-        listed = category_list(session)
+def categories_answer(session: Session) -> dict:
+    listed = category_list(session)
     return categories_message(listed.counted, listed.uncategorised)
 
 
