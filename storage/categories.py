@@ -1,8 +1,9 @@
 """Categories: their keys, their spelling, how many visible items each has.
 
 The one module that knows how categories are stored. A category's key is its
-name trimmed and case-folded (`latest`, subscriptions and feeds filter by it);
-its spelling is the one most recently stored among its visible items ("COOP
+name compared the way Unicode compares names caselessly (`category_key`:
+NFKC, case-folded, invisible characters dropped, any whitespace one space;
+`latest`, subscriptions, follows and feeds filter by it); its spelling is the one most recently stored among its visible items ("COOP
 Champions", not "coop champions"). Counts are kept by triggers on items
 (migration 0011) as signed deltas in `category_counts`, so every read here
 costs the size of the category list, not of the archive. Callers get lists
@@ -12,14 +13,18 @@ and dicts of names, never a stored format. Callers own the session.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storage import counts as kept_counts
+from storage import limits
 from storage.counts import due
 from storage.counts import fold as fold_table
 from storage.models import CategoryDelta
@@ -29,9 +34,62 @@ log = logging.getLogger(__name__)
 NONE_KEY = ""  # the key of items without a category
 
 
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that
+# show nothing (soft hyphen, zero-width space/joiners, bidi marks, word joiner, BOM,
+# variation selectors, Hangul fillers, tags). toNFKC_Casefold drops them too.
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+
+def _caseless(text: str) -> str:
+    # Unicode 15 §3.13 D145 (compatibility caseless match):
+    # NFKD(casefold(NFKD(casefold(NFD(X))))), composed again (NFC) to store compactly.
+    # Invisible characters go first: dropped later, they could leave marks uncomposed.
+    text = unicodedata.normalize("NFD", _IGNORABLE.sub("", text)).casefold()
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKD", text).casefold())
+    return " ".join(folded.split())
+
+
+@lru_cache(maxsize=8192)  # imports repeat a few categories many times
 def category_key(category: str | None) -> str | None:
-    """The key a category filters by: trimmed and case-folded; None for a blank one."""
-    return category.strip().casefold() if category and category.strip() else None
+    """The key a category is matched by (str, at most limits.CATEGORY characters),
+    None for a blank one (nothing but spaces and invisible characters).
+
+    Unicode's compatibility caseless match (The Unicode Standard §3.13, D145):
+    "Énergie" precomposed or as E + U+0301, "ÉNERGIE", full-width "Ｅｎｅｒｇｉｅ" and
+    "energie" with a soft hyphen or zero-width space inside all have the key
+    "énergie"; "Straße" and "STRASSE" both "strasse". NFKC, not NFC: names that
+    only compatibility forms tell apart (full-width letters, ligatures, NBSP)
+    look the same to a reader, so they are one category. Default-ignorable
+    characters (_IGNORABLE) are dropped; whitespace of any kind (tabs, newlines,
+    NBSP, ideographic space, runs) is one ASCII space, none at the ends. No
+    locale: "I" folds to "i" also for Turkish names ("İ" keeps its dot: "i̇").
+    Idempotent: the key of a key is itself (migration 0020 relies on it).
+    """
+    if not category:
+        return None
+    if category.isascii():
+        key = " ".join(category.lower().split())
+    else:
+        key = _caseless(category)
+        if len(key) > limits.CATEGORY:  # folding can lengthen ("ß" -> "ss", "ﷺ")
+            key = _caseless(key[: limits.CATEGORY])
+    return key[: limits.CATEGORY] or None
+
+
+def category_spelling(category: str | None) -> str | None:
+    """A category's spelling as stored and shown: NFC (so "Énergie" is one code
+    point, whatever the source's editor wrote), whitespace of any kind one space,
+    trimmed; None where the key is None (blank or only invisible characters)."""
+    if category_key(category) is None:
+        return None
+    assert category is not None
+    if category.isascii():
+        return " ".join(category.split())
+    return " ".join(unicodedata.normalize("NFC", category).split())
 
 
 @dataclass(frozen=True)
@@ -155,7 +213,7 @@ def encode_choice(names: Iterable[str] | None) -> str | None:
     for name in names or ():
         key = category_key(name)
         if key and key not in chosen:
-            chosen[key] = " ".join(name.split())
+            chosen[key] = category_spelling(name) or key
     return "\n".join(chosen[k] for k in sorted(chosen)) or None
 
 

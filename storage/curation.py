@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from domain.identity import normalise_text
 from domain.items import fingerprint
 from storage import corrections
-from storage.categories import category_key
+from storage.categories import category_key, category_spelling
 from storage.models import AuditEntry, Item
 from storage.types import utcnow
 
@@ -108,7 +108,7 @@ def add_item(
     item = Item(
         title=fields.title,
         url=fields.url,
-        category=fields.category,
+        category=category_spelling(fields.category),
         category_key=category_key(fields.category),
         summary=fields.summary,
         published_at=stamp(fields.published_on),
@@ -143,7 +143,7 @@ def update_item(session: Session, item: Item, fields: ItemFields, user_id: str) 
     for name, label, value in (
         ("title", "title", fields.title),
         ("url", "link", fields.url),
-        ("category", "category", fields.category),
+        ("category", "category", category_spelling(fields.category)),
         ("summary", "summary", fields.summary),
     ):
         if getattr(item, name) != value:

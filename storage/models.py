@@ -47,7 +47,8 @@ class Item(Base):
     # TEXT since 0008: long links are stored whole (limits in storage/limits.py).
     url: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(200))
-    # Lower-cased category: filtering is case-insensitive and index-backed.
+    # storage.categories.category_key(category) (NFKC, case-folded, spaces folded:
+    # migration 0020): filtering is caseless and index-backed.
     category_key: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -238,7 +239,8 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(40), unique=True)
-    # Category keys (lower case), newline-separated; None means every category.
+    # Category names as chosen (storage.categories.encode_choice: one per key),
+    # newline-separated; older rows hold keys. None means every category.
     categories: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

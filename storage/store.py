@@ -14,7 +14,7 @@ from domain import identity
 from domain.items import ItemDraft
 from domain.text import fit
 from storage import categories, limits
-from storage.categories import category_key
+from storage.categories import category_key, category_spelling
 from storage.models import Item
 
 MAX_LATEST = 20
@@ -46,7 +46,8 @@ def item_row(
 ) -> dict:
     """The items row of a new draft (a Core insert: the identity keys are set here,
     from the given ones when the caller already computed them)."""
-    category = fit(draft.category, limits.CATEGORY)  # no source can overflow a column
+    # NFC, spaces folded; no source can overflow a column.
+    category = fit(category_spelling(draft.category), limits.CATEGORY)
     return {
         "created_at": now,
         "updated_at": now,

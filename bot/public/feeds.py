@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 
 from bot.blocks.text import safe_url
 from sources.text import xml_text
+from storage.categories import category_key
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -62,7 +63,8 @@ class FeedInfo:
 
     @property
     def feed_id(self) -> str:
-        suffix = f"/category/{quote(self.category.casefold(), safe='')}" if self.category else ""
+        key = category_key(self.category)  # any spelling of one category: one feed id
+        suffix = f"/category/{quote(key, safe='')}" if key else ""
         return f"tag:{self.authority},{TAG_DATE}:coopnews/feed{suffix}"
 
 

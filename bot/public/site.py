@@ -24,6 +24,7 @@ from bot.public.feeds import (
     json_feed_document,
 )
 from bot.public.news import NewsRequest, render_news
+from storage.categories import category_key
 from storage.db import Database
 from storage.published import feed_state, published_items
 from storage.types import utcnow
@@ -94,7 +95,7 @@ class PublicSite:
         now = utcnow()
         with self.db.reading() as session:
             state = feed_state(session, now)
-            etag = entity_tag(state, f"{kind}\x1f{base}\x1f{category.casefold()}")
+            etag = entity_tag(state, f"{kind}\x1f{base}\x1f{category_key(category) or ''}")
             headers = validator_headers(etag, state.last_modified)
             if is_fresh(environ, etag, state.last_modified):
                 return "304 Not Modified", b"", headers
