@@ -80,6 +80,7 @@ def category_key(category: str | None) -> str | None:
     return key[: limits.CATEGORY] or None
 
 
+@lru_cache(maxsize=8192)
 def category_spelling(category: str | None) -> str | None:
     """A category's spelling as stored and shown: NFC (so "Énergie" is one code
     point, whatever the source's editor wrote), whitespace of any kind one space,

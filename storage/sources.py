@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.categories import fold_if_due
+from storage.categories import category_spelling, fold_if_due
 from storage.models import Item, Source, SourceEvent, SourceItemDelta
 
 DEFAULT_INTERVAL = 30 * 60
@@ -77,7 +77,7 @@ def create_source(
         feed_url=feed_url,
         kind=kind,
         title=title,
-        category=category,
+        category=category_spelling(category),  # as its items will spell it
         created_by=created_by,
         created_at=now,
         interval_seconds=interval_seconds,

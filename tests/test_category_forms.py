@@ -183,3 +183,14 @@ def test_public_feeds_and_news_filter_any_form_to_one_category(site, db):
     assert len(ids) == 1 and ids.pop().endswith("/category/" + quote("énergie", safe=""))
     page = requests.get(f"{site}/news?category={quote(NFD)}", timeout=10).text
     assert "Wind in Nantes" in page and "Solar in Lyon" in page and "Plain news" not in page
+
+
+def test_a_sources_category_is_stored_as_its_items_will_spell_it(db):
+    from storage import sources as source_store
+    from storage.types import utcnow
+
+    with db.transaction() as session:
+        source = source_store.create_source(
+            session, url="https://forms.example.coop/feed", now=utcnow(), category=f" {NFD}\t"
+        )
+        assert source.category == NFC

@@ -93,6 +93,13 @@ def fill_at_0019(db: Database) -> dict[str, int]:
                 ),
                 {"ch": channel, "cat": chosen, "c": DAY, "p": False},
             )
+        session.execute(
+            text(
+                "INSERT INTO sources (url, category, created_at, interval_seconds, failures)"
+                " VALUES ('https://forms.example.coop/feed', :cat, :c, 1800, 0)"
+            ),
+            {"cat": f" {NFD}\u00a0 ", "c": DAY},
+        )
     return ids
 
 
@@ -137,6 +144,7 @@ def test_0020_makes_one_category_of_every_encoding_with_exact_counts(empty_datab
             "CKEYS": "news\nsocial economy",
             "CALL": None,
         }
+        assert rows(db, "SELECT category FROM sources") == [(NFC,)]
         with db.reading() as session:
             assert categories.choice_keys(NFC) == {"énergie"}
             assert categories.has_category(session, NFD)

@@ -21,8 +21,8 @@ characters dropped, whitespace one space); this migration re-keys what is stored
 - subscriptions.categories (names as typed, one per line): written again by
   encode_choice, so names that now share a key are one.
 
-Sources', suggestions' and scheduled items' categories are spellings only: the
-item written from them gets its spelling and key where it is stored.
+- sources, suggestions and scheduled_items hold spellings only (an item written
+  from them is spelled and keyed where it is stored): spelled NFC, spaces folded.
 
 Keys are computed in Python (unicodedata): no SQL function normalises Unicode on
 SQLite. Plain UPDATE/DELETE/INSERT only: no table is rebuilt. Downgrade computes
@@ -60,6 +60,8 @@ def upgrade() -> None:
     _recount(connection)
     _rekey_follows(connection, category_key)
     _rechoose_subscriptions(connection)
+    for table in ("sources", "suggestions", "scheduled_items"):
+        _respell(connection, table)
 
 
 def downgrade() -> None:
@@ -173,5 +175,21 @@ def _rechoose_subscriptions(connection: sa.Connection) -> None:
     for start in range(0, len(updates), BATCH):
         connection.execute(
             sa.text("UPDATE subscriptions SET categories = :categories WHERE id = :id"),
+            updates[start : start + BATCH],
+        )
+
+
+def _respell(connection: sa.Connection, table: str) -> None:
+    rows = connection.execute(
+        sa.text(f"SELECT id, category FROM {table} WHERE category IS NOT NULL")
+    ).all()
+    updates = [
+        {"id": row_id, "category": _new_spelling(category)}
+        for row_id, category in rows
+        if _new_spelling(category) != category
+    ]
+    for start in range(0, len(updates), BATCH):
+        connection.execute(
+            sa.text(f"UPDATE {table} SET category = :category WHERE id = :id"),
             updates[start : start + BATCH],
         )
