@@ -77,7 +77,7 @@ def category_key(category: str | None) -> str | None:
         key = _caseless(category)
         if len(key) > limits.CATEGORY:  # folding can lengthen ("ß" -> "ss", "ﷺ")
             key = _caseless(key[: limits.CATEGORY])
-    return key[: limits.CATEGORY] or None
+    return key[: limits.CATEGORY].rstrip() or None  # cut: no space left at the end
 
 
 @lru_cache(maxsize=8192)

@@ -90,6 +90,9 @@ def test_blank_and_invisible_only_names_are_no_category(blank):
 def test_keys_are_capped_at_the_column_even_when_folding_lengthens():
     key = category_key("ß" * 200)
     assert key == "s" * 200 and category_key(key) == key
+    for long in ("a" * 199 + " b", "é" * 199 + " b", "ﷺ" * 20):
+        key = category_key(long)
+        assert len(key) <= 200 and category_key(key) == key, long
 
 
 @pytest.mark.parametrize(
