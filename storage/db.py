@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed number: serialises concurrent `db upgrade` runs on PostgreSQL.
@@ -214,22 +217,61 @@ def is_store_failure(exc: BaseException) -> bool:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["database_url"] = normalise_url(url)
     return config
 
 
+# `revision = "0019"` / `down_revision = "0018"` (or None) at the top of each migration.
+_REVISION_LINE = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|None)', re.M)
+
+
+def head_revision() -> str:
+    """The newest migration's revision, read from storage/migrations/versions/*.py
+    without importing Alembic (the revision no other migration names as its
+    down_revision). RuntimeError unless there is exactly one such head."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        fields = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if fields.get("revision"):
+            revisions.add(fields["revision"])
+            if fields.get("down_revision"):
+                parents.add(fields["down_revision"])
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def _stored_revision(conn) -> str | None:
+    """alembic_version's one row (None for a store never migrated)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations; safe to run from several processes at once."""
+    """Apply migrations; safe to run from several processes at once.
+
+    A store already at the head is checked with one read and Alembic is not
+    imported: Alembic and what it loads are about 8 MB of every
+    process's memory (a gunicorn worker, `coopnews import`: bench/table.py)."""
     url = normalise_url(url)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
+            if revision == "head" and _stored_revision(conn) == head_revision():
+                return
+            conn.rollback()
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
                 conn.commit()
             try:
+                from alembic import command
+
                 config = alembic_config(url)
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
