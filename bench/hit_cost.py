@@ -61,7 +61,8 @@ def build(url: str, fake: FakeSlack):
 
     settings = load_settings(app_environment(url, fake))
     db = Database(url, page_cache_kib=SERVING_PAGE_CACHE_KIB)
-    return WebApp(build_app(build_deps(settings, db)), db, settings.signing_secret or ""), db
+    app = build_app(build_deps(settings, db), signatures_checked_before=True)  # as build_web
+    return WebApp(app, db, settings.signing_secret or ""), db
 
 
 def build_bare(url: str, fake: FakeSlack):

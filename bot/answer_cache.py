@@ -51,7 +51,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.revision import Revision, current
+from storage.revision import Revision, read_current
 
 # A 20-item page is ~15 KB of JSON (ASCII: json.dumps escapes the rest), a search page
 # ~8 KB: 4 MiB holds several hundred answers, and a worker that was ~82 MB after 1,000
@@ -107,7 +107,7 @@ class AnswerCache:
             with db.reading() as session:
                 answer = build(session)
             return (None if answer is None else _encode(answer)), answer
-        with db.reading_first(current) as (connection, revision):
+        with db.reading_first(read_current) as (connection, revision):
             found = self.get(revision, key)
             if found is not None:
                 return found, None

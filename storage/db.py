@@ -179,14 +179,15 @@ class Database:
         most requests from the cache). It costs less than `reading()`: no Session, and
         on PostgreSQL no ping at checkout (a round trip to the server, and the
         server's CPU, per request). Instead, when `first` fails because the pooled
-        connection was dropped (the server restarted), the pool is emptied of older
-        connections (SQLAlchemy does that on any disconnect error) and `first` runs
-        once more on a new connection: the first request after a restart is answered,
-        as with the ping. `first` must be a read (it may run twice). Any other error,
-        or a second failure (the server is down), propagates.
+        connection was dropped (the server restarted: a DBAPIError with
+        `connection_invalidated`), `first` runs once more on a connection checked out
+        with the ping, which empties the pool of every older connection (as
+        pool_pre_ping does) and opens a new one: the first request after a restart is
+        answered, as with the ping. `first` must be a read (it may run twice). Any
+        other error, or a second failure (the server is down), propagates.
         """
         for attempt in (1, 2):
-            _unpinged.active = True
+            _unpinged.active = attempt == 1
             try:
                 connection = self.engine.connect()
             finally:
@@ -194,6 +195,8 @@ class Database:
             try:
                 if self.engine.dialect.name == "postgresql":
                     connection.execution_options(isolation_level="AUTOCOMMIT")
+                else:
+                    connection.begin()  # as a Session's reads: the `-shm` check at BEGIN
                 result = first(connection)
             except DBAPIError as exc:
                 connection.close()

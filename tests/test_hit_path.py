@@ -78,6 +78,31 @@ def test_a_capped_latest_still_says_so(bolt, db):
         assert "Showing at most 20 at a time." in json.dumps(body["blocks"])
 
 
+def test_the_driver_level_revision_read_is_the_orm_one(db):
+    """revision.read_current (the hot path's, on the driver cursor) gives what
+    revision.current gives, with no featured item, a live one and an ended one."""
+    from datetime import timedelta
+
+    from storage import featured
+    from storage.models import Item
+
+    def both(now=None) -> tuple:
+        with db.reading_first(revision.read_current) as (connection, _):
+            fast = revision.read_current(connection, now=now)
+        with db.reading() as session:
+            return fast, revision.current(session, now=now)
+
+    fast, slow = both()
+    assert fast == slow and not fast.featured_live
+    item_id = add_stored(db, "Homes for members")
+    with db.transaction() as session:
+        until = featured.feature(session, session.get(Item, item_id), "UADMIN")
+    fast, slow = both(until - timedelta(seconds=1))
+    assert fast == slow and fast.featured_live and fast.version > 0
+    fast, slow = both(until + timedelta(seconds=1))
+    assert fast == slow and not fast.featured_live
+
+
 def test_reading_first_retries_once_on_a_dropped_connection(database_url):
     """The pooled connection is killed behind the pool's back (as a server restart
     does): the revision is still read, on a new connection; a second failure is not
@@ -86,13 +111,13 @@ def test_reading_first_retries_once_on_a_dropped_connection(database_url):
         pytest.skip("SQLite has no server to restart")
     db = Database(database_url)
     try:
-        with db.reading_first(revision.current) as (connection, _):
+        with db.reading_first(revision.read_current) as (connection, _):
             pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
         killer = Database(database_url)  # another pool: never the connection it kills
         with killer.engine.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         killer.dispose()
-        with db.reading_first(revision.current) as (connection, found):
+        with db.reading_first(revision.read_current) as (connection, found):
             assert found == revision.current(connection)
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
     finally:
