@@ -61,7 +61,11 @@ def build(url: str, fake: FakeSlack):
 
     settings = load_settings(app_environment(url, fake))
     db = Database(url, page_cache_kib=SERVING_PAGE_CACHE_KIB)
-    app = build_app(build_deps(settings, db), signatures_checked_before=True)  # as build_web
+    deps = build_deps(settings, db)
+    try:
+        app = build_app(deps, signatures_checked_before=True)  # as bot.web.build_web does
+    except TypeError:  # an older checkout (copied there to compare): Bolt checks too
+        app = build_app(deps)
     return WebApp(app, db, settings.signing_secret or ""), db
 
 
