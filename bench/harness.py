@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import socket
 import statistics
@@ -201,7 +202,8 @@ def fresh_postgres(server: str) -> str:
 
     from storage.db import upgrade
 
-    name = f"coopnews_bench_{uuid.uuid4().hex[:8]}"
+    # BENCH_DB_PREFIX: a name of one's own on a shared server (default coopnews_bench_).
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'coopnews_bench_')}{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -21,17 +21,18 @@ depends on:
 Per-person parts are never cached: App Home's follows, subscriptions and the
 admin sections (suggestions, scheduled items, sources) are read each time.
 
-A request reads the revision first (one statement, in the read session the
-caller has or a new one: one round trip on PostgreSQL, whose reads run in
-autocommit), then looks up its key; a miss builds the answer with the
+A request reads the revision first (one statement on a Core connection,
+storage/db.Database.reading_first: one round trip on PostgreSQL, whose reads run in
+autocommit, and no ping), then looks up its key; a miss builds the answer with the
 ordinary code and stores it. Reading the revision before the data means an
 answer is never older than its key (storage/revision.py says why). Once a
 newer revision is seen, every entry of older ones is dropped: no request can
 hit them any more (a request that read an older revision just misses).
 
-Messages are stored as JSON text and decoded on each hit: every caller gets a
-fresh dict (`latest` appends a note to the one it gets), and an entry's size is
-known. Bounded: at most `max_entries` entries and about `max_bytes` bytes (the
+Messages are stored as JSON text: a slash command's answer is sent on as that text
+(`message_json`: no decode and re-encode per hit), other callers get a fresh dict
+decoded from it (`message`: `latest` may append a note to the one it gets), and an
+entry's size is known. Bounded: at most `max_entries` entries and about `max_bytes` bytes (the
 JSON text, or the caller's estimate), least recently used first out; an answer
 over an eighth of `max_bytes` is not kept. Thread-safe (gunicorn runs 8
 threads per worker): one lock around the table; building and decoding happen
@@ -50,7 +51,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.revision import Revision, current
+from storage.revision import Revision, read_current
 
 # A 20-item page is ~15 KB of JSON (ASCII: json.dumps escapes the rest), a search page
 # ~8 KB: 4 MiB holds several hundred answers, and a worker that was ~82 MB after 1,000
@@ -79,19 +80,44 @@ class AnswerCache:
     ) -> dict | None:
         """The answer for `key` (a tuple: what the answer depends on besides the data),
         from the cache when built at the current revision, else `build(session)` (then
-        kept), in the read session the revision came from: a miss checks out no second
-        connection (on PostgreSQL, no second pre-ping round trip)."""
-        with db.reading() as session:
-            if not self.enabled:
-                return build(session)
-            revision = current(session)
+        kept), read on the connection the revision came from (see `message_json`)."""
+        text, built = self._answer(db, key, build)
+        if built is not None or text is None:
+            return built
+        return json.loads(text)
+
+    def message_json(
+        self, db: Database, key: Hashable, build: Callable[[Session], dict | None]
+    ) -> str | None:
+        """`message`'s answer as compact JSON text (None when `build` gives None): on a
+        hit, the cached text itself, never decoded, for callers that send it on as it is
+        (bot/listeners/commands/router.CommandCall.reply_json).
+
+        The revision is read on a Core connection checked out without a ping
+        (storage/db.Database.reading_first: retried once on a new connection if the
+        server restarted); a miss builds the answer in a Session on that same
+        connection, so it checks out no second one."""
+        return self._answer(db, key, build)[0]
+
+    def _answer(
+        self, db: Database, key: Hashable, build: Callable[[Session], dict | None]
+    ) -> tuple[str | None, dict | None]:
+        """(JSON text, the dict when built now else None); (None, None) when empty."""
+        if not self.enabled:
+            with db.reading() as session:
+                answer = build(session)
+            return (None if answer is None else _encode(answer)), answer
+        with db.reading_first(read_current) as (connection, revision):
             found = self.get(revision, key)
             if found is not None:
-                return json.loads(found)
-            answer = build(session)
-        text = json.dumps(answer, separators=(",", ":"))
+                return found, None
+            with db.sessions(bind=connection) as session:
+                answer = build(session)
+        if answer is None:
+            return None, None
+        text = _encode(answer)
         self.put(revision, key, text, sys.getsizeof(text))
-        return answer
+        return text, answer
 
     # -- any value, for callers that read the revision in their own session ------------
     def get(self, revision: Revision, key: Hashable) -> Any | None:
@@ -137,3 +163,7 @@ class AnswerCache:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+
+
+def _encode(answer: dict) -> str:
+    return json.dumps(answer, separators=(",", ":"))

@@ -17,11 +17,19 @@ from bot.settings import SettingsError
 
 
 def build_app(
-    deps: Deps, token_verification: bool = True, listener_executor: Executor | None = None
+    deps: Deps,
+    token_verification: bool = True,
+    listener_executor: Executor | None = None,
+    signatures_checked_before: bool = False,
 ) -> App:
     """The app with every listener registered. `listener_executor` runs listeners (default:
     a pool of bot.prompt_ack.LISTENER_THREADS threads); tests give one they can wait on.
-    Either way the request is answered as soon as its listener acks (bot.prompt_ack)."""
+    Either way the request is answered as soon as its listener acks (bot.prompt_ack).
+
+    `signatures_checked_before`: only for an app served inside bot.web.WebApp, which
+    checks every request's signature and timestamp before Bolt sees it (and answers 401
+    itself); Bolt's own check would be a second HMAC of the same body. Otherwise (tests
+    dispatching to the app directly) Bolt checks, except in Socket Mode."""
     settings = deps.settings
     # App() checks the token with auth.test: a refusal or no answer is a setting to fix,
     # said in one line (SettingsError), not a traceback from Bolt or urllib.
@@ -31,7 +39,9 @@ def build_app(
                 client=deps.client,
                 signing_secret=settings.signing_secret,
                 # Socket Mode requests come over an authenticated WebSocket, not signed HTTP.
-                request_verification_enabled=not settings.socket_mode,
+                request_verification_enabled=not (
+                    settings.socket_mode or signatures_checked_before
+                ),
                 token_verification_enabled=token_verification,
                 listener_executor=PromptAckExecutor(listener_executor),
             )

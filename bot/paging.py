@@ -33,6 +33,19 @@ def latest_page(
     )
 
 
+def latest_page_json(
+    deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
+) -> str | None:
+    """latest_page as compact JSON text (on a hit the cached text, not decoded), for a
+    slash command's answer (CommandCall.reply_json)."""
+    key = ("latest", count, category, offset, deps.admins.is_admin(user_id))
+    return deps.answers.message_json(
+        deps.db,
+        key,
+        lambda session: build_latest_page(session, deps, user_id, count, category, offset),
+    )
+
+
 def build_latest_page(
     session: Session, deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
 ) -> dict | None:
@@ -71,6 +84,16 @@ def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> d
     query_text = query_text[: search.MAX_QUERY_CHARS]
     key = ("search", query_text, offset, deps.admins.is_admin(user_id))
     return deps.answers.message(
+        deps.db, key, lambda session: build_search_page(session, deps, user_id, query_text, offset)
+    )
+
+
+def search_page_json(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> str | None:
+    """search_page as compact JSON text (on a hit the cached text, not decoded), for a
+    slash command's answer (CommandCall.reply_json)."""
+    query_text = query_text[: search.MAX_QUERY_CHARS]
+    key = ("search", query_text, offset, deps.admins.is_admin(user_id))
+    return deps.answers.message_json(
         deps.db, key, lambda session: build_search_page(session, deps, user_id, query_text, offset)
     )
 

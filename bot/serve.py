@@ -26,7 +26,8 @@ def run_all(settings: Settings, db: Database) -> None:
     from bot.scheduler import build_scheduler
 
     deps = build_deps(settings, db)
-    app = build_app(deps)
+    # Over HTTP the app is served inside WebApp, which checks every signature first.
+    app = build_app(deps, signatures_checked_before=not settings.socket_mode)
     scheduler = build_scheduler(deps, blocking=False)
     scheduler.start()
     try:

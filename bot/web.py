@@ -114,7 +114,9 @@ def public_site(settings: Settings, db: Database) -> PublicSite | None:
 def build_web(settings: Settings, db: Database | None = None) -> WebApp:
     deps = build_deps(settings, db)
     public = public_site(settings, deps.db)
-    return WebApp(build_app(deps), deps.db, settings.signing_secret or "", public)
+    # WebApp checks every signature before Bolt sees the request (WebApp._slack).
+    app = build_app(deps, signatures_checked_before=True)
+    return WebApp(app, deps.db, settings.signing_secret or "", public)
 
 
 def create_wsgi() -> WebApp:

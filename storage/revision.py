@@ -24,10 +24,13 @@ commit their rows, and cache old data under the new key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, select
+from sqlalchemy import BigInteger, Column, Connection, Dialect, Integer, MetaData, Table, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage.featured import FEATURE_ID
@@ -53,13 +56,68 @@ class Revision:
     featured_live: bool
 
 
+# Core columns only (the featured table, not the ORM entity): on a Connection it runs
+# without the ORM's statement handling, the larger part of its cost in a Session.
+_featured = Featured.__table__
 _CURRENT = select(
     data_revision.c.version,
-    select(Featured.featured_until).where(Featured.id == FEATURE_ID).scalar_subquery(),
+    select(_featured.c.featured_until).where(_featured.c.id == FEATURE_ID).scalar_subquery(),
 ).where(data_revision.c.id == 1)
 
 
-def current(session: Session, now: datetime | None = None) -> Revision:
-    """The revision now: one statement. Run it before reading the data it stands for."""
+def current(session: Session | Connection, now: datetime | None = None) -> Revision:
+    """The revision now: one statement, in a Session or on a Core Connection (cheaper:
+    bot/answer_cache.py reads it so on every served request). Run it before reading the
+    data it stands for."""
     version, until = session.execute(_CURRENT).one()
+    return Revision(version, until is not None and until > (now or utcnow()))
+
+
+# Per dialect name: the statement's SQL (its two constants inlined) and the converter of
+# featured_until as the driver returns it (SQLite: text) to an aware datetime.
+_compiled: dict[str, tuple[str, Callable[[Any], Any] | None]] = {}
+
+
+def _compile(dialect: Dialect) -> tuple[str, Callable[[Any], Any] | None]:
+    found = _compiled.get(dialect.name)
+    if found is None:
+        sql = str(_CURRENT.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        until = _featured.c.featured_until.type.dialect_impl(dialect)
+        found = _compiled[dialect.name] = (sql, until.result_processor(dialect, None))
+    return found
+
+
+def read_current(connection: Connection, now: datetime | None = None) -> Revision:
+    """`current` on `connection`'s driver cursor: the same statement and Revision, without
+    SQLAlchemy's execution around it (statement cache, events, result objects: on SQLite
+    most of the read's CPU; bot/answer_cache.py reads it on every served request, and
+    bench/hit_cost.py measures it). Not seen by statement events (bench/stages.py).
+
+    Errors are SQLAlchemy's, as from `execute`: a driver error becomes DBAPIError
+    (OperationalError, ...); one that means the connection was dropped invalidates the
+    connection and says so (`connection_invalidated`: storage/db.Database.reading_first
+    retries on a new one)."""
+    dialect = connection.dialect
+    sql, convert = _compile(dialect)
+    dbapi_connection = connection.connection.dbapi_connection
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        dropped = dialect.is_disconnect(exc, dbapi_connection, None)
+        if dropped:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=dropped,
+            dialect=dialect,
+        ) from exc  # fmt: skip
+    if row is None:
+        raise RuntimeError("data_revision has no row 1: run `coopnews db upgrade`")
+    version, until = row
+    if convert is not None and until is not None:
+        until = convert(until)
     return Revision(version, until is not None and until > (now or utcnow()))

@@ -63,6 +63,10 @@ class TcpProxy:
                     pass
             self._sockets.clear()
 
+    def restore(self) -> None:
+        """Accept connections again (the database is back; the cut ones stay dropped)."""
+        self.up = True
+
     def close(self) -> None:
         self.cut()
         self.listener.close()

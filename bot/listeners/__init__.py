@@ -10,8 +10,11 @@ from bot.listeners import actions, commands, errors, events, shortcuts, views
 
 def register_listeners(app: App, deps: Deps) -> None:
     errors.register(app)
-    events.register(app, deps)
+    # `/coopnews` first: Bolt tries listeners in registration order, building every
+    # matcher's arguments by name, and most requests are commands (a listener matches
+    # one payload type only, so the order changes no answer).
     commands.register(app, deps)
+    events.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
     shortcuts.register(app, deps)

@@ -12,7 +12,7 @@ from storage.categories import category_list
 
 def show_categories(call: CommandCall) -> None:
     deps = call.deps
-    call.reply(deps.answers.message(deps.db, ("categories",), categories_answer))
+    call.reply_json(deps.answers.message_json(deps.db, ("categories",), categories_answer))
 
 
 def categories_answer(session: Session) -> dict:

@@ -9,7 +9,7 @@ from bot.blocks.kit import context_block
 from bot.blocks.text import escape
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
 from bot.numbers import looks_numeric, whole_number
-from bot.paging import latest_page
+from bot.paging import latest_page, latest_page_json
 from storage import store
 
 DEFAULT_COUNT = 5
@@ -54,13 +54,19 @@ def show_latest(call: CommandCall) -> None:
             )
         )
         return
-    message = latest_page(call.deps, call.user_id, query.count, query.category)
+    if not query.capped:  # the page as cached, sent on as its JSON text
+        text = latest_page_json(call.deps, call.user_id, query.count, query.category)
+        if text is not None:
+            call.reply_json(text)
+            return
+        message = None
+    else:
+        message = latest_page(call.deps, call.user_id, query.count, query.category)
     if message is None:
         with call.deps.db.reading() as session:
             call.reply(empty_answer(session, query.category))
         return
-    if query.capped:
-        message["blocks"].append(context_block(f"Showing at most {store.MAX_LATEST} at a time."))
+    message["blocks"].append(context_block(f"Showing at most {store.MAX_LATEST} at a time."))
     call.reply(message)
 
 

@@ -7,6 +7,7 @@ with bot.admins.REFUSAL and does nothing else. Handlers never check rights.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from slack_sdk import WebClient
 from bot.admins import REFUSAL
 from bot.blocks.items import notice_message
 from bot.deps import Deps
-from bot.prompt_ack import run_inline
+from bot.prompt_ack import ack_json, run_inline
 from bot.slack_text import MAX_COMMAND_CHARS, decode_command_text
 
 
@@ -41,6 +42,15 @@ class CommandCall:
     def reply(self, message: dict) -> None:
         """Answer only the person who typed the command, in the HTTP response."""
         self.ack(response_type="ephemeral", **message)
+
+    def reply_json(self, message_json: str | None) -> None:
+        """`reply` for a message already encoded as a JSON object (an answer-cache entry,
+        bot/answer_cache.AnswerCache.message_json): sent as that text with
+        `"response_type":"ephemeral"` put first, never decoded and encoded again. The
+        body decodes to what `reply` sends for the same message (text and blocks)."""
+        if not message_json or not message_json.startswith("{") or message_json == "{}":
+            raise ValueError(f"not a message: {message_json[:40] if message_json else None!r}")
+        ack_json(self.ack, '{"response_type":"ephemeral",' + message_json[1:])
 
     def is_admin(self) -> bool:
         return self.deps.admins.is_admin(self.user_id)
@@ -152,8 +162,19 @@ class _QuickInline(Middleware):
         return next()
 
 
+# What shlex.split treats specially in POSIX mode (quotes, escape); without any, it
+# splits on its whitespace alone (shlex.shlex().whitespace), as _SHELL_WORD does.
+_SHELL_SPECIAL = frozenset("'\"\\\u201c\u201d")
+_SHELL_WORD = re.compile(r"[^ \t\r\n]+")
+
+
 def split_words(text: str) -> list[str]:
-    """Split like a shell (quotes group words) but never fail on a stray quote."""
+    """Split like a shell (quotes group words) but never fail on a stray quote.
+
+    Text with no quote or backslash (most commands) is split on shlex's whitespace
+    (space, tab, CR, LF) directly: the same words, without shlex's per-character loop."""
+    if _SHELL_SPECIAL.isdisjoint(text):
+        return _SHELL_WORD.findall(text)
     text = text.replace("\u201c", '"').replace("\u201d", '"')  # Slack's smart quotes
     try:
         return shlex.split(text)

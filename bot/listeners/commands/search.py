@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from bot.blocks.search import empty_query_message
 from bot.listeners.commands.router import CommandCall, CommandRouter, Subcommand
-from bot.paging import search_page
+from bot.paging import search_page_json
 
 
 def show_search(call: CommandCall) -> None:
-    message = search_page(call.deps, call.user_id, call.text)
-    call.reply(message if message is not None else empty_query_message())
+    message = search_page_json(call.deps, call.user_id, call.text)
+    if message is None:
+        call.reply(empty_query_message())
+    else:
+        call.reply_json(message)
 
 
 def register(router: CommandRouter) -> None:

@@ -1,0 +1,182 @@
+"""The served hit path (bot/answer_cache.AnswerCache.message_json, storage/db.Database.
+reading_first): a cached answer is sent as its JSON text and is the body Bolt's own ack()
+gives for a freshly built message; the revision read checks its connection out without
+a ping, so the first request after the database server restarts (its pooled connections
+dropped) must still be answered, by the one retry on a new connection. SQLite and
+PostgreSQL (TEST_DATABASE_URL; the restart tests need PostgreSQL behind a proxy)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from slack_bolt import Ack
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.listeners.commands.categories import categories_answer
+from bot.paging import build_latest_page, build_search_page
+from storage import revision
+from storage.db import Database
+from tests.conftest import (
+    SIGNING_SECRET,
+    RunningProcess,
+    app_environment,
+    free_port,
+    procfile_command,
+    wait_healthy,
+)
+from tests.slack_requests import SlackSender
+from tests.tcp_proxy import TcpProxy
+from tests.test_http_curation import add_stored
+
+USERS = ("UMEMBER", "UADMIN")
+
+
+def bolt_body(message: dict) -> dict:
+    """What Bolt's ack() sends for `message` as a slash command's ephemeral answer."""
+    ack = Ack()
+    ack(response_type="ephemeral", **message)
+    return json.loads(ack.response.body)
+
+
+def fresh(deps, command: str, user: str) -> dict:
+    """The message `command` gives, built now from the store (no cache)."""
+    with deps.db.reading() as session:
+        if command == "latest":
+            return build_latest_page(session, deps, user, 5, None)
+        if command == "latest 2 housing":
+            return build_latest_page(session, deps, user, 2, "housing")
+        if command == "search homes":
+            return build_search_page(session, deps, user, "homes")
+        assert command == "categories"
+        return categories_answer(session)
+
+
+@pytest.mark.parametrize("command", ["latest", "latest 2 housing", "search homes", "categories"])
+def test_a_cached_answer_is_the_body_bolt_sends_for_a_fresh_build(bolt, db, command):
+    for n in range(4):
+        add_stored(db, f"Homes for members {n}", days_ago=n + 1, category="Housing")
+    for user in USERS:
+        expected = bolt_body(fresh(bolt.deps, command, user))
+        hits = bolt.deps.answers.hits
+        missed = bolt.command(command, user_id=user)
+        served = bolt.command(command, user_id=user)
+        assert bolt.deps.answers.hits >= hits + 1  # the second was a hit (categories: both, for an admin)
+        for response in (missed, served):
+            assert response.status_code == 200
+            assert response.headers["content-type"] == "application/json;charset=utf-8"
+            assert response.json() == expected
+
+
+def test_a_capped_latest_still_says_so(bolt, db):
+    add_stored(db, "Homes for members", category="Housing")
+    for _ in range(2):  # a miss, then a hit
+        body = bolt.command("latest 500", user_id="UMEMBER").json()
+        assert body["response_type"] == "ephemeral"
+        assert "Showing at most 20 at a time." in json.dumps(body["blocks"])
+
+
+def test_the_driver_level_revision_read_is_the_orm_one(db):
+    """revision.read_current (the hot path's, on the driver cursor) gives what
+    revision.current gives, with no featured item, a live one and an ended one."""
+    from datetime import timedelta
+
+    from storage import featured
+    from storage.models import Item
+
+    def both(now=None) -> tuple:
+        with db.reading_first(revision.read_current) as (connection, _):
+            fast = revision.read_current(connection, now=now)
+        with db.reading() as session:
+            return fast, revision.current(session, now=now)
+
+    fast, slow = both()
+    assert fast == slow and not fast.featured_live
+    item_id = add_stored(db, "Homes for members")
+    with db.transaction() as session:
+        until = featured.feature(session, session.get(Item, item_id), "UADMIN")
+    fast, slow = both(until - timedelta(seconds=1))
+    assert fast == slow and fast.featured_live and fast.version > 0
+    fast, slow = both(until + timedelta(seconds=1))
+    assert fast == slow and not fast.featured_live
+
+
+def test_reading_first_retries_once_on_a_dropped_connection(database_url):
+    """The pooled connection is killed behind the pool's back (as a server restart
+    does): the revision is still read, on a new connection; a second failure is not
+    hidden."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to restart")
+    db = Database(database_url)
+    try:
+        with db.reading_first(revision.read_current) as (connection, _):
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer = Database(database_url)  # another pool: never the connection it kills
+        with killer.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        with db.reading_first(revision.read_current) as (connection, found):
+            assert found == revision.current(connection)
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        db.dispose()
+
+
+def test_other_checkouts_still_ping_a_dropped_connection_away(database_url):
+    """Sessions (`reading`, `transaction`) check out with a ping (storage/db.
+    _ping_on_checkout, SQLAlchemy's pool_pre_ping but for reading_first): a pooled
+    connection killed behind the pool's back is replaced before use."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to restart")
+    db = Database(database_url)
+    try:
+        for unit in (db.reading, db.transaction):
+            with unit() as session:
+                pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            killer = Database(database_url)
+            with killer.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            killer.dispose()
+            with unit() as session:
+                assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def proxied_web(database_url, session_fake, tmp_path):
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs PostgreSQL behind a cuttable proxy")
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    port = free_port()
+    env = app_environment(proxied_url, session_fake, PORT=str(port))
+    proc = RunningProcess(procfile_command("web"), env, tmp_path / "web.log")
+    proc.url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(proc.url, proc)
+        yield proc, proxy
+    finally:
+        proc.stop()
+        proxy.close()
+
+
+def test_the_first_requests_after_a_database_restart_are_answered(proxied_web, fake, db):
+    """Every pooled connection of the web process is dropped (the proxy cuts them, as a
+    restarting server does), then the server is back: the very next requests, a
+    cached `latest` and `categories` and an uncached search, answer as before."""
+    proc, proxy = proxied_web
+    add_stored(db, "Homes for members", category="Housing")
+    slack = SlackSender(proc.url, SIGNING_SECRET, fake.response_url("restart"))
+    commands = ["latest", "categories", "search homes"]
+    before = {c: slack.command(c).json() for c in commands[:2]}
+    proxy.cut()
+    proxy.restore()
+    assert slack.command("latest").json() == before["latest"]
+    assert slack.command("categories").json() == before["categories"]
+    found = slack.command("search homes").json()
+    assert "Homes for members" in json.dumps(found["blocks"])
+    assert "Traceback" not in proc.log()
