@@ -371,6 +371,52 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
     return group(in_title, title_share), group(in_rest, rest_share)
 
 
+# Databases (by URL) known to have items_search.published_at (migration 0021): asked
+# until it is there, so code that runs before `coopnews` upgrades a store still answers.
+_DATED: set[str] = set()
+
+
+def _has_search_dates(session: Session) -> bool:
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    if key not in _DATED:
+        found = session.scalar(
+            sql_text(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = 'items_search' AND column_name = 'published_at'"
+            )
+        )
+        if not found:
+            return False
+        _DATED.add(key)
+    return True
+
+
+def _postgres_undated_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """A store not yet upgraded to 0021: every match through the GIN index, joined to
+    items for its date and visibility, sorted. The same answers, slower."""
+    tsquery = _tsquery(tsquery_text(query))
+    in_title = _search.c.title_document.op("@@")(tsquery)
+    anywhere = _search.c.document.op("@@")(tsquery)
+
+    def group(condition: ColumnElement[bool]) -> Group:
+        def matched():
+            source = select(_search.c.item_id).where(condition).cte("matched")
+            source = source.prefix_with("MATERIALIZED")
+            visible = select(Item.id).join(source, source.c.item_id == Item.id)
+            return visible.where(Item.retracted_at.is_(None))
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            newest = matched().order_by(Item.published_at.desc(), Item.id.desc())
+            return list(session.scalars(newest.offset(skip).limit(take)))
+
+        def count(session: Session) -> int:
+            return session.scalar(select(func.count()).select_from(matched().subquery()))
+
+        return Group(page, count)
+
+    return group(in_title), group(and_(anywhere, not_(in_title)))
+
+
 # -- the operations ------------------------------------------------------------
 @dataclass
 class SearchPage:
@@ -395,6 +441,8 @@ def search(
         return SearchPage([], False)
     if dialect == "sqlite":
         groups = _sqlite_groups(query, _has_title_table(session))
+    elif dialect == "postgresql" and not _has_search_dates(session):
+        groups = _postgres_undated_groups(query)
     elif dialect == "postgresql":
         groups = _postgres_groups(session, query)
     else:
