@@ -346,9 +346,10 @@ RAW_FTS = """INSERT INTO items_fts(rowid, title, summary)
 RAW_TITLE_FTS = """INSERT INTO items_title_fts(rowid, title)
     SELECT CAST(strftime('%s', published_at) AS INTEGER) * 1073741824 + id, title
     FROM items WHERE retracted_at IS NULL"""
-RAW_SEARCH = """INSERT INTO items_search(item_id, title_document, document)
+RAW_SEARCH = """INSERT INTO items_search(item_id, title_document, document, published_at)
     SELECT id, coopnews_search_document(title),
-           coopnews_search_document(title || ' ' || coalesce(summary, '')) FROM items"""
+           coopnews_search_document(title || ' ' || coalesce(summary, '')),
+           CASE WHEN retracted_at IS NULL THEN published_at END FROM items"""
 
 
 def _copy(conn, table, rows: list[dict]) -> None:

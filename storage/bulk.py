@@ -93,13 +93,16 @@ _INSERT = f"""SELECT set_config('coopnews.bulk', 'on', true);
         INSERT INTO items ({_COLUMNS})
         SELECT {_COLUMNS} FROM {_STAGING} ORDER BY position
         ON CONFLICT (fingerprint) DO NOTHING
-        RETURNING id, fingerprint, title, summary, category, category_key, retracted_at
+        RETURNING id, fingerprint, title, summary, category, category_key, published_at,
+                  retracted_at
     ),
-    -- The same documents as the trigger coopnews_items_search_sync (migration 0006).
+    -- The same row as the trigger coopnews_items_search_sync writes (migrations 0006,
+    -- 0021: the date of a visible item).
     search AS (
-        INSERT INTO items_search(item_id, title_document, document)
+        INSERT INTO items_search(item_id, title_document, document, published_at)
         SELECT id, coopnews_search_document(title),
-               coopnews_search_document(title || ' ' || coalesce(summary, ''))
+               coopnews_search_document(title || ' ' || coalesce(summary, '')),
+               CASE WHEN retracted_at IS NULL THEN published_at END
         FROM new
     ),
     -- The deltas items_category_insert writes (+1 per visible item), one row per

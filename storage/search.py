@@ -27,7 +27,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, column, func, literal_column, not_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    column,
+    false,
+    func,
+    literal_column,
+    not_,
+    select,
+    table,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -140,7 +150,13 @@ def tsquery_text(query: SearchQuery) -> str:
     return " & ".join(parts)
 
 
-_search = table("items_search", column("item_id"), column("title_document"), column("document"))
+_search = table(
+    "items_search",
+    column("item_id"),
+    column("title_document"),
+    column("document"),
+    column("published_at"),
+)
 
 
 def _tsquery(text: str):
@@ -181,20 +197,17 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
 
 
 # PostgreSQL: a group with fewer matches than this is fetched whole through
-# the GIN index and sorted; a bigger one is read along the date index
-# (ix_items_published), checking each item, and stops after one page.
-# Either way a page is cheap: few matches to sort, or many matches near the top.
-# How many match is first guessed from the planner's statistics (pg_stats, see
-# _lexeme_stats): any use of the GIN index decodes the whole posting list of
-# every word, which for a common word at 1M items was most of the cost of a
-# search (a capped count: 21.6 ms p50 / 72 ms p99 for the bench's queries).
+# the GIN index and sorted; a bigger one is read along the date index of
+# items_search (ix_items_search_newest, migration 0021), matching each row
+# where it is, and stops after one page. Either way a page is cheap: few
+# matches to sort, or many matches near the top (at 1M items a walk reads
+# about 1 µs a row, a sort about 5 µs a match: they meet near 2,000).
+# How many match is guessed from the planner's statistics (pg_stats, see
+# _lexeme_stats), never counted when there are statistics: any use of the GIN
+# index decodes the whole posting list of every word, which for common words
+# at 1M items was most of the cost of a search. Without statistics (a table
+# never analyzed) a count capped at DENSE_MATCHES decides.
 DENSE_MATCHES = 2000
-# A group the statistics expect to match at least this many items walks the
-# date index without counting first (a count would decode the whole posting
-# list of each common word); between DENSE_MATCHES and this, the guess is too
-# rough (phrases, words that rarely meet) and a count capped at DENSE_MATCHES
-# decides, as for a table without statistics.
-SURE_MATCHES = 20_000
 # A date walk reads at most this many times the items its expected density
 # needs for the page, then gives up and sorts the GIN matches instead: the
 # statistics can be wrong (two common words that rarely meet, a reversed
@@ -265,83 +278,143 @@ def _share(query: SearchQuery, shares: dict[str, float]) -> float:
 
 
 def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group]:
-    """Title matches, then the rest, each newest first."""
+    """Title matches, then the rest, each newest first.
+
+    Every plan reads items_search alone (migration 0021): its `published_at`
+    is the item's date while the item is visible and NULL while it is
+    retracted, and ix_items_search_newest walks the visible rows newest first.
+    """
     tsquery = _tsquery(tsquery_text(query))
-    anywhere = _search.c.document.op("@@")(tsquery)
-    in_title = _search.c.title_document.op("@@")(tsquery)
     stats = _lexeme_stats(session)
     title_share = _share(query, stats.title)
     # Matches in the summary only: what matches anywhere minus what matches the title.
     rest_share = max(0.0, _share(query, stats.document) - title_share)
 
-    def group(condition: ColumnElement[bool], share: float) -> Group:
-        hits = select(_search.c.item_id).where(condition)
+    def in_title(row) -> ColumnElement[bool]:
+        return row.title_document.op("@@")(tsquery)
+
+    def in_rest(row) -> ColumnElement[bool]:
+        return and_(row.document.op("@@")(tsquery), not_(row.title_document.op("@@")(tsquery)))
+
+    def group(matches: Callable, share: float) -> Group:
+        rows = _search.c
+        visible = rows.published_at.is_not(None)
+        hits = select(rows.item_id, rows.published_at).where(matches(rows), visible)
         expected = max(1.0, share * stats.rows)
 
         def dense(session: Session, skip: int, take: int) -> list[int]:
-            # MATERIALIZED: the planner must not turn a rare word into a walk
-            # of the whole date index looking for it.
+            # MATERIALIZED: the matches through the GIN index, then sorted; the
+            # planner must not turn a rare word into a walk of the whole date index.
             source = hits.cte("matched").prefix_with("MATERIALIZED")
             stmt = (
-                select(Item.id)
-                .join(source, source.c.item_id == Item.id)
-                .where(Item.retracted_at.is_(None))
-                .order_by(Item.published_at.desc(), Item.id.desc())
+                select(source.c.item_id)
+                .order_by(source.c.published_at.desc(), source.c.item_id.desc())
                 .offset(skip)
                 .limit(take)
             )
             return list(session.scalars(stmt))
 
         def walk(session: Session, skip: int, take: int, bounded: bool) -> list[int] | None:
-            """The page read along the date index, or None when a bounded walk gave up."""
-            newest = select(Item.id, Item.published_at).where(Item.retracted_at.is_(None))
-            newest = newest.order_by(Item.published_at.desc(), Item.id.desc())
+            """The page read along ix_items_search_newest, or None when a bounded
+            walk gave up. Each row walked is matched where it is (its documents)."""
+            newest_first = (rows.published_at.desc(), rows.item_id.desc())
             bound = None
             if bounded and share > 0:
                 bound = int((skip + take) / share * WALK_SLACK) + WALK_MIN
-                newest = newest.limit(bound)
+                if bound >= stats.rows:
+                    bound = None  # the whole index: no bound to stop at
+            if bound is None:
+                # coalesce() hides the match from the planner, which would otherwise
+                # be free to fetch every match through the GIN index and sort them.
+                matching = func.coalesce(matches(rows), false())
+                stmt = select(rows.item_id).where(visible, matching).order_by(*newest_first)
+                return list(session.scalars(stmt.offset(skip).limit(take)))
+            # The window's LIMIT keeps the match out of its scan (never pushed into
+            # a subquery with a LIMIT): the walk stops after `bound` rows.
+            newest = select(_search).where(visible).order_by(*newest_first).limit(bound)
             window = newest.subquery("newest")
-            # A correlated subquery, so each item is looked up by key as the walk
-            # reaches it: a join would let the planner build the GIN bitmap again.
-            matching = select(condition).where(_search.c.item_id == window.c.id)
             stmt = (
-                select(window.c.id)
-                .where(matching.scalar_subquery())
-                .order_by(window.c.published_at.desc(), window.c.id.desc())
+                select(window.c.item_id)
+                .where(matches(window.c))
+                .order_by(window.c.published_at.desc(), window.c.item_id.desc())
                 .offset(skip)
                 .limit(take)
             )
             found = list(session.scalars(stmt))
-            if bound is not None and len(found) < take:
+            if len(found) < take:
                 return None  # the window may have ended before the page did
             return found
 
         def page(session: Session, skip: int, take: int) -> list[int]:
-            sure = stats.known and expected >= SURE_MATCHES
-            matches = expected
-            if (not sure and expected >= DENSE_MATCHES) or not stats.known:
-                # Not clearly common, or no statistics yet (never analyzed, e.g.
-                # just after a big import): count up to the threshold. For such
-                # words the GIN posting lists are short enough to read.
-                capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
-                matches = session.scalar(capped)
-            if matches >= DENSE_MATCHES:
-                found = walk(session, skip, take, bounded=sure)
-                if found is not None:
-                    return found
+            if stats.known:
+                # The statistics' guess decides, without reading the GIN index (which
+                # decodes every posting list whole): a walk when the group is expected
+                # to be big, bounded in case the guess was wrong.
+                if expected >= DENSE_MATCHES:
+                    found = walk(session, skip, take, bounded=True)
+                    if found is not None:
+                        return found
+                return dense(session, skip, take)
+            # No statistics yet (never analyzed, e.g. just after a big import):
+            # count up to the threshold, and walk to the end if it is reached.
+            capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
+            if session.scalar(capped) >= DENSE_MATCHES:
+                return walk(session, skip, take, bounded=False)
             return dense(session, skip, take)
 
         def count(session: Session) -> int:
-            # MATERIALIZED, as in dense(): the matches by key, never a scan of items.
             source = hits.cte("matched").prefix_with("MATERIALIZED")
-            visible = (
-                select(func.count()).select_from(Item).join(source, source.c.item_id == Item.id)
-            )
-            return session.scalar(visible.where(Item.retracted_at.is_(None)))
+            return session.scalar(select(func.count()).select_from(source))
 
         return Group(page, count)
 
-    return group(in_title, title_share), group(and_(anywhere, not_(in_title)), rest_share)
+    return group(in_title, title_share), group(in_rest, rest_share)
+
+
+# Databases (by URL) known to have items_search.published_at (migration 0021): asked
+# until it is there, so code that runs before `coopnews` upgrades a store still answers.
+_DATED: set[str] = set()
+
+
+def _has_search_dates(session: Session) -> bool:
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    if key not in _DATED:
+        found = session.scalar(
+            sql_text(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = 'items_search' AND column_name = 'published_at'"
+            )
+        )
+        if not found:
+            return False
+        _DATED.add(key)
+    return True
+
+
+def _postgres_undated_groups(query: SearchQuery) -> tuple[Group, Group]:
+    """A store not yet upgraded to 0021: every match through the GIN index, joined to
+    items for its date and visibility, sorted. The same answers, slower."""
+    tsquery = _tsquery(tsquery_text(query))
+    in_title = _search.c.title_document.op("@@")(tsquery)
+    anywhere = _search.c.document.op("@@")(tsquery)
+
+    def group(condition: ColumnElement[bool]) -> Group:
+        def matched():
+            source = select(_search.c.item_id).where(condition).cte("matched")
+            source = source.prefix_with("MATERIALIZED")
+            visible = select(Item.id).join(source, source.c.item_id == Item.id)
+            return visible.where(Item.retracted_at.is_(None))
+
+        def page(session: Session, skip: int, take: int) -> list[int]:
+            newest = matched().order_by(Item.published_at.desc(), Item.id.desc())
+            return list(session.scalars(newest.offset(skip).limit(take)))
+
+        def count(session: Session) -> int:
+            return session.scalar(select(func.count()).select_from(matched().subquery()))
+
+        return Group(page, count)
+
+    return group(in_title), group(and_(anywhere, not_(in_title)))
 
 
 # -- the operations ------------------------------------------------------------
@@ -368,6 +441,8 @@ def search(
         return SearchPage([], False)
     if dialect == "sqlite":
         groups = _sqlite_groups(query, _has_title_table(session))
+    elif dialect == "postgresql" and not _has_search_dates(session):
+        groups = _postgres_undated_groups(query)
     elif dialect == "postgresql":
         groups = _postgres_groups(session, query)
     else:

@@ -136,16 +136,27 @@ PLANS = {
     # ends before its page does and must then fall back to the sort.
     "bounded-walk-gives-up": {"DENSE_MATCHES": 1, "WALK_SLACK": 0.5, "WALK_MIN": 0},
     "bounded-walk": {"DENSE_MATCHES": 1, "WALK_SLACK": 3, "WALK_MIN": 0},
+    # Statistics expecting a few thousand matches in a million rows (the middle
+    # band): a bounded walk, no count.
+    "middle-band-walk": {"stats": (1_000_000.0, 0.005)},
+    # Statistics of a table this size: the bound of a later page reaches the
+    # last row, and the walk goes on to the end of the date index unbounded.
+    "walk-to-the-end": {"DENSE_MATCHES": 1, "WALK_SLACK": 3, "WALK_MIN": 0, "stats": (150.0, 0.5)},
+    # A store not yet upgraded to 0021 (no dates in items_search): sorted through items.
+    "store-before-0021": {"undated": True},
 }
 
 
 def use_plan(monkeypatch, name: str) -> None:
-    settings = PLANS[name]
+    settings = dict(PLANS[name])
+    rows, share = settings.pop("stats", (1_000_000.0, 0.5))
+    if settings.pop("undated", False):
+        monkeypatch.setattr(search, "_has_search_dates", lambda session: False)
     for attribute, value in settings.items():
         monkeypatch.setattr(search, attribute, value)
-    if "WALK_SLACK" in settings:
-        common = {form: 0.5 for word in VOCABULARY for form in folded_words(word)}
-        stats = search._LexemeStats(1_000_000.0, common, {k: 1.0 for k in common})
+    if "WALK_SLACK" in settings or "stats" in PLANS[name]:
+        common = {form: share for word in VOCABULARY for form in folded_words(word)}
+        stats = search._LexemeStats(rows, common, {k: min(1.0, 2 * share) for k in common})
         monkeypatch.setattr(search, "_lexeme_stats", lambda session: stats)
 
 
