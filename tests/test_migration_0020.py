@@ -167,7 +167,7 @@ def test_0020_makes_one_category_of_every_encoding_with_exact_counts(empty_datab
 def test_0020_on_an_empty_store_and_down_again(empty_database_url):
     config = alembic_config(empty_database_url)
     command.upgrade(config, "0019")
-    upgrade(empty_database_url)
+    command.upgrade(config, "0020")
     db = Database(empty_database_url)
     try:
         assert rows(db, "SELECT version_num FROM alembic_version") == [("0020",)]

@@ -53,7 +53,7 @@ def stored_dates(db: Database) -> dict[str, datetime | None]:
 
 def test_0021_dates_the_items_stored_before_it(empty_database_url):
     config = alembic_config(empty_database_url)
-    command.upgrade(config, "0019")
+    command.upgrade(config, "0020")
     db = Database(empty_database_url)
     postgres = not empty_database_url.startswith("sqlite")
     try:
@@ -76,7 +76,7 @@ def test_0021_dates_the_items_stored_before_it(empty_database_url):
             session.execute(update(Item).where(Item.title == "coop d").values(published_at=BASE))
         insert_item(db, "coop e", 4)
         assert found(db, "coop") == ["coop d", "coop b", "coop c", "coop e"]
-        command.downgrade(config, "0019")
+        command.downgrade(config, "0020")
         if postgres:
             with db.reading() as session:
                 columns = session.scalars(
@@ -86,7 +86,7 @@ def test_0021_dates_the_items_stored_before_it(empty_database_url):
                     )
                 ).all()
             assert "published_at" not in columns
-        insert_item(db, "coop f", 0)  # indexed by 0019's trigger
+        insert_item(db, "coop f", 0)  # indexed by 0020's trigger
         upgrade(empty_database_url)
         assert found(db, "coop") == ["coop f", "coop d", "coop b", "coop c", "coop e"]
     finally:

@@ -25,13 +25,13 @@ would be inserted into both GIN indexes one by one). SQLite: nothing (its FTS5
 rowids are already recency keys, migration 0006).
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 """
 
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
