@@ -53,22 +53,18 @@ class Revision:
     featured_live: bool
 
 
+# What `current` reads, as columns for a statement that reads more beside it (App
+# Home's one read, storage/home.py): data_revision.version and featured_until.
+VERSION = data_revision.c.version
+FEATURED_UNTIL = select(Featured.featured_until).where(Featured.id == FEATURE_ID).scalar_subquery()
+ONE_ROW = data_revision.c.id == 1  # the WHERE clause that picks data_revision's row
+_CURRENT = select(VERSION, FEATURED_UNTIL).where(ONE_ROW)
 
 
 def current(session: Session, now: datetime | None = None) -> Revision:
     """The revision now: one statement. Run it before reading the data it stands for."""
     version, until = session.execute(_CURRENT).one()
     return of(version, until, now)
-
-
-# What `current` reads, as columns for a statement that reads more beside it (App
-# Home's one read, storage/home.py): data_revision.version and featured_until.
-VERSION = data_revision.c.version
-FEATURED_UNTIL = (
-    select(Featured.featured_until).where(Featured.id == FEATURE_ID).scalar_subquery()
-)
-ONE_ROW = data_revision.c.id == 1  # the WHERE clause that picks data_revision's row
-_CURRENT = select(VERSION, FEATURED_UNTIL).where(ONE_ROW)
 
 
 def of(version: int, until: datetime | None, now: datetime | None = None) -> Revision:
