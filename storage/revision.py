@@ -56,13 +56,17 @@ class Revision:
     featured_live: bool
 
 
-# Core columns only (the featured table, not the ORM entity): on a Connection it runs
-# without the ORM's statement handling, the larger part of its cost in a Session.
+# What `current` reads, as Core columns (the featured table, not the ORM entity: on a
+# Connection it runs without the ORM's statement handling, the larger part of its cost
+# in a Session), also for a statement that reads more beside it (App Home's one read,
+# storage/home.py): data_revision.version and featured_until.
 _featured = Featured.__table__
-_CURRENT = select(
-    data_revision.c.version,
-    select(_featured.c.featured_until).where(_featured.c.id == FEATURE_ID).scalar_subquery(),
-).where(data_revision.c.id == 1)
+VERSION = data_revision.c.version
+FEATURED_UNTIL = (
+    select(_featured.c.featured_until).where(_featured.c.id == FEATURE_ID).scalar_subquery()
+)
+ONE_ROW = data_revision.c.id == 1  # the WHERE clause that picks data_revision's row
+_CURRENT = select(VERSION, FEATURED_UNTIL).where(ONE_ROW)
 
 
 def current(session: Session | Connection, now: datetime | None = None) -> Revision:
@@ -70,6 +74,11 @@ def current(session: Session | Connection, now: datetime | None = None) -> Revis
     bot/answer_cache.py reads it so on every served request). Run it before reading the
     data it stands for."""
     version, until = session.execute(_CURRENT).one()
+    return of(version, until, now)
+
+
+def of(version: int, until: datetime | None, now: datetime | None = None) -> Revision:
+    """The revision that `version` and `featured_until` (as read together) stand for."""
     return Revision(version, until is not None and until > (now or utcnow()))
 
 
@@ -120,4 +129,4 @@ def read_current(connection: Connection, now: datetime | None = None) -> Revisio
     version, until = row
     if convert is not None and until is not None:
         until = convert(until)
-    return Revision(version, until is not None and until > (now or utcnow()))
+    return of(version, until, now)

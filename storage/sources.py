@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.categories import category_spelling, fold_if_due
@@ -96,23 +96,31 @@ def get_source(session: Session, source_id: int) -> Source | None:
 def list_sources(session: Session) -> list[SourceRow]:
     """Every source with its visible items (each item it brought or also carries,
     item_sources), from the counts kept by 0011's triggers: no scan of items."""
-    counts = (
-        select(
-            SourceItemDelta.source_id,
-            func.sum(SourceItemDelta.delta).label("n"),
-            func.count().label("deltas"),
-        )
-        .group_by(SourceItemDelta.source_id)
-        .subquery()
-    )
-    stmt = (
-        select(Source, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.deltas, 0))
-        .outerjoin(counts, counts.c.source_id == Source.id)
-        .order_by(Source.id)
-    )
+    stmt = with_item_counts(select(Source, ITEM_COUNT, DELTAS)).order_by(Source.id)
     rows = session.execute(stmt).all()
     fold_if_due(session, deltas=sum(deltas for _, _, deltas in rows))
     return [SourceRow(source, int(count)) for source, count, _ in rows]
+
+
+# Per source, from the counts kept by 0011's triggers: its visible items (ITEM_COUNT)
+# and how many count deltas were summed for it (DELTAS: fold_if_due takes their total).
+_COUNTS = (
+    select(
+        SourceItemDelta.source_id,
+        func.sum(SourceItemDelta.delta).label("n"),
+        func.count().label("deltas"),
+    )
+    .group_by(SourceItemDelta.source_id)
+    .subquery("source_counts")
+)
+ITEM_COUNT = func.coalesce(_COUNTS.c.n, 0).label("item_count")
+DELTAS = func.coalesce(_COUNTS.c.deltas, 0).label("deltas")
+
+
+def with_item_counts(stmt: Select) -> Select:
+    """`stmt`, a select from `sources`, outer-joined to what ITEM_COUNT and DELTAS read
+    (`list_sources`, and App Home's one read in storage/home.py)."""
+    return stmt.outerjoin(_COUNTS, _COUNTS.c.source_id == Source.id)
 
 
 def remove_source(session: Session, source_id: int) -> Source | None:

@@ -7,7 +7,7 @@ and claims the deliveries. Callers own the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -215,20 +215,23 @@ def list_subscriptions(session: Session, limit: int | None = None) -> list[Liste
     stmt = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
     subscriptions = session.scalars(stmt).all()
     known = spellings(session) if any(sub.categories for sub in subscriptions) else {}
-    return [
-        ListedSubscription(
-            sub.channel_id,
-            spelled(decode_choice(sub.categories), known),
-            sub.mode,
-            sub.schedule,
-            sub.timezone,
-            sub.paused_at,
-            sub.problem,
-            sub.last_posted_at,
-            rule_columns(sub),
-        )
-        for sub in subscriptions
-    ]
+    return [listed(sub, known) for sub in subscriptions]
+
+
+def listed(sub: Subscription, known: Mapping[str, str]) -> ListedSubscription:
+    """`sub` as shown, its category keys spelled as `known` (key -> spelling,
+    storage.categories.spellings) spells them."""
+    return ListedSubscription(
+        sub.channel_id,
+        spelled(decode_choice(sub.categories), known),
+        sub.mode,
+        sub.schedule,
+        sub.timezone,
+        sub.paused_at,
+        sub.problem,
+        sub.last_posted_at,
+        rule_columns(sub),
+    )
 
 
 def pause_subscription(

@@ -7,7 +7,8 @@ import json
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import event, func, select, update
 
 from storage.models import Item, ItemSource, ProcessedEvent, Source, Subscription
 from tests.test_http_latest import make_items
@@ -152,3 +153,30 @@ def test_a_forged_event_is_refused_and_not_recorded(bolt, db, fake):
     assert fake.calls_to("views.publish") == []
     with db.reading() as session:
         assert session.get(ProcessedEvent, "EvForged") is None
+
+
+# App Home's statements once the shared item parts are cached: the event's claim
+# (bot/listeners/events/retries.py) and one read of the revision and every per-person
+# part (storage.home.home_reads). On PostgreSQL each statement is a round trip, which
+# on a loaded server waits to be scheduled (issue #16: the admin's Home made seven).
+HOME_STATEMENTS = 2
+
+
+@pytest.mark.parametrize("user", ["UMEMBER", "UADMIN"])
+def test_app_home_runs_two_statements_when_its_items_are_cached(bolt, db, fake, user):
+    populate(db)
+    first = open_home(bolt, fake, user, f"EvCount{user}0")  # fills the answer cache
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        view = open_home(bolt, fake, user, f"EvCount{user}1")
+        bolt.settle()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert view == first
+    assert ("Sources" in headers(view)) == (user == "UADMIN")
+    assert len(statements) <= HOME_STATEMENTS, statements

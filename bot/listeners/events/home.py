@@ -3,7 +3,7 @@
 Its item parts (the featured item, the newest items, the categories) are the same
 for everyone and come from the answer cache (bot/answer_cache.py) while the data
 revision is unchanged; the rest (channels, the viewer's follows, admins' sections)
-is read each time.
+is read each time, with the revision, in one statement (storage.home.home_reads).
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from bot.blocks.scheduled import HOME_SCHEDULED
 from bot.blocks.suggestions import HOME_SUGGESTIONS
 from bot.deps import Deps
 from storage import categories, featured, home, revision
-from storage import subscriptions as subscription_store
 from storage.categories import CategoryCount
-from storage.follows import list_follows
+from storage.subscriptions import listed
 
 HOME_ITEMS = 5
 
@@ -63,11 +62,14 @@ class HomeItems:
         return sum(map(sys.getsizeof, texts)) + 200 * (len(shown) + len(self.categories))
 
 
-def home_items(deps: Deps, session) -> HomeItems:
-    """The shared parts, from the cache at the current revision or read now. The
-    revision is read first in `session` (storage/revision.py: never data older than it)."""
+def home_items(deps: Deps, session, at: revision.Revision | None = None) -> HomeItems:
+    """The shared parts, from the cache at revision `at` or read now. `at` must have
+    been read in `session` before any data it stands for (storage/revision.py: never
+    data older than it); without it the revision is read first here."""
     cache = deps.answers
-    at = revision.current(session) if cache.enabled else None
+    if cache.enabled and at is None:
+        at = revision.current(session)
+    at = at if cache.enabled else None
     found = cache.get(at, ("home items",)) if at else None
     if found is not None:
         return found
@@ -85,33 +87,37 @@ def home_items(deps: Deps, session) -> HomeItems:
 
 
 def load_home(deps: Deps, is_admin: bool, user_id: str | None = None) -> HomeContent:
-    with deps.db.reading() as session:
-        shared = home_items(deps, session)  # first: its revision precedes every read
-        subscriptions = subscription_store.list_subscriptions(session, home.HOME_LIST_LIMIT)
-        content = HomeContent(
-            items=shared.items,
-            featured=shared.featured,
-            categories=shared.categories,
-            subscriptions=subscriptions,
-            more_subscriptions=more(session, home.count_subscriptions, len(subscriptions)),
-            follows=list_follows(session, user_id) if user_id else [],
-            spellings=shared.spellings,
-        )
-        if is_admin:
-            # Each list with its count in one read (storage/home.py): 3 statements fewer.
-            content.sources, sources = home.sources_health_and_count(session)
-            content.more_sources = max(0, sources - len(content.sources))
-            content.suggestions, content.pending_suggestions = home.pending_suggestions(
-                session, HOME_SUGGESTIONS
-            )
-            content.scheduled, waiting = home.upcoming_scheduled(session, HOME_SCHEDULED)
-            content.more_scheduled = waiting - len(content.scheduled)
+    """What `user_id`'s Home shows (admins' sections only if `is_admin`). One statement
+    reads the revision and every per-person part (storage.home.home_reads); the shared
+    item parts come from the answer cache at that revision, or are read after it."""
+    def read(connection) -> home.HomeReads:  # a read: run again after a dropped connection
+        return home.home_reads(connection, user_id, is_admin, HOME_SUGGESTIONS, HOME_SCHEDULED)
+
+    # No ping at checkout, as the answer cache's reads (storage/db.Database.reading_first).
+    with (
+        deps.db.reading_first(read) as (connection, reads),
+        deps.db.sessions(bind=connection) as session,
+    ):
+        shared = home_items(deps, session, reads.revision)
+    # Category spellings as list_subscriptions reads them (storage.categories.spellings).
+    subscriptions = [listed(sub, shared.spellings) for sub in reads.subscriptions]
+    content = HomeContent(
+        items=shared.items,
+        featured=shared.featured,
+        categories=shared.categories,
+        subscriptions=subscriptions,
+        more_subscriptions=max(0, reads.subscription_count - len(subscriptions)),
+        follows=reads.follows,
+        spellings=shared.spellings,
+    )
+    if is_admin:
+        content.sources = home.health(reads.sources)
+        content.more_sources = max(0, len(reads.sources) - len(content.sources))
+        content.suggestions = reads.suggestions
+        content.pending_suggestions = reads.pending_suggestions
+        content.scheduled = reads.scheduled
+        content.more_scheduled = reads.pending_scheduled - len(reads.scheduled)
     return content
-
-
-def more(session, count, listed: int) -> int:
-    """How many were left out: counted only when the list is full (one query fewer)."""
-    return max(0, count(session) - listed) if listed >= home.HOME_LIST_LIMIT else 0
 
 
 def publish_home(client: WebClient, deps: Deps, user_id: str) -> None:
