@@ -23,15 +23,18 @@ costs about the same on a thousand or a million items.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
+    String,
     and_,
+    bindparam,
     column,
     false,
     func,
@@ -63,6 +66,8 @@ __all__ = ["MAX_QUERY_CHARS", "MAX_WORDS", "PLURAL_MIN_CHARS", "SearchQuery", "p
 # statement that finds the page, as Core rows, not ORM entities.
 SHOWN = ("id", "title", "url", "category", "summary", "published_at", "origin", "source_id")
 _items = Item.__table__
+_SKIP = bindparam("skip", type_=Integer)
+_TAKE = bindparam("take", type_=Integer)
 
 # A page of one group: (item id, its row, or None when the item is not shown: retracted,
 # or dated after `published_by`), newest first.
@@ -78,27 +83,46 @@ class Group:
     count: Callable[[Session], int]
 
 
+# Page statements, built once per shape (and whether a date limit applies) with bind
+# parameters for everything a query changes: SQLAlchemy then neither builds nor keys a
+# statement per search (most of a miss's Python time on SQLite). A race builds twice.
+_BUILT: dict[Hashable, Select] = {}
+
+
 def _shown(
-    session: Session, page: Select, order: Sequence[str], published_by: datetime | None
+    session: Session,
+    shape: Hashable,
+    build: Callable[[], Select],
+    order: Sequence[str],
+    params: dict,
+    published_by: datetime | None,
 ) -> Entries:
-    """Run `page` (a select of `item_id` and the columns named in `order`, sorted by them
-    descending, with its own OFFSET/LIMIT) joined to the items it finds, in one statement.
+    """Run a page (`build()`: a select of `item_id` and the columns named in `order`,
+    sorted by them descending, with its own OFFSET/LIMIT, taking `params`) joined to the
+    items it finds, in one statement; built once per `shape`.
 
     The join is outer and carries the visibility rules, so every id the page found
     comes back (it counts towards "more") and only a visible item has a row. Sorting
     the page's few rows again outside keeps the order: the inner plan is unchanged
     (a subquery with a LIMIT is planned alone on both engines).
     """
-    found = page.subquery("page")
-    visible = and_(_items.c.id == found.c.item_id, _items.c.retracted_at.is_(None))
+    key = (shape, published_by is not None)
+    stmt = _BUILT.get(key)
+    if stmt is None:
+        found = build().subquery("page")
+        visible = and_(_items.c.id == found.c.item_id, _items.c.retracted_at.is_(None))
+        if published_by is not None:
+            visible = and_(visible, _items.c.published_at <= bindparam("published_by"))
+        stmt = (
+            select(found.c.item_id.label("page_id"), *[_items.c[name] for name in SHOWN])
+            .select_from(found.outerjoin(_items, visible))
+            .order_by(*[found.c[name].desc() for name in order])
+        )
+        _BUILT[key] = stmt
     if published_by is not None:
-        visible = and_(visible, _items.c.published_at <= published_by)
-    stmt = (
-        select(found.c.item_id.label("page_id"), *[_items.c[name] for name in SHOWN])
-        .select_from(found.outerjoin(_items, visible))
-        .order_by(*[found.c[name].desc() for name in order])
-    )
-    return [(row.page_id, row if row.id is not None else None) for row in session.execute(stmt)]
+        params = {**params, "published_by": published_by}
+    rows = session.execute(stmt, params)
+    return [(row.page_id, row if row.id is not None else None) for row in rows]
 
 
 # -- SQLite FTS5 -------------------------------------------------------------
@@ -133,14 +157,17 @@ def _sqlite_groups(query: SearchQuery, title_table: bool = True) -> tuple[Group,
     in_title = f"title : ({expression})"
 
     def group(fts, condition: str) -> Group:
-        matching = literal_column(fts.name).op("MATCH")(condition)
-        hits = select(fts.c.rowid).where(matching)
+        hits = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(condition))
+
+        def keys() -> Select:
+            matching = literal_column(fts.name).op("MATCH")(bindparam("match", type_=String))
+            item_id = (fts.c.rowid % (1 << _ID_BITS)).label("item_id")
+            stmt = select(item_id, fts.c.rowid.label("key")).where(matching)
+            return stmt.order_by(fts.c.rowid.desc()).offset(_SKIP).limit(_TAKE)
 
         def page(session: Session, skip: int, take: int, published_by) -> Entries:
-            item_id = (fts.c.rowid % (1 << _ID_BITS)).label("item_id")
-            keys = select(item_id, fts.c.rowid.label("key")).where(matching)
-            keys = keys.order_by(fts.c.rowid.desc()).offset(skip).limit(take)
-            return _shown(session, keys, ["key"], published_by)
+            params = {"match": condition, "skip": skip, "take": take}
+            return _shown(session, ("fts", fts.name), keys, ["key"], params, published_by)
 
         def count(session: Session) -> int:
             return session.scalar(select(func.count()).select_from(hits.subquery()))
@@ -320,6 +347,21 @@ def _share(query: SearchQuery, shares: dict[str, float]) -> float:
     return share
 
 
+# The query's to_tsquery(), from the bind parameter `tsquery` (a tsquery_text()).
+_TSQUERY = _tsquery(bindparam("tsquery", type_=String))
+
+
+def _in_title(row) -> ColumnElement[bool]:
+    return row.title_document.op("@@")(_TSQUERY)
+
+
+def _in_rest(row) -> ColumnElement[bool]:
+    return and_(row.document.op("@@")(_TSQUERY), not_(row.title_document.op("@@")(_TSQUERY)))
+
+
+_PG_MATCHES = {"title": _in_title, "rest": _in_rest}
+
+
 def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group]:
     """Title matches, then the rest, each newest first.
 
@@ -327,37 +369,35 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
     is the item's date while the item is visible and NULL while it is
     retracted, and ix_items_search_newest walks the visible rows newest first.
     """
-    tsquery = _tsquery(tsquery_text(query))
+    # The statements take the query as a bind parameter (`tsquery`): built once each.
+    text = {"tsquery": tsquery_text(query)}
     stats = _lexeme_stats(session)
     title_share = _share(query, stats.title)
     # Matches in the summary only: what matches anywhere minus what matches the title.
     rest_share = max(0.0, _share(query, stats.document) - title_share)
+    rows = _search.c
+    visible = rows.published_at.is_not(None)
+    newest_first = ["published_at", "item_id"]
 
-    def in_title(row) -> ColumnElement[bool]:
-        return row.title_document.op("@@")(tsquery)
-
-    def in_rest(row) -> ColumnElement[bool]:
-        return and_(row.document.op("@@")(tsquery), not_(row.title_document.op("@@")(tsquery)))
-
-    def group(matches: Callable, share: float) -> Group:
-        rows = _search.c
-        visible = rows.published_at.is_not(None)
+    def group(name: str, share: float) -> Group:
+        matches = _PG_MATCHES[name]
         hits = select(rows.item_id, rows.published_at).where(matches(rows), visible)
         expected = max(1.0, share * stats.rows)
 
-        newest_first = ["published_at", "item_id"]
-
         def dense(session: Session, skip: int, take: int, published_by) -> Entries:
-            # MATERIALIZED: the matches through the GIN index, then sorted; the
-            # planner must not turn a rare word into a walk of the whole date index.
-            source = hits.cte("matched").prefix_with("MATERIALIZED")
-            stmt = (
-                select(source.c.item_id, source.c.published_at)
-                .order_by(source.c.published_at.desc(), source.c.item_id.desc())
-                .offset(skip)
-                .limit(take)
-            )
-            return _shown(session, stmt, newest_first, published_by)
+            def build() -> Select:
+                # MATERIALIZED: the matches through the GIN index, then sorted; the
+                # planner must not turn a rare word into a walk of the whole date index.
+                source = hits.cte("matched").prefix_with("MATERIALIZED")
+                return (
+                    select(source.c.item_id, source.c.published_at)
+                    .order_by(source.c.published_at.desc(), source.c.item_id.desc())
+                    .offset(_SKIP)
+                    .limit(_TAKE)
+                )
+
+            params = {**text, "skip": skip, "take": take}
+            return _shown(session, ("dense", name), build, newest_first, params, published_by)
 
         def walk(
             session: Session, skip: int, take: int, published_by, bounded: bool
@@ -370,25 +410,34 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
                 bound = int((skip + take) / share * WALK_SLACK) + WALK_MIN
                 if bound >= stats.rows:
                     bound = None  # the whole index: no bound to stop at
+            params = {**text, "skip": skip, "take": take}
             if bound is None:
-                # coalesce() hides the match from the planner, which would otherwise
-                # be free to fetch every match through the GIN index and sort them.
-                matching = func.coalesce(matches(rows), false())
-                stmt = select(rows.item_id, rows.published_at).where(visible, matching)
-                stmt = stmt.order_by(*by_date).offset(skip).limit(take)
-                return _shown(session, stmt, newest_first, published_by)
-            # The window's LIMIT keeps the match out of its scan (never pushed into
-            # a subquery with a LIMIT): the walk stops after `bound` rows.
-            newest = select(_search).where(visible).order_by(*by_date).limit(bound)
-            window = newest.subquery("newest")
-            stmt = (
-                select(window.c.item_id, window.c.published_at)
-                .where(matches(window.c))
-                .order_by(window.c.published_at.desc(), window.c.item_id.desc())
-                .offset(skip)
-                .limit(take)
-            )
-            found = _shown(session, stmt, newest_first, published_by)
+
+                def whole() -> Select:
+                    # coalesce() hides the match from the planner, which would otherwise
+                    # be free to fetch every match through the GIN index and sort them.
+                    matching = func.coalesce(matches(rows), false())
+                    stmt = select(rows.item_id, rows.published_at).where(visible, matching)
+                    return stmt.order_by(*by_date).offset(_SKIP).limit(_TAKE)
+
+                return _shown(session, ("walk", name), whole, newest_first, params, published_by)
+
+            def window() -> Select:
+                # The window's LIMIT keeps the match out of its scan (never pushed into
+                # a subquery with a LIMIT): the walk stops after `bound` rows.
+                bounded = bindparam("bound", type_=Integer)
+                newest = select(_search).where(visible).order_by(*by_date).limit(bounded)
+                newest = newest.subquery("newest")
+                return (
+                    select(newest.c.item_id, newest.c.published_at)
+                    .where(matches(newest.c))
+                    .order_by(newest.c.published_at.desc(), newest.c.item_id.desc())
+                    .offset(_SKIP)
+                    .limit(_TAKE)
+                )
+
+            params["bound"] = bound
+            found = _shown(session, ("window", name), window, newest_first, params, published_by)
             if len(found) < take:
                 return None  # the window may have ended before the page did
             return found
@@ -406,17 +455,17 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
             # No statistics yet (never analyzed, e.g. just after a big import):
             # count up to the threshold, and walk to the end if it is reached.
             capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
-            if session.scalar(capped) >= DENSE_MATCHES:
+            if session.scalar(capped, text) >= DENSE_MATCHES:
                 return walk(session, skip, take, published_by, bounded=False)
             return dense(session, skip, take, published_by)
 
         def count(session: Session) -> int:
             source = hits.cte("matched").prefix_with("MATERIALIZED")
-            return session.scalar(select(func.count()).select_from(source))
+            return session.scalar(select(func.count()).select_from(source), text)
 
         return Group(page, count)
 
-    return group(in_title, title_share), group(in_rest, rest_share)
+    return group("title", title_share), group("rest", rest_share)
 
 
 # Databases (by URL) known to have items_search.published_at (migration 0021): asked
@@ -442,29 +491,34 @@ def _has_search_dates(session: Session) -> bool:
 def _postgres_undated_groups(query: SearchQuery) -> tuple[Group, Group]:
     """A store not yet upgraded to 0021: every match through the GIN index, joined to
     items for its date and visibility, sorted. The same answers, slower."""
-    tsquery = _tsquery(tsquery_text(query))
-    in_title = _search.c.title_document.op("@@")(tsquery)
-    anywhere = _search.c.document.op("@@")(tsquery)
+    text = {"tsquery": tsquery_text(query)}
 
-    def group(condition: ColumnElement[bool]) -> Group:
+    def group(name: str) -> Group:
+        condition = _PG_MATCHES[name](_search.c)
+
         def matched():
             source = select(_search.c.item_id).where(condition).cte("matched")
             source = source.prefix_with("MATERIALIZED")
             visible = select(Item.id.label("item_id")).join(source, source.c.item_id == Item.id)
             return visible.where(Item.retracted_at.is_(None))
 
+        def newest() -> Select:
+            stmt = matched().add_columns(Item.published_at)
+            stmt = stmt.order_by(Item.published_at.desc(), Item.id.desc())
+            return stmt.offset(_SKIP).limit(_TAKE)
+
         def page(session: Session, skip: int, take: int, published_by) -> Entries:
-            newest = matched().add_columns(Item.published_at)
-            newest = newest.order_by(Item.published_at.desc(), Item.id.desc())
-            stmt = newest.offset(skip).limit(take)
-            return _shown(session, stmt, ["published_at", "item_id"], published_by)
+            params = {**text, "skip": skip, "take": take}
+            order = ["published_at", "item_id"]
+            return _shown(session, ("undated", name), newest, order, params, published_by)
 
         def count(session: Session) -> int:
-            return session.scalar(select(func.count()).select_from(matched().subquery()))
+            stmt = select(func.count()).select_from(matched().subquery())
+            return session.scalar(stmt, text)
 
         return Group(page, count)
 
-    return group(in_title), group(and_(anywhere, not_(in_title)))
+    return group("title"), group("rest")
 
 
 # -- the operations ------------------------------------------------------------
