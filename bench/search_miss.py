@@ -4,7 +4,7 @@ beside another revision's, alternately, on one filled database, in process.
     cd bench && ../.venv/bin/python search_miss.py URL [--before REV] [--queries 300]
 
 URL is a database filled by bench/search.py's generator (as search_bands.py takes it)
-and upgraded to this checkout's migrations. Each query is new (bench/serving.py's
+and upgraded to this checkout's migrations; REV defaults to main. Each query is new (bench/serving.py's
 NewSearches: one to three topic words, each combination once) and is answered by each
 version in turn (which goes first alternates) as a miss answers it: bot/paging.py's
 build_search_page in a `Database.reading()` session (the search, the featured item's
@@ -50,7 +50,7 @@ def answer(db: Database, module, text: str, counter: list[int]) -> tuple[int, in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("url")
-    parser.add_argument("--before", default="trial")
+    parser.add_argument("--before", default="main")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=29)
     args = parser.parse_args()
