@@ -23,13 +23,18 @@ costs about the same on a thousand or a million items.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
     and_,
+    bindparam,
     column,
     false,
     func,
@@ -57,12 +62,67 @@ from storage.models import Item
 __all__ = ["MAX_QUERY_CHARS", "MAX_WORDS", "PLURAL_MIN_CHARS", "SearchQuery", "parse_query"]
 
 
+# What a page shows of each item (bot/blocks/items.py, bot/public/news.py): read in the
+# statement that finds the page, as Core rows, not ORM entities.
+SHOWN = ("id", "title", "url", "category", "summary", "published_at", "origin", "source_id")
+_items = Item.__table__
+_SKIP = bindparam("skip", type_=Integer)
+_TAKE = bindparam("take", type_=Integer)
+
+# A page of one group: (item id, its row, or None when the item is not shown: retracted,
+# or dated after `published_by`), newest first.
+Entries = list[tuple[int, Row | None]]
+
+
 @dataclass(frozen=True)
 class Group:
-    """One ranking group of matches: a page of ids newest first, and its size."""
+    """One ranking group of matches: a page of entries newest first (see `_shown`), and
+    the group's size. `page(session, skip, take, published_by)`."""
 
-    page: Callable[[Session, int, int], list[int]]
+    page: Callable[[Session, int, int, datetime | None], Entries]
     count: Callable[[Session], int]
+
+
+# Page statements, built once per shape (and whether a date limit applies) with bind
+# parameters for everything a query changes: SQLAlchemy then neither builds nor keys a
+# statement per search (most of a miss's Python time on SQLite). A race builds twice.
+_BUILT: dict[Hashable, Select] = {}
+
+
+def _shown(
+    session: Session,
+    shape: Hashable,
+    build: Callable[[], Select],
+    order: Sequence[str],
+    params: dict,
+    published_by: datetime | None,
+) -> Entries:
+    """Run a page (`build()`: a select of `item_id` and the columns named in `order`,
+    sorted by them descending, with its own OFFSET/LIMIT, taking `params`) joined to the
+    items it finds, in one statement; built once per `shape`.
+
+    The join is outer and carries the visibility rules, so every id the page found
+    comes back (it counts towards "more") and only a visible item has a row. Sorting
+    the page's few rows again outside keeps the order: the inner plan is unchanged
+    (a subquery with a LIMIT is planned alone on both engines).
+    """
+    key = (shape, published_by is not None)
+    stmt = _BUILT.get(key)
+    if stmt is None:
+        found = build().subquery("page")
+        visible = and_(_items.c.id == found.c.item_id, _items.c.retracted_at.is_(None))
+        if published_by is not None:
+            visible = and_(visible, _items.c.published_at <= bindparam("published_by"))
+        stmt = (
+            select(found.c.item_id.label("page_id"), *[_items.c[name] for name in SHOWN])
+            .select_from(found.outerjoin(_items, visible))
+            .order_by(*[found.c[name].desc() for name in order])
+        )
+        _BUILT[key] = stmt
+    if published_by is not None:
+        params = {**params, "published_by": published_by}
+    rows = session.execute(stmt, params)
+    return [(row.page_id, row if row.id is not None else None) for row in rows]
 
 
 # -- SQLite FTS5 -------------------------------------------------------------
@@ -84,10 +144,6 @@ _title_fts = table("items_title_fts", column("rowid"))
 _ID_BITS = 30
 
 
-def item_id_of(key: int) -> int:
-    return key % (1 << _ID_BITS)
-
-
 def _sqlite_groups(query: SearchQuery, title_table: bool = True) -> tuple[Group, Group]:
     """Title matches, then summary-only matches, each read newest first from FTS5.
 
@@ -103,9 +159,15 @@ def _sqlite_groups(query: SearchQuery, title_table: bool = True) -> tuple[Group,
     def group(fts, condition: str) -> Group:
         hits = select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(condition))
 
-        def page(session: Session, skip: int, take: int) -> list[int]:
-            keys = hits.order_by(fts.c.rowid.desc()).offset(skip).limit(take)
-            return [item_id_of(key) for key in session.scalars(keys)]
+        def keys() -> Select:
+            matching = literal_column(fts.name).op("MATCH")(bindparam("match", type_=String))
+            item_id = (fts.c.rowid % (1 << _ID_BITS)).label("item_id")
+            stmt = select(item_id, fts.c.rowid.label("key")).where(matching)
+            return stmt.order_by(fts.c.rowid.desc()).offset(_SKIP).limit(_TAKE)
+
+        def page(session: Session, skip: int, take: int, published_by) -> Entries:
+            params = {"match": condition, "skip": skip, "take": take}
+            return _shown(session, ("fts", fts.name), keys, ["key"], params, published_by)
 
         def count(session: Session) -> int:
             return session.scalar(select(func.count()).select_from(hits.subquery()))
@@ -164,10 +226,13 @@ def _tsquery(text: str):
     return func.to_tsquery(literal_column("'simple'::regconfig"), func.coopnews_unaccent(text))
 
 
-# Words as unaccent folded them, per process: its rules (migration 0006) do not change
-# while we run, and asking costs a round trip per search. Bounded: cleared when full.
-_FOLDED: dict[tuple[str, ...], tuple[str | None, ...]] = {}
-_FOLDED_MAX = 4096
+# Words (and phrases) as unaccent folded them, per process, each on its own: its rules
+# (migration 0006) do not change while we run, and asking costs a round trip. Kept per
+# word, a new search of words seen before (most are) asks nothing. Bounded: cleared
+# when full.
+_FOLDED: dict[str, str | None] = {}
+_FOLDED_MAX = 16384
+_UNKNOWN = object()
 
 
 def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
@@ -177,12 +242,17 @@ def _unaccented(session: Session, query: SearchQuery) -> SearchQuery:
     an apostrophe) or into two words; re-cutting keeps every lexeme plain.
     """
     texts = list(query.words) + [" ".join(p) for p in query.phrases]
-    folded = _FOLDED.get(tuple(texts))
-    if folded is None:
-        folded = tuple(session.execute(select(*[func.coopnews_unaccent(t) for t in texts])).one())
-        if len(_FOLDED) >= _FOLDED_MAX:
+    # Read into a dict of our own: another thread may clear the shared one meanwhile.
+    known = {t: _FOLDED.get(t, _UNKNOWN) for t in texts}
+    missing = [t for t, value in known.items() if value is _UNKNOWN]
+    if missing:
+        # One round trip for every text not seen yet (unaccent folds each alone).
+        answers = session.execute(select(*[func.coopnews_unaccent(t) for t in missing])).one()
+        known.update(zip(missing, answers, strict=True))
+        if len(_FOLDED) + len(missing) > _FOLDED_MAX:
             _FOLDED.clear()
-        _FOLDED[tuple(texts)] = folded
+        _FOLDED.update(zip(missing, answers, strict=True))
+    folded = [known[t] for t in texts]
     words: list[str] = []
     phrases: list[tuple[str, ...]] = []
     for original, text in zip(texts, folded, strict=True):
@@ -277,6 +347,21 @@ def _share(query: SearchQuery, shares: dict[str, float]) -> float:
     return share
 
 
+# The query's to_tsquery(), from the bind parameter `tsquery` (a tsquery_text()).
+_TSQUERY = _tsquery(bindparam("tsquery", type_=String))
+
+
+def _in_title(row) -> ColumnElement[bool]:
+    return row.title_document.op("@@")(_TSQUERY)
+
+
+def _in_rest(row) -> ColumnElement[bool]:
+    return and_(row.document.op("@@")(_TSQUERY), not_(row.title_document.op("@@")(_TSQUERY)))
+
+
+_PG_MATCHES = {"title": _in_title, "rest": _in_rest}
+
+
 def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group]:
     """Title matches, then the rest, each newest first.
 
@@ -284,91 +369,103 @@ def _postgres_groups(session: Session, query: SearchQuery) -> tuple[Group, Group
     is the item's date while the item is visible and NULL while it is
     retracted, and ix_items_search_newest walks the visible rows newest first.
     """
-    tsquery = _tsquery(tsquery_text(query))
+    # The statements take the query as a bind parameter (`tsquery`): built once each.
+    text = {"tsquery": tsquery_text(query)}
     stats = _lexeme_stats(session)
     title_share = _share(query, stats.title)
     # Matches in the summary only: what matches anywhere minus what matches the title.
     rest_share = max(0.0, _share(query, stats.document) - title_share)
+    rows = _search.c
+    visible = rows.published_at.is_not(None)
+    newest_first = ["published_at", "item_id"]
 
-    def in_title(row) -> ColumnElement[bool]:
-        return row.title_document.op("@@")(tsquery)
-
-    def in_rest(row) -> ColumnElement[bool]:
-        return and_(row.document.op("@@")(tsquery), not_(row.title_document.op("@@")(tsquery)))
-
-    def group(matches: Callable, share: float) -> Group:
-        rows = _search.c
-        visible = rows.published_at.is_not(None)
+    def group(name: str, share: float) -> Group:
+        matches = _PG_MATCHES[name]
         hits = select(rows.item_id, rows.published_at).where(matches(rows), visible)
         expected = max(1.0, share * stats.rows)
 
-        def dense(session: Session, skip: int, take: int) -> list[int]:
-            # MATERIALIZED: the matches through the GIN index, then sorted; the
-            # planner must not turn a rare word into a walk of the whole date index.
-            source = hits.cte("matched").prefix_with("MATERIALIZED")
-            stmt = (
-                select(source.c.item_id)
-                .order_by(source.c.published_at.desc(), source.c.item_id.desc())
-                .offset(skip)
-                .limit(take)
-            )
-            return list(session.scalars(stmt))
+        def dense(session: Session, skip: int, take: int, published_by) -> Entries:
+            def build() -> Select:
+                # MATERIALIZED: the matches through the GIN index, then sorted; the
+                # planner must not turn a rare word into a walk of the whole date index.
+                source = hits.cte("matched").prefix_with("MATERIALIZED")
+                return (
+                    select(source.c.item_id, source.c.published_at)
+                    .order_by(source.c.published_at.desc(), source.c.item_id.desc())
+                    .offset(_SKIP)
+                    .limit(_TAKE)
+                )
 
-        def walk(session: Session, skip: int, take: int, bounded: bool) -> list[int] | None:
+            params = {**text, "skip": skip, "take": take}
+            return _shown(session, ("dense", name), build, newest_first, params, published_by)
+
+        def walk(
+            session: Session, skip: int, take: int, published_by, bounded: bool
+        ) -> Entries | None:
             """The page read along ix_items_search_newest, or None when a bounded
             walk gave up. Each row walked is matched where it is (its documents)."""
-            newest_first = (rows.published_at.desc(), rows.item_id.desc())
+            by_date = (rows.published_at.desc(), rows.item_id.desc())
             bound = None
             if bounded and share > 0:
                 bound = int((skip + take) / share * WALK_SLACK) + WALK_MIN
                 if bound >= stats.rows:
                     bound = None  # the whole index: no bound to stop at
+            params = {**text, "skip": skip, "take": take}
             if bound is None:
-                # coalesce() hides the match from the planner, which would otherwise
-                # be free to fetch every match through the GIN index and sort them.
-                matching = func.coalesce(matches(rows), false())
-                stmt = select(rows.item_id).where(visible, matching).order_by(*newest_first)
-                return list(session.scalars(stmt.offset(skip).limit(take)))
-            # The window's LIMIT keeps the match out of its scan (never pushed into
-            # a subquery with a LIMIT): the walk stops after `bound` rows.
-            newest = select(_search).where(visible).order_by(*newest_first).limit(bound)
-            window = newest.subquery("newest")
-            stmt = (
-                select(window.c.item_id)
-                .where(matches(window.c))
-                .order_by(window.c.published_at.desc(), window.c.item_id.desc())
-                .offset(skip)
-                .limit(take)
-            )
-            found = list(session.scalars(stmt))
+
+                def whole() -> Select:
+                    # coalesce() hides the match from the planner, which would otherwise
+                    # be free to fetch every match through the GIN index and sort them.
+                    matching = func.coalesce(matches(rows), false())
+                    stmt = select(rows.item_id, rows.published_at).where(visible, matching)
+                    return stmt.order_by(*by_date).offset(_SKIP).limit(_TAKE)
+
+                return _shown(session, ("walk", name), whole, newest_first, params, published_by)
+
+            def window() -> Select:
+                # The window's LIMIT keeps the match out of its scan (never pushed into
+                # a subquery with a LIMIT): the walk stops after `bound` rows.
+                bounded = bindparam("bound", type_=Integer)
+                newest = select(_search).where(visible).order_by(*by_date).limit(bounded)
+                newest = newest.subquery("newest")
+                return (
+                    select(newest.c.item_id, newest.c.published_at)
+                    .where(matches(newest.c))
+                    .order_by(newest.c.published_at.desc(), newest.c.item_id.desc())
+                    .offset(_SKIP)
+                    .limit(_TAKE)
+                )
+
+            params["bound"] = bound
+            found = _shown(session, ("window", name), window, newest_first, params, published_by)
             if len(found) < take:
                 return None  # the window may have ended before the page did
             return found
 
-        def page(session: Session, skip: int, take: int) -> list[int]:
+        def page(session: Session, skip: int, take: int, published_by) -> Entries:
             if stats.known:
                 # The statistics' guess decides, without reading the GIN index (which
                 # decodes every posting list whole): a walk when the group is expected
                 # to be big, bounded in case the guess was wrong.
                 if expected >= DENSE_MATCHES:
-                    found = walk(session, skip, take, bounded=True)
+                    found = walk(session, skip, take, published_by, bounded=True)
                     if found is not None:
                         return found
-                return dense(session, skip, take)
+                return dense(session, skip, take, published_by)
             # No statistics yet (never analyzed, e.g. just after a big import):
             # count up to the threshold, and walk to the end if it is reached.
             capped = select(func.count()).select_from(hits.limit(DENSE_MATCHES).subquery())
-            if session.scalar(capped) >= DENSE_MATCHES:
-                return walk(session, skip, take, bounded=False)
-            return dense(session, skip, take)
+            if session.scalar(capped, text) >= DENSE_MATCHES:
+                return walk(session, skip, take, published_by, bounded=False)
+            return dense(session, skip, take, published_by)
 
         def count(session: Session) -> int:
             source = hits.cte("matched").prefix_with("MATERIALIZED")
-            return session.scalar(select(func.count()).select_from(source))
+            return session.scalar(select(func.count()).select_from(source), text)
 
         return Group(page, count)
 
-    return group(in_title, title_share), group(in_rest, rest_share)
+    return group("title", title_share), group("rest", rest_share)
 
 
 # Databases (by URL) known to have items_search.published_at (migration 0021): asked
@@ -394,33 +491,43 @@ def _has_search_dates(session: Session) -> bool:
 def _postgres_undated_groups(query: SearchQuery) -> tuple[Group, Group]:
     """A store not yet upgraded to 0021: every match through the GIN index, joined to
     items for its date and visibility, sorted. The same answers, slower."""
-    tsquery = _tsquery(tsquery_text(query))
-    in_title = _search.c.title_document.op("@@")(tsquery)
-    anywhere = _search.c.document.op("@@")(tsquery)
+    text = {"tsquery": tsquery_text(query)}
 
-    def group(condition: ColumnElement[bool]) -> Group:
+    def group(name: str) -> Group:
+        condition = _PG_MATCHES[name](_search.c)
+
         def matched():
             source = select(_search.c.item_id).where(condition).cte("matched")
             source = source.prefix_with("MATERIALIZED")
-            visible = select(Item.id).join(source, source.c.item_id == Item.id)
+            visible = select(Item.id.label("item_id")).join(source, source.c.item_id == Item.id)
             return visible.where(Item.retracted_at.is_(None))
 
-        def page(session: Session, skip: int, take: int) -> list[int]:
-            newest = matched().order_by(Item.published_at.desc(), Item.id.desc())
-            return list(session.scalars(newest.offset(skip).limit(take)))
+        def newest() -> Select:
+            stmt = matched().add_columns(Item.published_at)
+            stmt = stmt.order_by(Item.published_at.desc(), Item.id.desc())
+            return stmt.offset(_SKIP).limit(_TAKE)
+
+        def page(session: Session, skip: int, take: int, published_by) -> Entries:
+            params = {**text, "skip": skip, "take": take}
+            order = ["published_at", "item_id"]
+            return _shown(session, ("undated", name), newest, order, params, published_by)
 
         def count(session: Session) -> int:
-            return session.scalar(select(func.count()).select_from(matched().subquery()))
+            stmt = select(func.count()).select_from(matched().subquery())
+            return session.scalar(stmt, text)
 
         return Group(page, count)
 
-    return group(in_title), group(and_(anywhere, not_(in_title)))
+    return group("title"), group("rest")
 
 
 # -- the operations ------------------------------------------------------------
 @dataclass
 class SearchPage:
-    items: Sequence[Item]
+    """A page of results: rows with the SHOWN fields of each item (not ORM entities),
+    and whether another match follows the page."""
+
+    items: Sequence[Row]
     has_more: bool
 
 
@@ -447,22 +554,20 @@ def search(
         groups = _postgres_groups(session, query)
     else:
         raise RuntimeError(f"unsupported database: {dialect}")
-    ids: list[int] = []
+    # One statement per group read: each finds its page and reads the shown fields of
+    # its items (`_shown`); the second group only when the first ends within the page.
+    entries: Entries = []
     skip = max(0, offset)
     for number, group in enumerate(groups, 1):
-        take = limit + 1 - len(ids)
+        take = limit + 1 - len(entries)
         if take <= 0:
             break
-        found = group.page(session, skip, take)
-        ids.extend(found)
+        found = group.page(session, skip, take, published_by)
+        entries.extend(found)
         if number == len(groups):
             break  # nothing after the last group to find the start of
         # Past this group now: the next one starts at 0, or later if the
         # page begins beyond this whole group.
         skip = 0 if found or not skip else max(0, skip - group.count(session))
-    visible = select(Item).where(Item.id.in_(ids), Item.retracted_at.is_(None))
-    if published_by is not None:
-        visible = visible.where(Item.published_at <= published_by)
-    found_items = {item.id: item for item in session.scalars(visible)}
-    rows = [found_items[i] for i in ids if i in found_items]
-    return SearchPage(rows[:limit], len(ids) > limit)
+    rows = [row for _, row in entries if row is not None]
+    return SearchPage(rows[:limit], len(entries) > limit)

@@ -286,3 +286,41 @@ def test_categories_on_an_empty_store(bolt, db):
 def test_help_lists_search_and_categories(bolt, db):
     joined = json.dumps(bolt.command("help").json())
     assert "/coopnews search WORDS" in joined and "/coopnews categories" in joined
+
+
+def test_a_new_search_runs_one_statement_per_group_and_the_featured_id(bolt, db, monkeypatch):
+    """A search the answer cache has not seen (a miss): the title group's page, the rest's
+    page (each reads the shown fields of its items with it: no fetch by id after), and the
+    featured item's id. On PostgreSQL its words were folded before (kept per word) and
+    the planner statistics are read (kept per process): nothing asked first."""
+    from sqlalchemy import event
+
+    from storage import search as search_module
+
+    make_items(
+        db,
+        [
+            ("New housing law", 10, "News", "Parliament votes", None),
+            ("Bank news", 0, "News", "A law on housing in Geneva", None),
+            ("Weather", 1, "News", "Rain", None),
+        ],
+    )
+    if db.engine.dialect.name == "postgresql":
+        # Statistics, as a served store has them (autovacuum), read afresh.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE items_search")
+        monkeypatch.setattr(search_module, "_STATS", {})
+    for word in ("housing", "law"):  # words seen before, in other searches
+        assert titles_in(search(bolt, word))
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = search(bolt, "law housing")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert titles_in(body) == ["New housing law", "Bank news"]
+    assert len(statements) <= 3, statements
