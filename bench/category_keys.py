@@ -23,10 +23,9 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import harness  # noqa: F401  (puts the project on sys.path)
 from alembic import command
+from harness import drop_postgres, empty_postgres  # (harness puts the project on sys.path)
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from domain.items import ItemDraft
 from storage.categories import category_key, category_spelling
@@ -113,26 +112,6 @@ def migrate(url: str, items: int, hostile: bool) -> float:
     return time.perf_counter() - started
 
 
-def scratch_sqlite(folder: Path, name: str) -> str:
-    return f"sqlite:///{folder / name}"
-
-
-def scratch_postgres(server: str, name: str) -> str:
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(server: str, name: str) -> None:
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
@@ -145,16 +124,15 @@ def main() -> None:
         for database in ["sqlite"] + (["postgresql"] if args.postgres else []):
             times = {}
             for run, hostile in enumerate((False, True, False, True)):  # interleaved, best of 2
-                name = f"test_nfc_bench_{run}"
                 if database == "sqlite":
-                    url = scratch_sqlite(Path(folder), name + ".db")
+                    url = f"sqlite:///{Path(folder) / f'run_{run}.db'}"
                 else:
-                    url = scratch_postgres(args.postgres, name)
+                    url = empty_postgres(args.postgres)
                 try:
                     spent = migrate(url, args.items, hostile)
                 finally:
                     if database == "postgresql":
-                        drop_postgres(args.postgres, name)
+                        drop_postgres(args.postgres, url)
                     else:
                         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
                 label = "2/3 to re-key" if hostile else "nothing to re-key"

@@ -197,10 +197,18 @@ def postgres_url(wanted: str | None) -> str | None:
 
 
 def fresh_postgres(server: str) -> str:
+    """A new scratch database on `server`, migrated to the head; its URL."""
+    from storage.db import upgrade
+
+    url = empty_postgres(server)
+    upgrade(url)
+    return url
+
+
+def empty_postgres(server: str) -> str:
+    """A new, empty scratch database on `server` (drop it with drop_postgres); its URL."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
-
-    from storage.db import upgrade
 
     # BENCH_DB_PREFIX: a name of one's own on a shared server (default coopnews_bench_).
     name = f"{os.environ.get('BENCH_DB_PREFIX', 'coopnews_bench_')}{uuid.uuid4().hex[:8]}"
@@ -208,9 +216,7 @@ def fresh_postgres(server: str) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    return url
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_postgres(server: str, url: str) -> None:

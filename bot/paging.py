@@ -8,6 +8,8 @@ which page comes next. Pages come from the process's answer cache
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from bot.blocks.items import item_list_message, latest_heading
@@ -23,14 +25,8 @@ def latest_page(
     deps: Deps, user_id: str, count: int, category: str | None, offset: int = 0
 ) -> dict | None:
     """One page of `latest` (build_latest_page), from the answer cache when it holds
-    one built at the current data revision. Keyed by everything the page shows besides
-    the data: the category as typed ("More" carries it), and whether controls are shown."""
-    key = ("latest", count, category, offset, deps.admins.is_admin(user_id))
-    return deps.answers.message(
-        deps.db,
-        key,
-        lambda session: build_latest_page(session, deps, user_id, count, category, offset),
-    )
+    one built at the current data revision (keyed as _latest_answer says)."""
+    return deps.answers.message(deps.db, *_latest_answer(deps, user_id, count, category, offset))
 
 
 def latest_page_json(
@@ -38,12 +34,19 @@ def latest_page_json(
 ) -> str | None:
     """latest_page as compact JSON text (on a hit the cached text, not decoded), for a
     slash command's answer (CommandCall.reply_json)."""
-    key = ("latest", count, category, offset, deps.admins.is_admin(user_id))
     return deps.answers.message_json(
-        deps.db,
-        key,
-        lambda session: build_latest_page(session, deps, user_id, count, category, offset),
+        deps.db, *_latest_answer(deps, user_id, count, category, offset)
     )
+
+
+def _latest_answer(
+    deps: Deps, user_id: str, count: int, category: str | None, offset: int
+) -> tuple[tuple, Callable[[Session], dict | None]]:
+    """A `latest` page's answer-cache key and builder. Keyed by everything the page
+    shows besides the data: the category as typed ("More" carries it), and whether
+    controls are shown."""
+    key = ("latest", count, category, offset, deps.admins.is_admin(user_id))
+    return key, lambda session: build_latest_page(session, deps, user_id, count, category, offset)
 
 
 def build_latest_page(
@@ -79,23 +82,24 @@ def build_latest_page(
 
 def search_page(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> dict | None:
     """One page of results (build_search_page), from the answer cache when it holds one
-    built at the current data revision; keyed by the text as typed (the heading and
-    "More" show it) and whether controls are shown."""
-    query_text = query_text[: search.MAX_QUERY_CHARS]
-    key = ("search", query_text, offset, deps.admins.is_admin(user_id))
-    return deps.answers.message(
-        deps.db, key, lambda session: build_search_page(session, deps, user_id, query_text, offset)
-    )
+    built at the current data revision (keyed as _search_answer says)."""
+    return deps.answers.message(deps.db, *_search_answer(deps, user_id, query_text, offset))
 
 
 def search_page_json(deps: Deps, user_id: str, query_text: str, offset: int = 0) -> str | None:
     """search_page as compact JSON text (on a hit the cached text, not decoded), for a
     slash command's answer (CommandCall.reply_json)."""
+    return deps.answers.message_json(deps.db, *_search_answer(deps, user_id, query_text, offset))
+
+
+def _search_answer(
+    deps: Deps, user_id: str, query_text: str, offset: int
+) -> tuple[tuple, Callable[[Session], dict | None]]:
+    """A search page's answer-cache key and builder: keyed by the text as typed (the
+    heading and "More" show it; cut at MAX_QUERY_CHARS) and whether controls are shown."""
     query_text = query_text[: search.MAX_QUERY_CHARS]
     key = ("search", query_text, offset, deps.admins.is_admin(user_id))
-    return deps.answers.message_json(
-        deps.db, key, lambda session: build_search_page(session, deps, user_id, query_text, offset)
-    )
+    return key, lambda session: build_search_page(session, deps, user_id, query_text, offset)
 
 
 def build_search_page(

@@ -3,10 +3,11 @@
 parse_feed reads a document whole: feedparser builds every entry at once, so a
 100,000-entry file took hundreds of MB. For a file import this module instead:
 
-1. cleans the file a block at a time exactly as parse_feed cleans a whole document
-   (entity declarations refused, control bytes removed, stray bytes of a UTF-8
-   document read as Windows-1252, HTML's named entities written as character
-   references outside CDATA), into a temporary file, and reads that once with expat
+1. cleans the file a block at a time with the cleaner parse_feed uses on a whole
+   document (sources/feed_bytes.clean_feed_blocks: entity declarations refused,
+   control bytes removed, stray bytes of a UTF-8 document read as Windows-1252,
+   HTML's named entities written as character references outside CDATA), into a
+   temporary file, and reads that once with expat
    (entity declarations and external entities refused, as defusedxml does):
    whether it is well-formed, where each entry starts and ends, and the feed's own
    elements (title, link, ...), wherever they stand;
@@ -41,19 +42,9 @@ from xml.parsers import expat
 
 from domain import identity
 from domain.items import ItemDraft
+from sources.feed_bytes import NotCleanableInBlocks, clean_feed_blocks
 from sources.feed_items import feed_drafts
-from sources.feeds import (
-    _CDATA,
-    _CONTROL_BYTES,
-    _DECLARED,
-    _ENTITY_DECLARATION,
-    _UTF8_NAMES,
-    NotAFeed,
-    _numeric_entities,
-    parse_feed,
-    refuse_entity_declarations,
-)
-from sources.text import decode_utf8_leniently
+from sources.feeds import NotAFeed, parse_feed
 from storage.bulk import release
 from storage.entries import Digests
 
@@ -130,53 +121,11 @@ def read_feed_file(path: Path, now: datetime | None = None) -> StreamedFeed | No
         try:
             scan = _scan(raw, cleaned)
             return _read_chunks(cleaned, scan, now)
-        except (_CannotStream, expat.ExpatError, NotAFeed):
+        except (_CannotStream, NotCleanableInBlocks, expat.ExpatError, NotAFeed):
             return None
 
 
 # -- 1. cleaning and scanning ---------------------------------------------------------
-def _cleaned_blocks(raw: BinaryIO) -> Iterator[bytes]:
-    """The file as parse_feed's cleaning leaves it, a block at a time. Blocks are cut
-    after a '>', which no UTF-8 sequence, named entity or `<!ENTITY` holds, and never
-    inside a CDATA section, so each step reads the same bytes as on the whole file."""
-    rest, pending, first = b"", b"", True
-    while True:
-        block = raw.read(READ_BLOCK)
-        data = rest + block
-        if block:
-            cut = data.rfind(b">") + 1
-            data, rest = data[:cut], data[cut:]
-        if data:
-            if first:
-                if data[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00"):
-                    raise _CannotStream("UTF-16 or UTF-32")
-                refuse_entity_declarations(data)
-            elif _ENTITY_DECLARATION.search(data):
-                refuse_entity_declarations(data)
-            data = _CONTROL_BYTES.sub(b"", data)
-            if first:
-                declared = _DECLARED.match(data)
-                if (declared[1].decode().lower() if declared else "") not in _UTF8_NAMES:
-                    raise _CannotStream("not UTF-8")
-                first = False
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                data = decode_utf8_leniently(data).encode("utf-8")
-            pending += data
-            # Hold back a CDATA section not closed yet: named entities in it stay as written.
-            last = _CDATA.split(pending)[-1]
-            opened = last.find(b"<![CDATA[")
-            cut = len(pending) if opened < 0 else len(pending) - len(last) + opened
-            if cut:
-                yield _numeric_entities(pending[:cut])
-                pending = pending[cut:]
-        if not block:
-            if pending:
-                yield _numeric_entities(pending)
-            return
-
-
 @dataclass
 class _Scan:
     """Where things stand in the cleaned file (byte offsets)."""
@@ -228,7 +177,7 @@ def _scan(raw: BinaryIO, cleaned: BinaryIO) -> _Scan:
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = parser.SkippedEntityHandler = refuse
-    for block in _cleaned_blocks(raw):
+    for block in clean_feed_blocks(iter(lambda: raw.read(READ_BLOCK), b"")):
         cleaned.write(block)
         parser.Parse(block, False)
     parser.Parse(b"", True)

@@ -1,8 +1,9 @@
 """RSS (0.9x, 1.0/RDF, 2.0) and Atom documents -> entries, with feedparser.
 
-feedparser handles the formats, encodings, namespaces and `xml:base`; this
-module refuses what must not be parsed (entity declarations) and turns
-feedparser's entries into plain, checked values.
+feedparser handles the formats, encodings, namespaces and `xml:base`; the bytes
+are cleaned first (sources/feed_bytes.clean_feed: entity declarations refused,
+control bytes removed, stray bytes and HTML's named entities made readable), and
+this module turns feedparser's entries into plain, checked values.
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from html.entities import name2codepoint
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from domain.text import normalise_space
 from sources.dates import read_date
-from sources.text import decode_utf8_leniently, html_to_text
+from sources.feed_bytes import as_ascii_compatible, clean_feed
+from sources.text import html_to_text
 
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
 )
@@ -34,10 +34,6 @@ class NotAFeed(ValueError):
     def __init__(self, message: str, is_html: bool = False) -> None:
         super().__init__(message)
         self.is_html = is_html
-
-
-class FeedRejected(ValueError):
-    """The document must not be parsed (e.g. it declares XML entities)."""
 
 
 @dataclass(frozen=True)
@@ -62,56 +58,20 @@ class ParsedFeed:
     problem: str | None = None
 
 
-def refuse_entity_declarations(data: bytes) -> None:
-    """Refuse documents that declare XML entities, before any XML parser sees them.
-
-    Entity declarations are how "billion laughs" and quadratic-blowup bombs
-    expand a few kilobytes into gigabytes; feeds never need them (defusedxml's
-    policy too). One scan over the bytes, so it costs no memory.
-    """
-    if _ENTITY_DECLARATION.search(_as_ascii_compatible(data)):
-        raise FeedRejected(
-            "the document declares XML entities (<!ENTITY>), which feeds never need "
-            "and which can expand without limit: refused"
-        )
-
-
-def _as_ascii_compatible(data: bytes) -> bytes:
-    """UTF-16/32 documents re-encoded so a byte search for markup works on them."""
-    head = data[:4]
-    for bom, codec in (
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\xfe\xff", "utf-16"),
-        (b"\xff\xfe", "utf-16"),
-    ):
-        if head.startswith(bom):
-            return data.decode(codec, "replace").encode("utf-8")
-    if head == b"\x00\x00\x00<":
-        return data.decode("utf-32-be", "replace").encode("utf-8")
-    if head == b"<\x00\x00\x00":
-        return data.decode("utf-32-le", "replace").encode("utf-8")
-    if head[:2] == b"\x00<":
-        return data.decode("utf-16-be", "replace").encode("utf-8")
-    if head[:2] == b"<\x00":
-        return data.decode("utf-16-le", "replace").encode("utf-8")
-    return data
-
-
 def looks_like_html(data: bytes, content_type: str = "") -> bool:
     content_type = content_type.split(";")[0].strip().lower()
-    sample = _as_ascii_compatible(data[:4096]).lstrip(b"\xef\xbb\xbf")
+    sample = as_ascii_compatible(data[:4096]).lstrip(b"\xef\xbb\xbf")
     return bool(_HTML_START.match(sample)) or (
         content_type in _HTML_TYPES and not sample.lstrip().startswith(b"<?xml")
     )
 
 
 def parse_feed(data: bytes, url: str | None = None, content_type: str = "") -> ParsedFeed:
-    """Parse a feed; NotAFeed when it is none, FeedRejected when it must not be parsed."""
+    """Parse a feed; NotAFeed when it is none, FeedRejected (sources.feed_bytes) when it
+    must not be parsed."""
     if not data.strip():
         raise NotAFeed("the document is empty")
-    refuse_entity_declarations(data)
-    data = _numeric_entities(_clean_bytes(data, content_type))
+    data = clean_feed(data, content_type)
     headers = {"content-type": content_type or "application/xml"}
     if url:
         # The base for relative links when the feed sets no xml:base.
@@ -158,68 +118,6 @@ def _closed_entries(data: bytes) -> int | None:
     if _ROOT_END.search(data[-200:]):
         return None
     return len(_ENTRY_END.findall(data))
-
-
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", re.I)
-_UTF8_NAMES = ("", "utf-8", "utf8")
-
-
-def _clean_bytes(data: bytes, content_type: str) -> bytes:
-    """Control bytes removed (XML forbids them; PostgreSQL refuses NUL); a document in
-    UTF-8 (declared, or by XML's default) with invalid bytes gets them read as
-    Windows-1252 instead of feedparser re-reading the whole document (mojibake)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:2] in (b"\x00<", b"<\x00"):
-        return data  # UTF-16/32: feedparser's own detection
-    data = _CONTROL_BYTES.sub(b"", data)
-    charset = ""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip("\"'").lower()
-    declared = _DECLARED.match(data)
-    charset = charset or (declared[1].decode().lower() if declared else "")
-    if charset not in _UTF8_NAMES:
-        return data
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return decode_utf8_leniently(data).encode("utf-8")
-    return data
-
-
-_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.S)
-# Any entity reference: named (group 1), hexadecimal (2) or decimal (3).
-_REFERENCE = re.compile(rb"&(?:([A-Za-z][A-Za-z0-9]{1,31})|#[xX]([0-9A-Fa-f]+)|#([0-9]+));")
-_XML_ENTITIES = frozenset((b"amp", b"lt", b"gt", b"quot", b"apos"))
-
-
-def _numeric_entities(data: bytes) -> bytes:
-    """HTML's named entities (`&nbsp;`, `&eacute;`) written as character references,
-    and references to no character (a surrogate, past U+10FFFF) as U+FFFD's.
-
-    XML 1.0 defines only five names, so feedparser flags a feed using others as
-    malformed, although feed readers all accept it; written as `&#160;` they mean the
-    same and the feed stays well-formed. CDATA sections are left as written."""
-    if b"&" not in data:
-        return data
-
-    def reference(match: re.Match) -> bytes:
-        name = match[1]
-        if name is None:  # a character reference: kept unless it names no character
-            digits = (match[2] or match[3]).lstrip(b"0") or b"0"
-            number = int(digits, 16 if match[2] else 10) if len(digits) <= 8 else -1
-            if 0 <= number <= 0x10FFFF and not 0xD800 <= number <= 0xDFFF:
-                return match[0]
-            return b"&#65533;"  # feedparser raised on these (chr, UTF-8): U+FFFD instead
-        codepoint = None if name in _XML_ENTITIES else name2codepoint.get(name.decode())
-        return b"&#%d;" % codepoint if codepoint else match[0]
-
-    parts = _CDATA.split(data)
-    # re.split with a group: the CDATA sections are the odd parts.
-    for i in range(0, len(parts), 2):
-        parts[i] = _REFERENCE.sub(reference, parts[i])
-    return b"".join(parts)
 
 
 def _text(mapping, key: str) -> str:

@@ -30,7 +30,8 @@ from sources.documents import (
     load_url,
 )
 from sources.documents import read_document as read_document_bytes
-from sources.feeds import FeedRejected, NotAFeed
+from sources.feed_bytes import FeedRejected
+from sources.feeds import NotAFeed
 from sources.fetch import FetchError, FetchOptions
 from sources.text import decode_utf8_leniently
 from storage.db import Database

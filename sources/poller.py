@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from domain.text import shorten
 from sources.documents import Document, Loaded, UnreadableSource, load_url
-from sources.feeds import FeedRejected
+from sources.feed_bytes import FeedRejected
 from sources.fetch import FetchError, FetchOptions, RateLimited, check_url
 from storage import sources as source_store
 from storage.db import Database

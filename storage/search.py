@@ -187,16 +187,27 @@ _TITLE_TABLE: set[str] = set()
 
 
 def _has_title_table(session: Session) -> bool:
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    if key not in _TITLE_TABLE:
-        found = session.scalar(
-            sql_text(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items_title_fts'"
-            )
-        )
-        if not found:
+    return _schema_reached(
+        session,
+        _TITLE_TABLE,
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items_title_fts'",
+    )
+
+
+def _database_key(session: Session) -> str:
+    """The session's database URL without its password: the key of per-database memos."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def _schema_reached(session: Session, known: set[str], probe: str) -> bool:
+    """Whether the store has some schema object, by `probe` (SQL giving a row when it
+    is there): remembered in `known` per database once found, asked again until then
+    (a store may be upgraded while this process runs, never downgraded)."""
+    key = _database_key(session)
+    if key not in known:
+        if not session.scalar(sql_text(probe)):
             return False
-        _TITLE_TABLE.add(key)
+        known.add(key)
     return True
 
 
@@ -306,7 +317,7 @@ _STATS: dict[str, tuple[float, _LexemeStats]] = {}
 def _lexeme_stats(session: Session) -> _LexemeStats:
     """ANALYZE's most common lexemes of items_search (pg_stats), read once per
     STATS_SECONDS per database."""
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    key = _database_key(session)
     now = time.monotonic()
     cached = _STATS.get(key)
     if cached and now - cached[0] < STATS_SECONDS:
@@ -474,18 +485,12 @@ _DATED: set[str] = set()
 
 
 def _has_search_dates(session: Session) -> bool:
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    if key not in _DATED:
-        found = session.scalar(
-            sql_text(
-                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
-                " AND table_name = 'items_search' AND column_name = 'published_at'"
-            )
-        )
-        if not found:
-            return False
-        _DATED.add(key)
-    return True
+    return _schema_reached(
+        session,
+        _DATED,
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = 'items_search' AND column_name = 'published_at'",
+    )
 
 
 def _postgres_undated_groups(query: SearchQuery) -> tuple[Group, Group]:

@@ -23,6 +23,7 @@ from storage.db import Database, upgrade
 from storage.models import Base, CategoryDelta, SourceItemDelta
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import InProcessSender, ListenerPool, SlackSender
+from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "test-signing-secret"
@@ -203,6 +204,23 @@ def running_web(database_url: str, fake: FakeSlack, log_dir: Path, **extra_env: 
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def proxied_web(database_url, session_fake, tmp_path):
+    """The Procfile's web process reaching PostgreSQL through a TCP proxy a test can cut
+    (tests/tcp_proxy.py, as a server restart or outage would), as (process, proxy).
+    Skipped on SQLite."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs PostgreSQL behind a cuttable proxy")
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    try:
+        for proc in running_web(proxied_url, session_fake, tmp_path):
+            yield proc, proxy
+    finally:
+        proxy.close()
 
 
 @pytest.fixture(scope="session")

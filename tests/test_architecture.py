@@ -105,3 +105,52 @@ def test_layers_import_only_downwards():
             if name.startswith("bot.blocks") and target_top == "sources":
                 crossings.append((name, target))  # Block Kit builders stay pure
     assert crossings == []
+
+
+def private_uses(path: Path, known: dict[str, Path]) -> list[str]:
+    """Another module's private names (`_x`, not `__x__`) that `path` reaches: imported
+    (`from m import _x`) or read off an imported module (`m._x`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: dict[str, str] = {}  # local name -> our module it stands for
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in known:
+                    modules[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in known:
+                    modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                elif node.module in known and _private(alias.name):
+                    found.append(f"from {node.module} import {alias.name}")
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        ):
+            found.append(f"{modules[node.value.id]}.{node.attr}")
+    return found
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_the_private_name_finder_finds_both_forms(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("from sources.feeds import _x, parse_feed\nfrom storage import search\n"
+                    "search._y(search.z, __name__)\n")  # fmt: skip
+    known = {"sources.feeds": path, "storage.search": path}
+    assert private_uses(path, known) == ["from sources.feeds import _x", "storage.search._y"]
+
+
+def test_no_module_uses_another_modules_private_names():
+    """A module's `_names` are its own: what two modules share gets a public name in the
+    module that owns it (as sources/feed_bytes.py serves sources/feeds.py and
+    sources/feed_stream.py)."""
+    known = modules()
+    found = {name: private_uses(path, known) for name, path in known.items()}
+    assert {name: uses for name, uses in found.items() if uses} == {}

@@ -6,39 +6,13 @@ import os
 
 import pytest
 import requests
-from sqlalchemy.engine import make_url
 
-from tests.conftest import (
-    SIGNING_SECRET,
-    RunningProcess,
-    app_environment,
-    free_port,
-    procfile_command,
-    wait_healthy,
-)
+from tests.conftest import SIGNING_SECRET
 from tests.slack_requests import SlackSender
-from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL behind a cuttable proxy"
 )
-
-
-@pytest.fixture
-def proxied_web(database_url, session_fake, tmp_path):
-    url = make_url(database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    port = free_port()
-    env = app_environment(proxied_url, session_fake, PORT=str(port))
-    proc = RunningProcess(procfile_command("web"), env, tmp_path / "web.log")
-    proc.url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(proc.url, proc)
-        yield proc, proxy
-    finally:
-        proc.stop()
-        proxy.close()
 
 
 def test_database_down_gets_an_apology_not_silence(proxied_web, fake, db):

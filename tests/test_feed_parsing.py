@@ -12,8 +12,9 @@ from domain.identity import canonical_link
 from domain.text import shorten
 from sources.discover import feed_links
 from sources.documents import read_document
+from sources.feed_bytes import FeedRejected
 from sources.feed_items import entry_key, feed_drafts
-from sources.feeds import FeedRejected, NotAFeed, parse_feed
+from sources.feeds import NotAFeed, parse_feed
 from sources.text import html_to_text
 from tests import feed_samples as samples
 

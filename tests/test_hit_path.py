@@ -8,27 +8,17 @@ PostgreSQL (TEST_DATABASE_URL; the restart tests need PostgreSQL behind a proxy)
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from slack_bolt import Ack
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bot.listeners.commands.categories import categories_answer
 from bot.paging import build_latest_page, build_search_page
 from storage import revision
 from storage.db import Database
-from tests.conftest import (
-    SIGNING_SECRET,
-    RunningProcess,
-    app_environment,
-    free_port,
-    procfile_command,
-    wait_healthy,
-)
+from tests.conftest import SIGNING_SECRET
 from tests.slack_requests import SlackSender
-from tests.tcp_proxy import TcpProxy
 from tests.test_http_curation import add_stored
 
 USERS = ("UMEMBER", "UADMIN")
@@ -103,6 +93,17 @@ def test_the_driver_level_revision_read_is_the_orm_one(db):
     assert fast == slow and not fast.featured_live
 
 
+def terminate_backend(database_url: str, pid: int) -> None:
+    """End PostgreSQL backend `pid` from another pool (never the connection it kills),
+    as a server restart drops a pooled connection behind the pool's back."""
+    killer = Database(database_url)
+    try:
+        with killer.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        killer.dispose()
+
+
 def test_reading_first_retries_once_on_a_dropped_connection(database_url):
     """The pooled connection is killed behind the pool's back (as a server restart
     does): the revision is still read, on a new connection; a second failure is not
@@ -113,10 +114,7 @@ def test_reading_first_retries_once_on_a_dropped_connection(database_url):
     try:
         with db.reading_first(revision.read_current) as (connection, _):
             pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        killer = Database(database_url)  # another pool: never the connection it kills
-        with killer.engine.connect() as other:
-            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        killer.dispose()
+        terminate_backend(database_url, pid)
         with db.reading_first(revision.read_current) as (connection, found):
             assert found == revision.current(connection)
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
@@ -135,33 +133,11 @@ def test_other_checkouts_still_ping_a_dropped_connection_away(database_url):
         for unit in (db.reading, db.transaction):
             with unit() as session:
                 pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            killer = Database(database_url)
-            with killer.engine.connect() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            killer.dispose()
+            terminate_backend(database_url, pid)
             with unit() as session:
                 assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
     finally:
         db.dispose()
-
-
-@pytest.fixture
-def proxied_web(database_url, session_fake, tmp_path):
-    if not os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("needs PostgreSQL behind a cuttable proxy")
-    url = make_url(database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    port = free_port()
-    env = app_environment(proxied_url, session_fake, PORT=str(port))
-    proc = RunningProcess(procfile_command("web"), env, tmp_path / "web.log")
-    proc.url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(proc.url, proc)
-        yield proc, proxy
-    finally:
-        proc.stop()
-        proxy.close()
 
 
 def test_the_first_requests_after_a_database_restart_are_answered(proxied_web, fake, db):

@@ -32,8 +32,10 @@ ORIGIN_NAMES = {"ilo": "ILO cooperatives news", "admin": "coopnews editors", "fe
 
 
 @dataclass(frozen=True)
-class ShownItem:
-    """One item as the page shows it (text unescaped: the template escapes)."""
+class NewsPageItem:
+    """One item formatted for the /news page: text without control characters but
+    unescaped (the template escapes), the link only when http(s), the date as ISO and
+    as shown, the source named (not the raw item snapshot App Home caches)."""
 
     id: int
     title: str
@@ -84,9 +86,9 @@ def source_label(item, titles: dict[int, str]) -> str:
     return host or ORIGIN_NAMES.get(item.origin, item.origin)
 
 
-def shown(item, titles: dict[int, str]) -> ShownItem:
+def shown(item, titles: dict[int, str]) -> NewsPageItem:
     published: datetime = item.published_at
-    return ShownItem(
+    return NewsPageItem(
         id=item.id,
         # Control characters are no text a reader can see (and invalid in HTML).
         title=xml_text(item.title),

@@ -29,9 +29,10 @@ HOME_ITEMS = 5
 
 
 @dataclass(frozen=True)
-class ShownItem:
-    """What App Home shows of an item (bot.blocks.entities.ItemLike), detached from any
-    session: shared by every thread that reads it from the cache."""
+class ItemSnapshot:
+    """An item's fields as stored (bot.blocks.entities.ItemLike), copied out of its
+    session: what App Home's cache holds, shared by every thread that reads it. Not
+    bot.public.news.NewsPageItem, which holds an item already formatted for /news."""
 
     id: int
     title: str
@@ -41,7 +42,7 @@ class ShownItem:
     published_at: datetime
 
     @classmethod
-    def of(cls, item) -> ShownItem:
+    def of(cls, item) -> ItemSnapshot:
         return cls(item.id, item.title, item.url, item.category, item.summary, item.published_at)
 
 
@@ -49,8 +50,8 @@ class ShownItem:
 class HomeItems:
     """App Home's parts that are the same for every viewer (cached per data revision)."""
 
-    items: tuple[ShownItem, ...]
-    featured: ShownItem | None
+    items: tuple[ItemSnapshot, ...]
+    featured: ItemSnapshot | None
     categories: tuple[CategoryCount, ...]
     spellings: Mapping[str, str]
 
@@ -76,8 +77,8 @@ def home_items(deps: Deps, session, at: revision.Revision | None = None) -> Home
     listed = categories.category_list(session)
     front = featured.front_page(session, HOME_ITEMS)  # one statement: pinned and newest
     built = HomeItems(
-        items=tuple(map(ShownItem.of, front.items)),
-        featured=ShownItem.of(front.featured) if front.featured else None,
+        items=tuple(map(ItemSnapshot.of, front.items)),
+        featured=ItemSnapshot.of(front.featured) if front.featured else None,
         categories=tuple(listed.counted),
         spellings=MappingProxyType(dict(listed.spellings)),
     )
