@@ -23,6 +23,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from domain.text import fit
 from storage import counts as kept_counts
 from storage import limits
 from storage.counts import due
@@ -67,10 +68,19 @@ def category_key(category: str | None) -> str | None:
     characters (_IGNORABLE) are dropped; whitespace of any kind (tabs, newlines,
     NBSP, ideographic space, runs) is one ASCII space, none at the ends. No
     locale: "I" folds to "i" also for Turkish names ("İ" keeps its dot: "i̇").
-    Idempotent: the key of a key is itself (migration 0020 relies on it).
+    Idempotent: the key of a key is itself (migration 0020 relies on it). A name
+    longer than limits.CATEGORY once spelled is keyed as it is stored: cut by
+    domain.text.fit (so typed in full, or as stored, it is one category).
     """
     if not category:
         return None
+    if len(category) > limits.CATEGORY:
+        # A name longer than a stored one is stored cut (storage.store.item_row: fit,
+        # an ellipsis at a word boundary) and keyed from that: key it the same way, so
+        # the name typed in full, as its feed spells it, finds its items.
+        spelling = _spelled(category)
+        if len(spelling) > limits.CATEGORY:
+            category = fit(spelling, limits.CATEGORY)
     if category.isascii():
         key = " ".join(category.lower().split())
     else:
@@ -88,6 +98,10 @@ def category_spelling(category: str | None) -> str | None:
     if category_key(category) is None:
         return None
     assert category is not None
+    return _spelled(category)
+
+
+def _spelled(category: str) -> str:
     if category.isascii():
         return " ".join(category.split())
     return " ".join(unicodedata.normalize("NFC", category).split())

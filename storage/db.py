@@ -305,10 +305,13 @@ def alembic_config(url: str) -> Config:
 _REVISION_LINE = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|None)', re.M)
 
 
-def head_revision() -> str:
-    """The newest migration's revision, read from storage/migrations/versions/*.py
-    without importing Alembic (the revision no other migration names as its
-    down_revision). RuntimeError unless there is exactly one such head."""
+class UnknownRevisionError(RuntimeError):
+    """The store's alembic_version names a migration this code does not have: a newer
+    coopnews migrated it (a deploy rolled back). Its message is one line for operators."""
+
+
+def _migration_revisions() -> tuple[set[str], set[str]]:
+    """(every revision, every down_revision) of storage/migrations/versions/*.py."""
     revisions, parents = set(), set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
         fields = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
@@ -316,6 +319,14 @@ def head_revision() -> str:
             revisions.add(fields["revision"])
             if fields.get("down_revision"):
                 parents.add(fields["down_revision"])
+    return revisions, parents
+
+
+def head_revision() -> str:
+    """The newest migration's revision, read from storage/migrations/versions/*.py
+    without importing Alembic (the revision no other migration names as its
+    down_revision). RuntimeError unless there is exactly one such head."""
+    revisions, parents = _migration_revisions()
     heads = revisions - parents
     if len(heads) != 1:
         raise RuntimeError(f"migrations have {len(heads)} heads: {sorted(heads)}")
@@ -330,7 +341,8 @@ def _stored_revision(conn) -> str | None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply migrations; safe to run from several processes at once.
+    """Apply migrations; safe to run from several processes at once. Raises
+    UnknownRevisionError for a store a newer coopnews migrated.
 
     A store already at the head is checked with one read and Alembic is not
     imported: Alembic and what it loads are about 8 MB of every
@@ -339,8 +351,15 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            if revision == "head" and _stored_revision(conn) == head_revision():
+            stored = _stored_revision(conn)
+            if revision == "head" and stored == head_revision():
                 return
+            if stored is not None and stored not in _migration_revisions()[0]:
+                raise UnknownRevisionError(
+                    f"the store is at migration {stored}, which this coopnews does not have "
+                    "(a newer version migrated it): run that version, or downgrade the "
+                    "store with it (alembic downgrade)"
+                )
             conn.rollback()
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})

@@ -92,10 +92,12 @@ def open_database(settings: Settings, seed: bool = False, **engine_kwargs):
     `engine_kwargs`: for storage.db.Database (a serving process's `page_cache_kib`)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.db import Database, describe_failure, upgrade
+    from storage.db import Database, UnknownRevisionError, describe_failure, upgrade
 
     try:
         upgrade(settings.database_url)
+    except UnknownRevisionError as exc:
+        fail(f"cannot use the database at DATABASE_URL: {exc}")
     except SQLAlchemyError as exc:
         problem = describe_failure(exc, detail=True)
         verb = "reach" if problem.startswith("the database does not answer") else "use"

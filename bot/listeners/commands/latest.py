@@ -25,14 +25,15 @@ class LatestQuery:
 
 
 def parse_latest(args: list[str]) -> LatestQuery:
-    """`[N] [category words...]`; N may also come last ("News 3"); capped at 20."""
+    """`[N] [category words...]`; N may also come last ("News 3"); capped at 20. A
+    category in quotes as a whole is read without them."""
     words = list(args)
     raw = None
     if words and looks_numeric(words[0]):
         raw = words.pop(0)
     elif words and looks_numeric(words[-1]):
         raw = words.pop()
-    category = " ".join(words) or None
+    category = _unquoted(" ".join(words)) or None
     if raw is None:
         return LatestQuery(DEFAULT_COUNT, category)
     count = whole_number(raw)
@@ -43,8 +44,21 @@ def parse_latest(args: list[str]) -> LatestQuery:
     return LatestQuery(count, category)
 
 
+# A category quoted as a whole ("coop champions", “coop champions”, 'News').
+_QUOTES = {'"': '"', "\u201c": "\u201d", "'": "'", "\u2018": "\u2019"}
+
+
+def _unquoted(text: str) -> str:
+    if len(text) > 1 and _QUOTES.get(text[0]) == text[-1]:
+        return text[1:-1].strip()
+    return text
+
+
 def show_latest(call: CommandCall) -> None:
-    query = parse_latest(call.args)
+    # The text as typed, split on whitespace only: a category's own quotes, apostrophes
+    # and backslashes ("Workers' and Members' Rights") are part of its name, which
+    # split_words' shell quoting would take out.
+    query = parse_latest(call.text.split())
     if query.invalid is not None:
         call.reply(
             notice_message(
