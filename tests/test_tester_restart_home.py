@@ -8,12 +8,11 @@ from sqlalchemy import text
 
 from tests.conftest import SIGNING_SECRET
 from tests.slack_requests import SlackSender
-from tests.test_hit_path import proxied_web  # noqa: F401 - fixture
 from tests.test_http_curation import add_stored
 from tests.test_http_home import open_home, texts
 
 
-def test_app_home_right_after_a_database_restart(proxied_web, fake, db):  # noqa: F811
+def test_app_home_right_after_a_database_restart(proxied_web, fake, db):
     proc, proxy = proxied_web
     add_stored(db, "Homes for members", category="Housing")
     slack = SlackSender(proc.url, SIGNING_SECRET, fake.response_url("restart-home"))
@@ -25,7 +24,7 @@ def test_app_home_right_after_a_database_restart(proxied_web, fake, db):  # noqa
     assert "Traceback" not in proc.log()
 
 
-def test_answers_after_every_backend_is_terminated(proxied_web, fake, db):  # noqa: F811
+def test_answers_after_every_backend_is_terminated(proxied_web, fake, db):
     proc, _proxy = proxied_web
     add_stored(db, "Homes for members", category="Housing")
     slack = SlackSender(proc.url, SIGNING_SECRET, fake.response_url("terminate"))
