@@ -91,10 +91,6 @@ def health(every: Sequence[SourceRow], limit: int = HOME_LIST_LIMIT) -> list[Sou
     ]
 
 
-def count_sources(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Source))
-
-
 def pending_suggestions(session: Session, limit: int) -> tuple[Sequence[Suggestion], int]:
     """What storage.suggestions.pending(session, limit) and count_pending(session) say,
     in one read (the count is a window over the same rows, taken before the LIMIT)."""

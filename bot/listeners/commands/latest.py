@@ -73,16 +73,14 @@ def show_latest(call: CommandCall) -> None:
         if text is not None:
             call.reply_json(text)
             return
-        message = None
     else:
         message = latest_page(call.deps, call.user_id, query.count, query.category)
-    if message is None:
-        with call.deps.db.reading() as session:
-            call.reply(empty_answer(session, query.category))
-        return
-    message["blocks"].append(context_block(f"Showing at most {store.MAX_LATEST} at a time."))
-    call.reply(message)
-
+        if message is not None:
+            message["blocks"].append(context_block(f"Showing at most {store.MAX_LATEST} at a time."))
+            call.reply(message)
+            return
+    with call.deps.db.reading() as session:
+        call.reply(empty_answer(session, query.category))
 
 def empty_answer(session, category: str | None) -> dict:
     if category and store.count_items(session):
