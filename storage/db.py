@@ -212,20 +212,6 @@ class Database:
         with connection:
             yield connection, result
 
-    @contextmanager
-    def autocommit(self) -> Iterator[Session]:
-        """A session whose statements each commit on their own, for writes that are one
-        statement (claiming an event id): on PostgreSQL in autocommit, two round trips
-        fewer than a transaction (BEGIN, COMMIT); on SQLite one transaction committed
-        at the end (its BEGIN runs the `-shm` check). Nothing is rolled back on error."""
-        if self.engine.dialect.name != "postgresql":
-            with self.transaction() as session:
-                yield session
-            return
-        with self.sessions() as session:
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            yield session
-
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:

@@ -4,13 +4,16 @@ also to the Procfile's web process (`slack`), where workers share the claim."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 
+from storage.db import Database
 from storage.models import Item, ItemSource, ProcessedEvent, Source, Subscription
+from tests.conftest import in_process, new_database
 from tests.test_http_latest import make_items
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -144,6 +147,57 @@ def test_a_retried_event_publishes_once(slack, db, fake):
     assert len(fake.calls_to("views.publish")) == 2
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
+
+
+# Test-only triggers: each row written to these tables records the transaction's
+# synchronous_commit at that moment (TG_TABLE_NAME: which table was written).
+COMMIT_MODES = [
+    "CREATE TABLE commit_modes (n serial PRIMARY KEY, written text, mode text)",
+    """CREATE FUNCTION record_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    INSERT INTO commit_modes (written, mode)
+    VALUES (TG_TABLE_NAME, current_setting('synchronous_commit')); RETURN NULL; END $$""",
+    *(
+        f"""CREATE TRIGGER record_commit_mode AFTER INSERT ON {table}
+        FOR EACH ROW EXECUTE FUNCTION record_commit_mode()"""
+        for table in ("processed_events", "subscriptions")
+    ),
+]
+
+
+@pytest.fixture
+def one_connection(tmp_path, fake):
+    """(sender, db): the app in process on a fresh PostgreSQL database whose pool holds
+    one connection, so every statement, the claim's and the next write's, runs on it."""
+    with new_database(tmp_path) as url:
+        db = Database(url, pool_size=1, max_overflow=0)
+        with db.transaction() as session:
+            for statement in COMMIT_MODES:
+                session.execute(text(statement))
+        try:
+            yield from ((sender, db) for sender in in_process(url, fake, db))
+        finally:
+            db.dispose()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="synchronous_commit is PostgreSQL's"
+)
+def test_only_the_event_claim_commits_without_waiting_for_the_disk(one_connection, fake):
+    bolt, db = one_connection
+    open_home(bolt, fake, "UMEMBER", "EvRelaxed1")
+    bolt.settle()
+    # A write after it, on the same connection, commits as every write does.
+    assert bolt.command("subscribe all", user_id="UADMIN", channel_id="CNEWS").status_code == 200
+    # Slack's retry of the event is dropped by the claim, not handled again.
+    retried = bolt.event(home_opened("UMEMBER"), event_id="EvRelaxed1", retry_num=1)
+    assert retried.status_code == 200
+    bolt.settle()
+    assert len(fake.calls_to("views.publish")) == 1
+    with db.reading() as session:
+        modes = session.execute(text("SELECT written, mode FROM commit_modes ORDER BY n")).all()
+        after = session.scalar(text("SELECT current_setting('synchronous_commit')"))
+    assert [tuple(row) for row in modes] == [("processed_events", "off"), ("subscriptions", "on")]
+    assert after == "on"  # the claim's setting ended with its transaction
 
 
 def test_a_forged_event_is_refused_and_not_recorded(bolt, db, fake):

@@ -3,10 +3,12 @@
 Slack redelivers an event (same event_id, X-Slack-Retry-Num header) when it
 thinks we were slow. The event id is claimed in the database before any
 listener runs, so a redelivery to any web worker or process is acked and
-dropped. A failed claim (database down) raises: Slack gets an error and
-retries later, when the claim can succeed. A read-only store is different: no
-claim can succeed for as long as it lasts, and nothing can be written twice
-either, so the event is handled unclaimed (the App Home still opens).
+dropped. On PostgreSQL the claim commits without waiting for the disk
+(storage.events.claim_event says why that is safe). A failed claim (database
+down) raises: Slack gets an error and retries later, when the claim can succeed.
+A read-only store is different: no claim can succeed for as long as it lasts,
+and nothing can be written twice either, so the event is handled unclaimed (the
+App Home still opens).
 """
 
 from __future__ import annotations
@@ -68,9 +70,10 @@ def handle_each_event_once(
     if not event_id:
         return next()
     try:
-        with deps.db.autocommit() as session:  # one INSERT: no transaction needed
-            first = claim_event(session, str(event_id)[:100])
-            if first and pruning.due():
+        # A transaction of its own, committed asynchronously on PostgreSQL (see claim_event).
+        first = claim_event(deps.db, str(event_id)[:100])
+        if first and pruning.due():
+            with deps.db.transaction() as session:  # committed as any write
                 prune_events(session)
     except SQLAlchemyError:
         if deps.db.health() != "read-only":
