@@ -63,12 +63,12 @@ def make_engine(url: str, page_cache_kib: int = BULK_PAGE_CACHE_KIB, **kwargs) -
     return engine
 
 
-# Set while Database.reading_first checks a connection out: no ping (it retries instead).
+# Set while Database.first_unpinged checks a connection out: no ping (it retries instead).
 _unpinged = threading.local()
 
 
 def _ping_on_checkout(engine: Engine) -> None:
-    """SQLAlchemy's pool_pre_ping, except for Database.reading_first's checkouts.
+    """SQLAlchemy's pool_pre_ping, except for Database.first_unpinged's checkouts.
 
     Each checkout of a pooled connection (not one just opened) runs the dialect's
     ping (`SELECT 1`, a round trip to the server); one that finds the connection
@@ -188,6 +188,18 @@ class Database:
         answered, as with the ping. `first` must be a read (it may run twice). Any
         other error, or a second failure (the server is down), propagates.
         """
+        connection, result, _retried = self.first_unpinged(first)
+        with connection:
+            yield connection, result
+
+    def first_unpinged(self, first: Callable[[Connection], T]) -> tuple[Connection, T, bool]:
+        """`first(connection)` on a connection checked out without a ping, retried as
+        `reading_first` says: `(connection, result, retried)`; the caller closes the
+        connection. On PostgreSQL the connection is in autocommit (each statement its
+        own transaction), on SQLite in a transaction begun here (committed or rolled back
+        by the caller). `retried`: `first` ran twice, the first time on a connection
+        found dropped; a write that did may have been committed by the first run before
+        its answer was lost (storage.events.claim_event says what it makes of that)."""
         for attempt in (1, 2):
             _unpinged.active = attempt == 1
             try:
@@ -208,9 +220,8 @@ class Database:
             except BaseException:
                 connection.close()
                 raise
-            break
-        with connection:
-            yield connection, result
+            return connection, result, attempt == 2
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def ping(self) -> bool:
         try:

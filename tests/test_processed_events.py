@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
+from storage.db import Database
 from storage.events import claim_event, prune_events
 from storage.models import ProcessedEvent
 from storage.types import utcnow
+from tests.test_hit_path import terminate_backend
 
 
 def test_an_event_id_is_claimed_once(db):
@@ -37,3 +40,33 @@ def test_old_event_ids_are_pruned(db):
         assert prune_events(session) == 1
     assert claim_event(db, "EvOld") is True
     assert claim_event(db, "EvNew") is False
+
+
+def test_a_claim_after_the_server_dropped_the_connection_is_made_on_a_new_one(db, database_url):
+    """The claim's connection is checked out without a ping (PostgreSQL): killed behind
+    the pool's back (as a server restart does), the claim runs again on a new one. An id
+    found claimed on that second run may be this delivery's own (its first run may have
+    committed before the answer was lost): it counts as a first delivery, not dropped."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to restart")
+    own = Database(database_url, pool_size=1, max_overflow=0)  # its one connection is reused
+
+    def backend(connection) -> int:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    try:
+        assert claim_event(own, "EvBefore") is True
+        with own.reading_first(backend) as (_, pid):
+            pass
+        terminate_backend(database_url, pid)
+        assert claim_event(own, "EvAfter") is True
+        with own.reading_first(backend) as (_, new_pid):
+            assert new_pid != pid
+        terminate_backend(database_url, new_pid)
+        assert claim_event(own, "EvAfter") is True  # found claimed, after a dropped connection
+        assert claim_event(own, "EvAfter") is False  # a healthy connection: a redelivery
+        with db.reading() as session:
+            claimed = session.scalars(select(ProcessedEvent.event_id)).all()
+        assert sorted(claimed) == ["EvAfter", "EvBefore"]
+    finally:
+        own.dispose()
