@@ -1,6 +1,7 @@
 """Two versions of coopnews served side by side, beside the bare app, in the same run.
 
     cd bench && ../.venv/bin/python before_after.py REV [--postgres] [--items 10000]
+    cd bench && ../.venv/bin/python before_after.py REV --database-url URL   # a kept store
 
 REV (any git revision) is unpacked with `git archive` into a scratch folder and served
 from there; this checkout is "after". Each gets the Procfile's web process (and a second
@@ -36,8 +37,10 @@ from harness import (
 )
 from search import Generator, fill
 from serving import LATESTS, SEARCH_TEXTS, link_to_sources, settle_counts
+from sqlalchemy import func, select
 
 from storage.db import Database
+from storage.models import Item
 from tests.conftest import RunningProcess, app_environment, free_port, wait_healthy
 
 
@@ -69,20 +72,25 @@ def main() -> None:
     parser.add_argument("rev", help="the 'before' revision (e.g. a commit)")
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--postgres", nargs="?", const="", default=None)
+    parser.add_argument("--database-url", help="serve this store instead (kept; filled up to "
+                        "--items from the items it has): e.g. one of 1,000,000 filled once")  # fmt: skip
     args = parser.parse_args()
     before = Path(tempfile.mkdtemp(prefix="coopnews-before-"))
     archive = subprocess.run(["git", "archive", args.rev], cwd=ROOT, capture_output=True,
                              check=True).stdout  # fmt: skip
     subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
     server = postgres_url(args.postgres or None) if args.postgres is not None else None
-    url, work = fresh_database(None)
-    url = fresh_postgres(server) if server else url
+    url, work = fresh_database(args.database_url)
+    url = fresh_postgres(server) if server and not args.database_url else url
     fake = FakeSlack().start()
     fake.add_user("UMEMBER")
     procs: dict[str, RunningProcess] = {}
     try:
         filler = Database(url)
-        fill(filler, Generator(), 0, args.items)
+        with filler.engine.connect() as connection:
+            have = connection.scalar(select(func.count()).select_from(Item))
+        if have < args.items:
+            fill(filler, Generator(), have, args.items)
         link_to_sources(filler)
         settle_counts(filler)
         filler.dispose()
@@ -97,7 +105,7 @@ def main() -> None:
             proc.stop()
         fake.stop()
         shutil.rmtree(before, ignore_errors=True)
-        if server:
+        if server and not args.database_url:
             drop_postgres(server, url)
 
 
