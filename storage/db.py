@@ -56,11 +56,21 @@ def make_engine(url: str, page_cache_kib: int = BULK_PAGE_CACHE_KIB, **kwargs) -
         if database and database != ":memory:" and not database.startswith("file:"):
             event.listen(engine, "begin", _shared_memory_guard(database + "-shm"))
         return engine
-    if "pool_pre_ping" in kwargs:
-        return create_engine(url, **kwargs)
     engine = create_engine(url, **kwargs)
-    _ping_on_checkout(engine)
+    event.listen(engine, "checkin", _end_autocommit)
+    if "pool_pre_ping" not in kwargs:
+        _ping_on_checkout(engine)
     return engine
+
+
+def _end_autocommit(dbapi_connection, _record) -> None:
+    """A PostgreSQL connection goes back to the pool transactional, as it came out:
+    Database.first_unpinged sets the driver's autocommit itself (SQLAlchemy's
+    isolation_level option, set and reset at each checkout, was a third of the CPU of a
+    served read), and this undoes it at checkin, whoever closes the connection
+    (None: the connection was invalidated and is gone)."""
+    if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
 
 
 # Set while Database.first_unpinged checks a connection out: no ping (it retries instead).
@@ -208,7 +218,9 @@ class Database:
                 _unpinged.active = False
             try:
                 if self.engine.dialect.name == "postgresql":
-                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                    # What isolation_level="AUTOCOMMIT" does, without SQLAlchemy's set and
+                    # reset per checkout; _end_autocommit undoes it at checkin.
+                    connection.connection.dbapi_connection.autocommit = True
                 else:
                     connection.begin()  # as a Session's reads: the `-shm` check at BEGIN
                 result = first(connection)

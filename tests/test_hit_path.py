@@ -11,12 +11,15 @@ import json
 
 import pytest
 from slack_bolt import Ack
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.listeners.commands.categories import categories_answer
 from bot.paging import build_latest_page, build_search_page
 from storage import revision
 from storage.db import Database
+from storage.events import claim_event
+from storage.models import ProcessedEvent
+from storage.types import utcnow
 from tests.conftest import SIGNING_SECRET
 from tests.slack_requests import SlackSender
 from tests.test_http_curation import add_stored
@@ -156,3 +159,22 @@ def test_the_first_requests_after_a_database_restart_are_answered(proxied_web, f
     found = slack.command("search homes").json()
     assert "Homes for members" in json.dumps(found["blocks"])
     assert "Traceback" not in proc.log()
+
+
+def test_a_connection_back_from_a_served_read_or_claim_is_transactional(db, database_url):
+    """The served reads and the event claim run in autocommit on PostgreSQL
+    (Database.first_unpinged sets the driver's own switch); the connection must come
+    back to the pool transactional, or a later write's rollback would undo nothing."""
+    own = Database(database_url, pool_size=1, max_overflow=0)  # its one connection is reused
+    try:
+        with own.reading_first(revision.read_current):
+            pass
+        assert claim_event(own, "EvClaimed") is True
+        with pytest.raises(RuntimeError), own.transaction() as session:
+            session.add(ProcessedEvent(event_id="EvRolledBack", created_at=utcnow()))
+            session.flush()
+            raise RuntimeError("the request failed after its write")
+        with db.reading() as session:
+            assert session.scalars(select(ProcessedEvent.event_id)).all() == ["EvClaimed"]
+    finally:
+        own.dispose()
