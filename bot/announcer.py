@@ -29,11 +29,11 @@ from bot.blocks.announce import (
     THREAD_EVENT,
     Style,
     announcement_message,
+    day_label,
     digest_message,
     thread_parent_message,
 )
 from bot.blocks.subscriptions import describe_problem, paused_notice
-from bot.blocks.text import MONTHS
 from bot.channel_rules import mention_from_stored
 from bot.deps import Deps
 from bot.digest_schedule import from_stored, next_run, zone
@@ -396,7 +396,9 @@ class Announcer:
         style = style or Style()
         quiet = Style(style.format, style.previews)
         threshold = self.settings.digest_threshold
-        as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
+        as_digest = sub.mode != SubscriptionMode.INSTANT or (
+            threshold > 0 and len(claims) > threshold
+        )
         plan = []
         if not as_digest:
             for n, c in enumerate(claims):
@@ -602,11 +604,6 @@ class Announcer:
         following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
         with self.db.transaction() as session:
             subscriptions.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
-
-
-def day_label(day: date) -> str:
-    """How a daily thread's parent names its day: "29 November"."""
-    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def _items_shown(message: dict) -> list[tuple[int, bool]]:
