@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.words import ItemWords, Keywords, parse_keywords
@@ -29,6 +29,48 @@ from storage.models import (
     SubscriptionMode,
 )
 from storage.types import utcnow
+
+# How long a `filtered` row is kept (prune_filtered): long enough to look into why a
+# channel did not get an item; after that its item is judged by after_item_id alone.
+KEEP_FILTERED = timedelta(days=7)
+
+
+def prune_filtered(
+    session: Session, now: datetime | None = None, keep: timedelta = KEEP_FILTERED
+) -> int:
+    """Forget `filtered` rows planned more than `keep` ago; returns how many.
+
+    A filtered row is what stops plan_deliveries judging its item again for its
+    channel (it plans items above the subscription's after_item_id that have no
+    row), so the channel's after_item_id is first raised to the newest item whose
+    row is forgotten: every item at or below it was judged when that row was
+    planned (one pass plans every candidate of a channel), or could never be
+    announced (backfill, retracted). Rows of channels no longer subscribed go too.
+    Pending, claimed and posted rows are untouched.
+    """
+    cutoff = (now or utcnow()) - keep
+    tops = session.execute(
+        select(Delivery.channel_id, func.max(Delivery.item_id))
+        .where(Delivery.state == DeliveryState.FILTERED, Delivery.created_at < cutoff)
+        .group_by(Delivery.channel_id)
+    ).all()
+    removed = 0
+    for channel, top in tops:
+        # Raised before the rows go, in the same transaction: never a moment when an
+        # item is below no row and above after_item_id.
+        session.execute(
+            update(Subscription)
+            .where(Subscription.channel_id == channel, Subscription.after_item_id < top)
+            .values(after_item_id=top)
+        )
+        removed += session.execute(
+            delete(Delivery).where(
+                Delivery.channel_id == channel,
+                Delivery.state == DeliveryState.FILTERED,
+                Delivery.item_id <= top,
+            )
+        ).rowcount
+    return removed
 
 
 def plan_deliveries(session: Session, now: datetime | None = None) -> int:
@@ -105,7 +147,9 @@ class _Rule:
     @classmethod
     def of(cls, sub: Subscription) -> _Rule:
         sources = frozenset(
-            int(piece) for piece in (sub.source_ids or "").replace(",", " ").split() if piece.isdigit()
+            int(piece)
+            for piece in (sub.source_ids or "").replace(",", " ").split()
+            if piece.isdigit()
         )
         return cls(
             frozenset(choice_keys(sub.categories)),
