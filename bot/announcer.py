@@ -396,9 +396,7 @@ class Announcer:
         style = style or Style()
         quiet = Style(style.format, style.previews)
         threshold = self.settings.digest_threshold
-        as_digest = sub.mode != SubscriptionMode.INSTANT or (
-            threshold > 0 and len(claims) > threshold
-        )
+        as_digest = sub.mode != SubscriptionMode.INSTANT or (threshold > 0 and len(claims) > threshold)
         plan = []
         if not as_digest:
             for n, c in enumerate(claims):

@@ -182,14 +182,7 @@ def record_applied(
     """Slack accepted the update (whose content hashes to `applied_hash`); False if
     the row was planned again meanwhile (it stays pending for the newer content)."""
     values = {"applied_hash": applied_hash} if applied_hash else {}
-    return _finish(
-        session,
-        claim,
-        state=CorrectionState.DONE,
-        done_at=now or utcnow(),
-        last_error=None,
-        **values,
-    )
+    return _finish(session, claim, state=CorrectionState.DONE, done_at=now or utcnow(), last_error=None, **values)
 
 
 def record_retry(
@@ -224,9 +217,7 @@ def record_failed(
 
 
 def pending_for_item(session: Session, item_id: int) -> Sequence[Correction]:
-    stmt = select(Correction).where(
-        Correction.item_id == item_id, Correction.state == CorrectionState.PENDING
-    )
+    stmt = select(Correction).where(Correction.item_id == item_id, Correction.state == CorrectionState.PENDING)
     return session.scalars(stmt.order_by(Correction.id)).all()
 
 
