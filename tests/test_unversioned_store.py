@@ -6,12 +6,14 @@ and the store is left as it was."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from sqlalchemy import inspect, text
 
 from storage.db import Database, UnversionedStoreError, upgrade
 from storage.models import Base
-from tests.conftest import app_environment, run_cli, run_cli_in_process
+from tests.conftest import ROOT, app_environment, procfile_command, run_cli, run_cli_in_process
 
 SERVING = [("run",), ("web",), ("worker",), ("db", "upgrade")]
 # Every other command that opens the store (bot/cli), with arguments it accepts.
@@ -91,6 +93,14 @@ def test_every_command_says_so_in_one_line(empty_database_url, session_fake, tmp
     env = app_environment(empty_database_url, session_fake)
     for command in SERVING:  # as a person or the Procfile starts them
         _assert_one_clear_line(run_cli(*command, env=env, timeout=120))
+    # The Procfile's web line, gunicorn itself, as the platform starts it.
+    gunicorn = subprocess.run(
+        ["sh", "-c", f"exec {procfile_command('web')}"],
+        cwd=ROOT, env={**env, "PORT": "9"}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert gunicorn.returncode != 0, gunicorn.stderr
+    lines = [line for line in (gunicorn.stderr + gunicorn.stdout).splitlines() if line.strip()]
+    assert len(lines) == 1 and "no alembic_version row" in lines[0], lines
     for command in COMMANDS:
         args = [a.format(listing=listing, opml=opml) for a in command]
         _assert_one_clear_line(run_cli_in_process(*args, env=env))
