@@ -51,6 +51,7 @@ def import_hostile_feed(db) -> None:
         title=f"Coop {RLO}Voices",
     )
     document = read_document(feed.encode(), "https://coop.example/feed")
+    assert document.title == "Coop Voices"  # what a source's poll stores as its name
     with db.transaction() as session:
         add_items(session, document.drafts, scope="import:bidi")
 
@@ -133,3 +134,16 @@ def test_a_suggestion_typed_with_them_is_stored_and_told_without_them(bolt, fake
     assert fake.calls, "the member was told nothing"
     for call in fake.calls:
         assert_no_scoped_controls(call.params)
+
+
+def test_an_opml_list_names_feeds_without_them():
+    from sources.opml import parse_opml
+
+    document = (
+        '<opml version="2.0"><body>'
+        f'<outline text="{RLO}Energy{PDF}">'
+        f'<outline type="rss" text="Coop {RLI}Voices{PDI}" xmlUrl="https://coop.example/feed"/>'
+        "</outline></body></opml>"
+    )
+    (feed,) = parse_opml(document.encode())
+    assert (feed.title, feed.category) == ("Coop Voices", "Energy")
