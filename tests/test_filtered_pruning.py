@@ -99,3 +99,29 @@ def test_pending_and_posted_rows_are_never_pruned(db, fake, database_url):
         left = session.scalar(select(func.count()).where(Delivery.channel_id == "CKEEP"))
     assert left == 2
     assert_exactly_once(fake, db, {"CKEEP": ids[:2]})
+
+
+def test_pruning_goes_in_batches_each_a_complete_step(db, fake, database_url):
+    from storage.deliveries import prune_filtered
+
+    subscribe(db, "CBATCH", categories=["News"])
+    wanted = add_news(db, 1, category="News")
+    unwanted = add_news(db, 5, category="Sports")
+    a = announcer(database_url, fake, db)
+    a.run_pass()
+    age(db, "CBATCH", 8)
+    removed = []
+    while True:
+        with db.transaction() as session:
+            removed.append(prune_filtered(session, limit=2))
+        # After each batch: every unwanted item is below the mark or still has its row.
+        mark = after_item_id(db, "CBATCH")
+        left = rows(db, "CBATCH")
+        assert all(i <= mark or i in left for i in unwanted), (mark, left)
+        a.run_pass()
+        assert set(rows(db, "CBATCH")) == set(left)  # nothing judged again
+        if removed[-1] < 2:
+            break
+    assert removed == [2, 2, 1]
+    assert rows(db, "CBATCH") == {wanted[0]: DeliveryState.POSTED}
+    assert_exactly_once(fake, db, {"CBATCH": wanted})
