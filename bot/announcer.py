@@ -29,11 +29,11 @@ from bot.blocks.announce import (
     THREAD_EVENT,
     Style,
     announcement_message,
+    day_label,
     digest_message,
     thread_parent_message,
 )
 from bot.blocks.subscriptions import describe_problem, paused_notice
-from bot.blocks.text import MONTHS
 from bot.channel_rules import mention_from_stored
 from bot.deps import Deps
 from bot.digest_schedule import from_stored, next_run, zone
@@ -602,11 +602,6 @@ class Announcer:
         following = next_run(schedule, sub.timezone, max(now, sub.next_digest_at))
         with self.db.transaction() as session:
             subscriptions.advance_digest(session, sub.channel_id, sub.next_digest_at, following)
-
-
-def day_label(day: date) -> str:
-    """How a daily thread's parent names its day: "29 November"."""
-    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def _items_shown(message: dict) -> list[tuple[int, bool]]:

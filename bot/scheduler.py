@@ -1,4 +1,5 @@
-"""The worker's timetable (APScheduler): announcement passes, feed polls, corrections.
+"""The worker's timetable (APScheduler): announcement passes, feed polls, corrections,
+pruning.
 
 `build_scheduler` lists every job, as `register_listeners` lists every listener
 kind, so the worker, `coopnews run` and tests share one schedule. Job modules
@@ -14,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot import announce_job, source_polling
+from bot import announce_job, housekeeping, source_polling
 from bot.curation import posted
 from bot.deps import Deps
 from storage.types import utcnow
@@ -48,4 +49,6 @@ def build_scheduler(deps: Deps, blocking: bool) -> BaseScheduler:
     # Corrections Slack did not take at once (5xx, rate limits), when their retry is due.
     every(posted.RETRY_TICK_SECONDS, posted.retry_corrections, "retry-corrections")
     every(source_polling.POLL_TICK_SECONDS, source_polling.poll_sources_once, "poll-sources")
+    # Rows kept for a while (event ids, filtered deliveries), pruned hourly.
+    every(housekeeping.PRUNE_TICK_SECONDS, housekeeping.prune_kept_rows, "prune-kept")
     return scheduler

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Enough for any real query, and keeps a "More" button's value small.
 MAX_QUERY_CHARS = 300
@@ -37,6 +38,44 @@ _QUOTED = re.compile(r'"([^"]*)"')
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
 
 
+# Compatibility characters folded to what they stand for before words are cut (Unicode
+# decomposition tags, UnicodeData.txt field 5): superscripts and subscripts ("CO₂" is
+# "co2"), vulgar fractions, circled and full-width letters and digits, mathematical
+# letters; and, of the plain <compat> ones, those of the ligature, number-form and
+# enclosed-alphanumeric blocks ("ﬁ" is "fi", "Ⅻ" "xii", "⒈" "1."). Others keep their
+# form: "µ" is not "μ" to PostgreSQL's unaccent, though it is to NFKC.
+_FOLDED_TAGS = frozenset(
+    ["<super>", "<sub>", "<fraction>", "<circle>", "<wide>", "<narrow>", "<font>"]
+)
+_COMPAT_BLOCKS = ((0x2150, 0x218F), (0x2460, 0x24FF), (0xFB00, 0xFB4F))
+
+
+@lru_cache(maxsize=4096)
+def _compatibility_char(char: str) -> str:
+    decomposition = unicodedata.decomposition(char)
+    tag = decomposition.split(" ", 1)[0] if decomposition.startswith("<") else ""
+    if tag in _FOLDED_TAGS or (
+        tag == "<compat>" and any(a <= ord(char) <= b for a, b in _COMPAT_BLOCKS)
+    ):
+        char = unicodedata.normalize("NFKC", char)
+    # A number that is neither a digit nor made of digits (a dingbat "❶"): no letter
+    # or digit to either database's word reader, whatever Python's \w says.
+    return "".join(" " if unicodedata.category(c) == "No" else c for c in char)
+
+
+def fold_compatibility(text: str) -> str:
+    """`text` with compatibility characters folded as both databases read them
+    (_FOLDED_TAGS, _COMPAT_BLOCKS; other numbers (category No) a space), so a typed
+    word finds on SQLite (FTS5 unicode61, which keeps "²" and "ｃ" as they are) what it
+    finds on PostgreSQL (unaccent and its parser, which fold "ｃ" and drop "²"):
+    "coop²" is "coop2", "ｃｏｏｐ" "coop", "ﬁnance" "finance", "coop❶" "coop ".
+    The one reading of such characters for typed words (parse_query) and the items'
+    words that rules match (folded_words)."""
+    if text.isascii():
+        return text
+    return "".join(c if c.isascii() else _compatibility_char(c) for c in text)
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """What to look for: single words (AND-ed) and phrases (word sequences)."""
@@ -50,7 +89,7 @@ class SearchQuery:
 
 def parse_query(text: str) -> SearchQuery:
     """Words and "quoted phrases" from what the user typed; never fails."""
-    text = (text or "")[:MAX_QUERY_CHARS].translate(_SMART_QUOTES)
+    text = fold_compatibility((text or "")[:MAX_QUERY_CHARS].translate(_SMART_QUOTES))
     phrases: list[tuple[str, ...]] = []
     for quoted in _QUOTED.findall(text):
         phrase = tuple(w.casefold() for w in WORD.findall(quoted))
@@ -90,7 +129,7 @@ def fold(text: str) -> str:
 
 def folded_words(text: str | None) -> tuple[str, ...]:
     """The words of a text, folded, in order."""
-    return tuple(WORD.findall(fold(text or "")))
+    return tuple(WORD.findall(fold(fold_compatibility(text or ""))))
 
 
 @dataclass(frozen=True)

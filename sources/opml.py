@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
+from domain.text import normalise_space
 from sources.text import xml_text
 
 # Far more than any real list, small enough to refuse a mistaken file quickly.
@@ -44,12 +45,12 @@ class OpmlFeed:
 
 
 def _attr(element, name: str) -> str | None:
-    """An attribute by name in any case (some tools write `xmlurl`), stripped, or None."""
+    """An attribute by name in any case (some tools write `xmlurl`), cleaned as feed
+    text is (domain.text.normalise_space), or None."""
     wanted = name.casefold()
     for key, value in element.attrib.items():
         if key.casefold() == wanted:
-            value = " ".join(value.split())
-            return value or None
+            return normalise_space(value) or None
     return None
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from domain.text import fit
+from domain.text import fit, remove_control_characters
 from storage import counts as kept_counts
 from storage import limits
 from storage.counts import due
@@ -93,8 +93,11 @@ def category_key(category: str | None) -> str | None:
 @lru_cache(maxsize=8192)
 def category_spelling(category: str | None) -> str | None:
     """A category's spelling as stored and shown: NFC (so "Énergie" is one code
-    point, whatever the source's editor wrote), whitespace of any kind one space,
-    trimmed; None where the key is None (blank or only invisible characters)."""
+    point, whatever the source's editor wrote), control characters and the bidi
+    embedding/override/isolate controls removed (domain.text.remove_control_characters:
+    one left open would reverse the text shown around the name), whitespace of any
+    kind one space, trimmed; None where the key is None (blank or only invisible
+    characters)."""
     if category_key(category) is None:
         return None
     assert category is not None
@@ -104,7 +107,8 @@ def category_spelling(category: str | None) -> str | None:
 def _spelled(category: str) -> str:
     if category.isascii():
         return " ".join(category.split())
-    return " ".join(unicodedata.normalize("NFC", category).split())
+    spelled = unicodedata.normalize("NFC", remove_control_characters(category))
+    return " ".join(spelled.split())
 
 
 @dataclass(frozen=True)

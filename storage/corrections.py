@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage import daily_threads
 from storage.db import upsert_insert
 from storage.deliveries import posted_messages
 from storage.follows import posted_dms
@@ -34,6 +35,12 @@ MAX_RETRY = timedelta(hours=1)
 # After this long without Slack accepting it, a correction is given up (and reported).
 GIVE_UP_AFTER = timedelta(hours=24)
 LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class _Message:
+    channel_id: str
+    message_ts: str
 
 
 @dataclass(frozen=True)
@@ -70,8 +77,10 @@ def plan_corrections(
     once, with the latest state of its items.
     """
     now = now or utcnow()
-    # Channel announcements, and follows' DMs (their DM channel and ts).
+    # Channel announcements, follows' DMs (their DM channel and ts), and the parents of
+    # the daily threads it was posted in (they count their items).
     messages = posted_messages(session, item_id) + posted_dms(session, item_id)
+    messages += [_Message(c, ts) for c, ts in daily_threads.parents_showing(session, item_id)]
     if not messages:
         return 0
     rows = [

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import upsert_insert
-from storage.models import DailyThread, Delivery, DeliveryState
+from storage.models import DailyThread, Delivery, DeliveryState, Item
 from storage.types import utcnow
 
 
@@ -129,14 +129,34 @@ def day_of(session: Session, channel_id: str, parent_ts: str) -> str | None:
 
 
 def replies_posted(session: Session, channel_id: str, parent_ts: str) -> int:
-    """How many items the thread shows (the parent's count)."""
+    """How many items the thread shows (the parent's count): those posted under
+    `parent_ts` and not retracted since (a retracted item's reply says so instead)."""
     return session.scalar(
-        select(func.count(Delivery.id)).where(
+        select(func.count(Delivery.id))
+        .join(Item, Item.id == Delivery.item_id)
+        .where(
             Delivery.channel_id == channel_id,
             Delivery.thread_ts == parent_ts,
             Delivery.state == DeliveryState.POSTED,
+            Item.retracted_at.is_(None),
         )
     )
+
+
+def parents_showing(session: Session, item_id: int) -> list[tuple[str, str]]:
+    """(channel, parent ts) of every daily thread the item was posted in: their
+    parents count it, so a change to the item (a retraction) owes them an update."""
+    stmt = (
+        select(Delivery.channel_id, Delivery.thread_ts)
+        .join(
+            DailyThread,
+            (DailyThread.channel_id == Delivery.channel_id)
+            & (DailyThread.parent_ts == Delivery.thread_ts),
+        )
+        .where(Delivery.item_id == item_id, Delivery.state == DeliveryState.POSTED)
+        .distinct()
+    )
+    return [(channel, ts) for channel, ts in session.execute(stmt)]
 
 
 def recent_parents(session: Session, channel_id: str, since: datetime) -> list[str]:

@@ -315,8 +315,16 @@ _REVISION_LINE = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:"([^
 
 
 class UnknownRevisionError(RuntimeError):
-    """The store's alembic_version names a migration this code does not have: a newer
-    coopnews migrated it (a deploy rolled back). Its message is one line for operators."""
+    """The store's migration cannot be known from this code: its alembic_version names
+    a migration this code does not have (a newer coopnews migrated it, a deploy rolled
+    back), or it has coopnews's tables and no alembic_version row (UnversionedStoreError).
+    Its message is one line for operators."""
+
+
+class UnversionedStoreError(UnknownRevisionError):
+    """The store has coopnews's tables but no alembic_version row: made by create_all,
+    or restored without that table. Migrating it would fail on the first CREATE TABLE
+    ("relation … already exists"), so it is refused with one line instead."""
 
 
 def _migration_revisions() -> tuple[set[str], set[str]]:
@@ -349,9 +357,18 @@ def _stored_revision(conn) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _coopnews_tables(conn) -> list[str]:
+    """The tables of storage.models that the store already has (sorted names)."""
+    from storage.models import Base
+
+    present = set(inspect(conn).get_table_names())
+    return sorted(present & set(Base.metadata.tables))
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations; safe to run from several processes at once. Raises
-    UnknownRevisionError for a store a newer coopnews migrated.
+    UnknownRevisionError for a store a newer coopnews migrated, and its subclass
+    UnversionedStoreError for one that has coopnews's tables but no alembic_version row.
 
     A store already at the head is checked with one read and Alembic is not
     imported: Alembic and what it loads are about 8 MB of every
@@ -368,6 +385,14 @@ def upgrade(url: str, revision: str = "head") -> None:
                     f"the store is at migration {stored}, which this coopnews does not have "
                     "(a newer version migrated it): run that version, or downgrade the "
                     "store with it (alembic downgrade)"
+                )
+            if stored is None and (tables := _coopnews_tables(conn)):
+                shown = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
+                raise UnversionedStoreError(
+                    f"the store has coopnews tables ({shown}) but no alembic_version row, so "
+                    "which migration it is at is unknown (made by create_all, or restored "
+                    "without alembic_version): restore the whole database, alembic_version "
+                    "included, or point DATABASE_URL at an empty database and import again"
                 )
             conn.rollback()
             if conn.dialect.name == "postgresql":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.words import ItemWords, Keywords, parse_keywords
@@ -29,6 +29,51 @@ from storage.models import (
     SubscriptionMode,
 )
 from storage.types import utcnow
+
+# How long a `filtered` row is kept (prune_filtered): long enough to look into why a
+# channel did not get an item; after that its item is judged by after_item_id alone.
+KEEP_FILTERED = timedelta(days=7)
+# Rows forgotten per call: one short transaction (SQLite's write lock is held for it).
+PRUNE_BATCH = 5000
+
+
+def prune_filtered(
+    session: Session,
+    now: datetime | None = None,
+    keep: timedelta = KEEP_FILTERED,
+    limit: int = PRUNE_BATCH,
+) -> int:
+    """Forget up to `limit` `filtered` rows planned more than `keep` ago; returns how
+    many (fewer than `limit`: none are left).
+
+    A filtered row is what stops plan_deliveries judging its item again for its
+    channel (it plans items above the subscription's after_item_id that have no
+    row), so each channel's after_item_id is first raised to the newest item whose
+    row is forgotten: every item at or below it was judged when that row was planned
+    (one pass plans every candidate of a channel), or could never be announced
+    (backfill, retracted). Any old rows will do, in any order: no sort. Rows of
+    channels no longer subscribed go too; pending, claimed and posted rows stay.
+    """
+    cutoff = (now or utcnow()) - keep
+    batch = session.execute(
+        select(Delivery.id, Delivery.channel_id, Delivery.item_id)
+        .where(Delivery.state == DeliveryState.FILTERED, Delivery.created_at < cutoff)
+        .limit(limit)
+    ).all()
+    tops: dict[str, int] = {}
+    for _, channel, item_id in batch:
+        tops[channel] = max(item_id, tops.get(channel, 0))
+    # In one order (racing writers on PostgreSQL queue, never deadlock), before the
+    # rows go, in the same transaction: no item is ever above the mark and below no row.
+    for channel in sorted(tops):
+        session.execute(
+            update(Subscription)
+            .where(Subscription.channel_id == channel, Subscription.after_item_id < tops[channel])
+            .values(after_item_id=tops[channel])
+        )
+    if batch:
+        session.execute(delete(Delivery).where(Delivery.id.in_([row.id for row in batch])))
+    return len(batch)
 
 
 def plan_deliveries(session: Session, now: datetime | None = None) -> int:
@@ -105,7 +150,9 @@ class _Rule:
     @classmethod
     def of(cls, sub: Subscription) -> _Rule:
         sources = frozenset(
-            int(piece) for piece in (sub.source_ids or "").replace(",", " ").split() if piece.isdigit()
+            int(piece)
+            for piece in (sub.source_ids or "").replace(",", " ").split()
+            if piece.isdigit()
         )
         return cls(
             frozenset(choice_keys(sub.categories)),

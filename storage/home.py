@@ -35,14 +35,10 @@ from storage.models import (
     SuggestionState,
 )
 from storage.revision import Revision
-from storage.sources import DELTAS, ITEM_COUNT, SourceRow, list_sources, with_item_counts
+from storage.sources import DELTAS, ITEM_COUNT, SourceRow, with_item_counts
 
 # App Home shows at most this many channels and sources; the rest are counted.
 HOME_LIST_LIMIT = 20
-
-
-def count_subscriptions(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Subscription))
 
 
 @dataclass(frozen=True)
@@ -54,20 +50,6 @@ class SourceHealth:
     last_error: str | None
     failures: int
     items: int
-
-
-def sources_health(session: Session, limit: int = HOME_LIST_LIMIT) -> list[SourceHealth]:
-    """Sources, failing ones first, each with how many items it brought."""
-    return sources_health_and_count(session, limit)[0]
-
-
-def sources_health_and_count(
-    session: Session, limit: int = HOME_LIST_LIMIT
-) -> tuple[list[SourceHealth], int]:
-    """`sources_health`, and how many sources there are (from the same read: every
-    source is read to sort them, so no count query)."""
-    every = list_sources(session)
-    return health(every, limit), len(every)
 
 
 def health(every: Sequence[SourceRow], limit: int = HOME_LIST_LIMIT) -> list[SourceHealth]:
@@ -91,32 +73,6 @@ def health(every: Sequence[SourceRow], limit: int = HOME_LIST_LIMIT) -> list[Sou
     ]
 
 
-def pending_suggestions(session: Session, limit: int) -> tuple[Sequence[Suggestion], int]:
-    """What storage.suggestions.pending(session, limit) and count_pending(session) say,
-    in one read (the count is a window over the same rows, taken before the LIMIT)."""
-    stmt = (
-        select(Suggestion, func.count().over())
-        .where(Suggestion.state == SuggestionState.PENDING)
-        .order_by(Suggestion.created_at, Suggestion.id)
-        .limit(limit)
-    )
-    rows = session.execute(stmt).all()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
-
-
-def upcoming_scheduled(session: Session, limit: int) -> tuple[Sequence[ScheduledItem], int]:
-    """What storage.scheduled.upcoming(session, limit) and count_pending(session) say,
-    in one read."""
-    stmt = (
-        select(ScheduledItem, func.count().over())
-        .where(ScheduledItem.state == ScheduledState.PENDING)
-        .order_by(ScheduledItem.publish_at, ScheduledItem.id)
-        .limit(limit)
-    )
-    rows = session.execute(stmt).all()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
-
-
 @dataclass
 class HomeReads:
     """What App Home reads besides the shared item parts, from one statement
@@ -127,12 +83,12 @@ class HomeReads:
     - `revision`: storage.revision.current's answer, read in the same statement, so
       on PostgreSQL (each statement its own snapshot) every part is at least as new;
     - `subscriptions`: list_subscriptions' rows, oldest first, at most `list_limit`;
-      `subscription_count`: all of them (count_subscriptions);
+      `subscription_count`: all of them;
     - `follows`: storage.follows.list_follows(user_id), oldest first ([] without one);
     - admins only, else empty and 0: `sources`, every source with its item count
       (list_sources' rows, by id); `suggestions` and `pending_suggestions`
-      (`pending_suggestions`); `scheduled` and `pending_scheduled`
-      (`upcoming_scheduled`).
+      (storage.suggestions.pending and count_pending); `scheduled` and
+      `pending_scheduled` (storage.scheduled.upcoming and count_pending).
     """
 
     revision: Revision

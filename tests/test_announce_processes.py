@@ -13,7 +13,14 @@ from sqlalchemy import select
 from storage import subscriptions
 from storage.models import Delivery, DeliveryState
 from storage.types import utcnow
-from tests.announce_helpers import add_news, assert_exactly_once, failing_posts, subscribe
+from tests.announce_helpers import (
+    LONG_CLAIM_SECONDS,
+    add_news,
+    assert_exactly_once,
+    expire_claims,
+    failing_posts,
+    subscribe,
+)
 from tests.conftest import RunningProcess, app_environment, procfile_command, run_cli
 
 
@@ -40,7 +47,7 @@ def test_pass_killed_after_slack_accepted_is_not_reposted(db, fake, database_url
     subscribe(db, "CKILL")
     ids = add_news(db, 2)
     env = app_environment(
-        database_url, fake, COOPNEWS_CLAIM_TIMEOUT="10", COOPNEWS_DIGEST_THRESHOLD="0"
+        database_url, fake, COOPNEWS_CLAIM_TIMEOUT=LONG_CLAIM_SECONDS, COOPNEWS_DIGEST_THRESHOLD="0"
     )
     hang = threading.Event()
 
@@ -70,7 +77,7 @@ def test_pass_killed_after_slack_accepted_is_not_reposted(db, fake, database_url
     assert len(fake.posted("CKILL")) == 1
     assert states(db, "CKILL") == ["claimed", "claimed"]
 
-    time.sleep(max(0.0, (until - utcnow()).total_seconds()) + 0.3)
+    expire_claims(db, Delivery)  # the claim's time has passed
     rerun = run_cli("announce", env=env)
     assert rerun.returncode == 0, rerun.stderr
     assert "1 found already posted" in rerun.stdout
@@ -140,7 +147,7 @@ def test_daily_thread_pass_killed_after_the_parent_was_accepted(db, fake, databa
     subscribe(db, "CTKPROC", rules=RuleColumns(thread="daily"))
     ids = add_news(db, 2)
     env = app_environment(
-        database_url, fake, COOPNEWS_CLAIM_TIMEOUT="10", COOPNEWS_DIGEST_THRESHOLD="0"
+        database_url, fake, COOPNEWS_CLAIM_TIMEOUT=LONG_CLAIM_SECONDS, COOPNEWS_DIGEST_THRESHOLD="0"
     )
     hang = threading.Event()
 
@@ -162,10 +169,14 @@ def test_daily_thread_pass_killed_after_the_parent_was_accepted(db, fake, databa
     with db.reading() as session:
         (thread,) = session.scalars(select(DailyThread)).all()
     assert thread.parent_ts is None and thread.claimed_until is not None
-    time.sleep(max(0.0, (thread.claimed_until - utcnow()).total_seconds()) + 0.3)
-    with db.reading() as session:
-        until = max(session.scalars(select(Delivery.claimed_until)))
-    time.sleep(max(0.0, (until - utcnow()).total_seconds()) + 0.3)
+    # While the claims hold, another pass neither posts a second parent nor replies.
+    early = run_cli("announce", env=env)
+    assert early.returncode == 0, early.stderr
+    assert utcnow() < thread.claimed_until, (
+        "the machine was too slow to try a pass inside the claim"
+    )
+    assert len(fake.posted("CTKPROC")) == 1
+    expire_claims(db, DailyThread, Delivery)  # the claims' time has passed
     rerun = run_cli("announce", env=env)
     assert rerun.returncode == 0, rerun.stderr
     messages = fake.posted("CTKPROC")

@@ -579,3 +579,31 @@ def test_the_edit_button_opens_the_channels_form(bolt, db, fake):
     assert view["private_metadata"] == "CEDIT"
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks["rules_matching"]["element"]["initial_value"] == "energy"
+
+
+def test_a_retracted_item_is_no_longer_counted_by_its_daily_thread(bolt, db, fake, database_url):
+    """An admin deletes (retracts) an item already replied in the day's thread: its reply
+    says it was retracted, and the parent counts one item fewer, now and after later
+    passes (signed requests: the subscription, the delete and its confirmation)."""
+    from tests.curation_payloads import submission_of
+    from tests.test_http_curation import open_from_menu
+
+    bolt.command("subscribe thread daily", user_id="UADMIN", channel_id="CTHREADR")
+    ids = add_news(db, 3)
+    a = announcer(database_url, fake, db)
+    a.run_pass()
+    assert_one_thread(fake, db, "CTHREADR", ids)
+
+    confirm = open_from_menu(bolt, fake, "UADMIN", f"delete:{ids[0]}")
+    assert bolt.interaction(submission_of(confirm, "UADMIN", {})).text == ""
+    bolt.settle()
+    parent = fake.posted("CTHREADR")[0]
+    assert parent["metadata"]["event_type"] == THREAD_EVENT
+    assert "(2 items)" in parent["text"], parent["text"]
+    retracted = [m for m in fake.posted("CTHREADR")[1:] if "retracted" in m["text"]]
+    assert len(retracted) == 1 and retracted[0]["thread_ts"] == parent["ts"]
+
+    later = add_news(db, 1)
+    a.run_pass()
+    assert "(3 items)" in fake.posted("CTHREADR")[0]["text"]  # two left, one new
+    assert_exactly_once(fake, db, {"CTHREADR": ids + later})

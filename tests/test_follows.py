@@ -85,6 +85,20 @@ def test_usage_unknown_category_too_long_and_too_many(bolt, fake, db):
     assert len(follows_of(db, "UMEMBER")) == 25
 
 
+def test_the_300_characters_are_for_the_words_not_the_category(bolt, fake, db):
+    category = "Worker Cooperatives and Social Economy in East Africa"
+    add_item(db, "Seed", category=category)
+    words = ("housing " * 38).strip()[:299] + "x"  # 300 characters exactly
+    assert len(words) == 300
+    said = follow(bolt, f"{words} in {category}")
+    assert "Following *housing" in said and f"in {category}" in said, said
+    assert follows_of(db, "UMEMBER")[0][1] == category.casefold()
+    # One character more in the words is too many, with or without a category.
+    for text in (f"{words}y in {category}", f"{words}y"):
+        assert "at most 300 characters" in follow(bolt, text), text
+    assert len(follows_of(db, "UMEMBER")) == 1
+
+
 def test_one_person_can_neither_see_nor_remove_anothers_follows(bolt, fake, db):
     follow(bolt, "secret plan", user="UMEMBER")
     follow(bolt, "housing", user="UMEMBER2")

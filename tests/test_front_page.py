@@ -68,8 +68,9 @@ def test_one_statement_answers_as_the_two_reads(db, state):
 
 @pytest.mark.parametrize("pending", [0, 3, 25])
 def test_app_home_lists_and_their_counts_in_one_read(db, pending):
-    """storage.home's list-and-count reads say what the separate list and count reads
-    say (App Home: suggestions, scheduled items), below, at and past the list's limit."""
+    """App Home's one read (storage.home.home_reads) lists and counts what the one
+    reader of each says (storage.suggestions, storage.scheduled), below, at and past
+    the list's limit."""
     from datetime import date
 
     from storage import home, scheduled, suggestions
@@ -99,9 +100,12 @@ def test_app_home_lists_and_their_counts_in_one_read(db, pending):
             )
     with db.reading() as session:
         for limit in (1, 5, 20):
-            rows, total = home.pending_suggestions(session, limit)
-            assert [r.id for r in rows] == [r.id for r in suggestions.pending(session, limit)]
-            assert total == suggestions.count_pending(session) == pending
-            rows, total = home.upcoming_scheduled(session, limit)
-            assert [r.id for r in rows] == [r.id for r in scheduled.upcoming(session, limit)]
-            assert total == scheduled.count_pending(session) == pending
+            reads = home.home_reads(session, None, True, limit, limit, now=now)
+            assert [r.id for r in reads.suggestions] == [
+                r.id for r in suggestions.pending(session, limit)
+            ]
+            assert reads.pending_suggestions == suggestions.count_pending(session) == pending
+            assert [r.id for r in reads.scheduled] == [
+                r.id for r in scheduled.upcoming(session, limit)
+            ]
+            assert reads.pending_scheduled == scheduled.count_pending(session) == pending

@@ -1,7 +1,7 @@
 """storage.home.home_reads (App Home's per-person parts and the data revision in one
 statement) says exactly what the separate reads say: storage.revision.current,
-list_subscriptions and count_subscriptions, list_follows, list_sources,
-pending_suggestions and upcoming_scheduled; every column of every row, in the same
+list_subscriptions (all of them for the count), list_follows, list_sources,
+storage.suggestions' and storage.scheduled's pending lists and counts; every column of every row, in the same
 order, each count taken before its list's limit, for members and admins, below, at
 and past each limit, on SQLite and PostgreSQL."""
 
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from storage import home, revision
+from storage import home, revision, scheduled, suggestions
 from storage.categories import spellings
 from storage.follows import list_follows
 from storage.models import (
@@ -115,7 +115,7 @@ def test_one_statement_answers_as_the_separate_reads(db, n, admin):
             assert [listed(s, known) for s in reads.subscriptions] == list_subscriptions(
                 session, limit
             )
-            assert reads.subscription_count == home.count_subscriptions(session) == n
+            assert reads.subscription_count == len(list_subscriptions(session)) == n
             assert [columns(r, Follow) for r in reads.follows] == list(
                 map(columns, list_follows(session, "UME"))
             )
@@ -127,13 +127,13 @@ def test_one_statement_answers_as_the_separate_reads(db, n, admin):
             assert [(columns(r.source, Source), r.item_count) for r in reads.sources] == [
                 (columns(r.source), r.item_count) for r in every
             ]
-            assert home.health(reads.sources, limit) == home.sources_health(session, limit)
-            rows, total = home.pending_suggestions(session, limit)
+            assert home.health(reads.sources, limit) == home.health(every, limit)
+            rows = suggestions.pending(session, limit)
             assert [columns(r, Suggestion) for r in reads.suggestions] == list(map(columns, rows))
-            assert reads.pending_suggestions == total == n
-            rows, total = home.upcoming_scheduled(session, limit)
+            assert reads.pending_suggestions == suggestions.count_pending(session) == n
+            rows = scheduled.upcoming(session, limit)
             assert [columns(r, ScheduledItem) for r in reads.scheduled] == list(map(columns, rows))
-            assert reads.pending_scheduled == total == n
+            assert reads.pending_scheduled == scheduled.count_pending(session) == n
         if n:
             assert any(r.item_count == 3 for r in reads.sources) == admin
 

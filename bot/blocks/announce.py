@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from bot.blocks.entities import ItemLike
 from bot.blocks.items import (
@@ -20,7 +21,7 @@ from bot.blocks.items import (
     item_fallback,
 )
 from bot.blocks.kit import context_block, divider, section
-from bot.blocks.text import LABEL_MAX, escape_within, format_date, link, pack_lines
+from bot.blocks.text import LABEL_MAX, MONTHS, escape_within, format_date, link, pack_lines
 from domain.text import shorten
 
 ITEM_EVENT = "coopnews_item"
@@ -116,6 +117,11 @@ def digest_message(
         },
     }
     return _styled(message, style)
+
+
+def day_label(day: date) -> str:
+    """How a daily thread's parent names its day: "29 November"."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def thread_parent_message(day: str, label: str, count: int) -> dict:

@@ -14,7 +14,7 @@ from bot.blocks.entities import ItemLike
 from bot.blocks.kit import context_block, divider, header, message, section
 from bot.blocks.text import escape_within, format_date, link
 from bot.numbers import row_id
-from domain.text import fit, shorten
+from domain.text import fit, remove_control_characters, shorten
 
 # Stable ids (the shortcut's is in manifest.yml and DESIGN.md).
 SUGGEST_SHORTCUT = "suggest_to_coopnews"
@@ -270,7 +270,7 @@ def read_reason(values: dict) -> str | None:
     value = element.get("value") if isinstance(element, dict) else None
     if not isinstance(value, str):
         return None
-    return fit(" ".join(value.split()), REASON_MAX) or None
+    return fit(" ".join(remove_control_characters(value).split()), REASON_MAX) or None
 
 
 # -- what people are told -------------------------------------------------------

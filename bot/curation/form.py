@@ -20,6 +20,7 @@ from bot.blocks.curation import (
     TITLE_MAX,
 )
 from bot.blocks.scheduled import PUBLISH_AT, PUBLISH_AT_ACTION
+from domain.text import remove_control_characters
 from sources.hosts import is_valid_host
 from storage import limits, scheduled
 from storage.curation import ItemFields
@@ -73,7 +74,7 @@ def read_values(values: dict) -> Submission:
 
 
 def one_line(text: str | None) -> str:
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    return " ".join(remove_control_characters(_CONTROL.sub(" ", text or "")).split())
 
 
 def validate(
@@ -110,7 +111,7 @@ def validate(
     if published_on and published_on > today + FUTURE_SLACK:
         errors[DATE] = "That date is in the future: news can be dated at most tomorrow."
 
-    summary = _CONTROL.sub("", submission.summary or "").strip() or None
+    summary = remove_control_characters(_CONTROL.sub("", submission.summary or "")).strip() or None
     if summary and len(summary) > summary_max:
         errors[SUMMARY] = f"Please keep the summary to {summary_max} characters."
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,13 +27,15 @@ from bot.blocks.announce import (
     PLAIN,
     Style,
     announcement_message,
+    day_label,
     digest_message,
     retraction_message,
+    thread_parent_message,
 )
 from bot.blocks.corrections import correction_failed_notice
 from bot.blocks.follows import corrected_dm
 from bot.deps import Deps
-from storage import corrections, deliveries, featured, follows, subscriptions
+from storage import corrections, daily_threads, deliveries, featured, follows, subscriptions
 from storage.corrections import ClaimedCorrection
 from storage.db import Database
 from storage.models import Delivery, Item
@@ -66,6 +68,10 @@ def render(session, claim: ClaimedCorrection) -> dict | None:
     item = session.get(Item, claim.item_id) if claim.item_id is not None else None
     if item is None:
         return None
+    day = daily_threads.day_of(session, claim.channel_id, claim.message_ts)
+    if day is not None:  # a daily thread's parent: its count, without retracted items
+        count = daily_threads.replies_posted(session, claim.channel_id, claim.message_ts)
+        return thread_parent_message(day, day_label(date.fromisoformat(day)), count)
     dm = follows.sent_dm(session, claim.channel_id, claim.message_ts)
     if dm is not None:  # a follow's DM (bot/follow_sender.py)
         return corrected_dm(item, dm)

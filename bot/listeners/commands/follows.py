@@ -50,11 +50,11 @@ def parse_follow(text: str, known: Mapping[str, str]) -> tuple[Keywords, str | N
     `in CATEGORY` is read only where CATEGORY names a known category (by key, any
     case); the first such " in " wins ("coop in Cooperatives in Africa").
     Otherwise an unquoted " in " followed by something is refused with the known
-    categories listed (quote words containing "in"). Raises FollowParseError.
+    categories listed (quote words containing "in"). WORDS may be MAX_FOLLOW_CHARS
+    characters long (as a search); CATEGORY does not count in that (it is bounded by
+    the command's own length, bot.slack_text.MAX_COMMAND_CHARS). Raises FollowParseError.
     """
     text = text.strip()
-    if len(text) > MAX_FOLLOW_CHARS:
-        raise FollowParseError(too_long_message(MAX_FOLLOW_CHARS))
     splits = [m for m in _IN.finditer(text) if _outside_quotes(text, m.start())]
     words, key = text, None
     for match in splits:
@@ -67,6 +67,8 @@ def parse_follow(text: str, known: Mapping[str, str]) -> tuple[Keywords, str | N
             last = splits[-1]
             names = sorted(known.values(), key=str.casefold)
             raise FollowParseError(unknown_category_message(text[last.end() :].strip(), names))
+    if len(words.strip()) > MAX_FOLLOW_CHARS:  # the words only: not " in CATEGORY"
+        raise FollowParseError(too_long_message(MAX_FOLLOW_CHARS))
     keywords = parse_keywords(words)
     if not keywords:
         raise FollowParseError(usage_message())
