@@ -134,6 +134,16 @@ DENSE_MATCHES = 2000
 # phrase), and a walk that finds nothing would read the whole date index.
 WALK_SLACK = 4
 WALK_MIN = 100
+# A title group expected to match at least this many items is sieved (its bound
+# computed as a walk's) rather than sorted: the date index carries each title's
+# signature (migration 0022), so a sieve reads about 0.2 µs per row walked and the
+# heap only for the rows left (the matches, and ~1 in 200 others for two words),
+# where a sort reads the heap for every match. At 1M items they meet near 300.
+SIEVE_MATCHES = 300
+# ... while at least this share of items_search's pages is all-visible: an index-only
+# read checks the heap of the others (after migration 0022 rewrote the table, until a
+# VACUUM; README "Deploy").
+SIEVE_VISIBLE = 0.5
 # How long a process trusts the statistics it read (seconds). They move
 # slowly (autovacuum's ANALYZE); a wrong guess costs time, never answers.
 STATS_SECONDS = 300.0
@@ -141,13 +151,17 @@ STATS_SECONDS = 300.0
 
 @dataclass(frozen=True)
 class _LexemeStats:
-    """Share of items_search rows holding a lexeme, per document; and the row count.
-    `known` is False when the table was never analyzed (no statistics at all)."""
+    """Share of items_search rows holding a lexeme, per document; the row count; and
+    the share of its pages the visibility map marks all-visible (a sieve reads the
+    heap of the others: storage/search_tsvector.py). `known` is False when the table
+    was never analyzed (no statistics at all)."""
 
     rows: float
     title: dict[str, float]
     document: dict[str, float]
     known: bool = True
+    # Share of the table's pages all-visible (pg_class.relallvisible / relpages).
+    visible: float = 1.0
 
 
 _STATS: dict[str, tuple[float, _LexemeStats]] = {}
@@ -168,16 +182,23 @@ def _lexeme_stats(session: Session) -> _LexemeStats:
             " AND attname IN ('title_document', 'document')"
         )
     ).all()
-    count = session.scalar(
-        sql_text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('items_search')")
-    )
+    count, visible_pages, pages = session.execute(
+        sql_text(
+            "SELECT reltuples, relallvisible, relpages FROM pg_class"
+            " WHERE oid = to_regclass('items_search')"
+        )
+    ).one()
     shares: dict[str, dict[str, float]] = {"title_document": {}, "document": {}}
     for name, lexemes, freqs in rows:
         if lexemes and freqs:
             # The frequency array ends with extra entries (min, max, ...): zip stops early.
             shares[name] = dict(zip(lexemes, freqs, strict=False))
     stats = _LexemeStats(
-        max(0.0, float(count or 0)), shares["title_document"], shares["document"], bool(rows)
+        max(0.0, float(count or 0)),
+        shares["title_document"],
+        shares["document"],
+        bool(rows),
+        min(1.0, visible_pages / pages) if pages > 0 else 0.0,
     )
     _STATS[key] = (now, stats)
     return stats
@@ -204,7 +225,7 @@ def _guesses(query: SearchQuery, stats: _LexemeStats) -> tuple[Guess, Guess] | N
         return None
     title = _share(query, stats.title)
     rest = max(0.0, _share(query, stats.document) - title)
-    return Guess(title, stats.rows), Guess(rest, stats.rows)
+    return Guess(title, stats.rows, stats.visible), Guess(rest, stats.rows, stats.visible)
 
 
 # -- the choice of plan and the operation -------------------------------------------
@@ -249,7 +270,7 @@ def search(
             guesses = _guesses(query, _lexeme_stats(session))
     if not query:
         return SearchPage([], False)
-    tuning = Tuning(DENSE_MATCHES, WALK_SLACK, WALK_MIN)
+    tuning = Tuning(DENSE_MATCHES, WALK_SLACK, WALK_MIN, SIEVE_MATCHES, SIEVE_VISIBLE)
     entries = _read_groups(
         session, plan_groups(dialect, query, guesses, tuning), limit, offset, published_by
     )

@@ -9,9 +9,19 @@ import pytest
 
 from storage import search
 from storage.search import fts5_expression, parse_query, plan_groups, tsquery_text
-from storage.search_tsvector import SORT, Guess, Read, Tuning, choose_counted, choose_read
+from storage.search_tsvector import (
+    SORT,
+    Guess,
+    Read,
+    Tuning,
+    choose_counted,
+    choose_read,
+    sieve_terms,
+)
 
-TUNING = Tuning(dense_matches=2000, walk_slack=4, walk_min=100)
+TUNING = Tuning(
+    dense_matches=2000, walk_slack=4, walk_min=100, sieve_matches=300, sieve_visible=0.5
+)
 ROWS = 1_000_000.0
 
 
@@ -32,6 +42,7 @@ def test_postgres_groups_carry_the_query_and_each_groups_guess():
     assert title.tsquery == rest.tsquery == tsquery_text(query)
     assert (title.guess, rest.guess) == guesses
     assert title.tuning == rest.tuning == TUNING
+    assert title.terms == rest.terms == sieve_terms(query)
     unanalyzed = plan_groups("postgresql", query, None, TUNING)
     assert [group.guess for group in unanalyzed] == [None, None]
 
@@ -62,9 +73,53 @@ def test_a_guess_picks_sort_or_bounded_walk(guess, skip, take, read):
     assert choose_read(guess, TUNING, skip, take) == read
 
 
+@pytest.mark.parametrize(
+    ("guess", "skip", "read"),
+    [
+        # A few hundred title matches expected or more: sieved, bounded as a walk.
+        (Guess(0.001, ROWS), 0, Read("sieve", int(11 / 0.001 * 4) + 100)),
+        (Guess(0.0003, ROWS), 0, Read("sieve", int(11 / 0.0003 * 4) + 100)),
+        (Guess(0.05, ROWS), 0, Read("sieve", 980)),
+        # Fewer: sorted.
+        (Guess(0.00029, ROWS), 0, SORT),
+        # A bound past the table: what a group that cannot be sieved would read.
+        (Guess(0.001, ROWS), 300_000, SORT),
+        (Guess(0.05, ROWS), 20_000, Read("walk")),
+        # Most pages not all-visible (a VACUUM is due): the index alone cannot sieve.
+        (Guess(0.001, ROWS, visible=0.3), 0, SORT),
+        (Guess(0.05, ROWS, visible=0.3), 0, Read("walk", 980)),
+    ],
+)
+def test_a_title_guess_picks_the_sieve(guess, skip, read):
+    assert choose_read(guess, TUNING, skip, 11, sieve=True) == read
+
+
+def test_the_rest_is_never_sieved():
+    assert choose_read(Guess(0.001, ROWS), TUNING, 0, 11) == SORT
+    assert choose_read(Guess(0.05, ROWS), TUNING, 0, 11) == Read("walk", 980)
+
+
+def test_sieve_terms_are_each_words_forms_then_each_phrase_word():
+    query = parse_query('coop "fair trade" the')
+    assert sieve_terms(query) == {
+        "term0": "coop coops",
+        "term1": "the",
+        "term2": "fair",
+        "term3": "trade",
+    }
+    assert sieve_terms(parse_query("kenya")) == {
+        "term0": "kenya kenyas",
+        "term1": None,
+        "term2": None,
+        "term3": None,
+    }
+    # More words than the sieve checks: the first ones (the rest are matched after).
+    assert list(sieve_terms(parse_query("a b c d e f")).values()) == ["a", "b", "c", "d"]
+
+
 def test_a_zero_share_at_a_threshold_of_one_walks_unbounded():
     # Only reachable with a threshold of 1 (the answers tests force it): no bound to compute.
-    assert choose_read(Guess(0.0, ROWS), Tuning(1, 4, 100), 0, 11) == Read("walk")
+    assert choose_read(Guess(0.0, ROWS), Tuning(1, 4, 100, 300, 0.5), 0, 11) == Read("walk")
 
 
 def test_without_statistics_a_capped_count_decides():
@@ -88,6 +143,7 @@ def test_guesses_add_a_words_forms_and_multiply_words():
     # The rest: matches anywhere minus the title's.
     assert rest.share == pytest.approx(0.4 * 0.5 - 0.15 * 0.2)
     assert title.rows == rest.rows == ROWS
+    assert title.visible == rest.visible == 1.0
 
 
 def test_guesses_of_unlisted_words_phrases_and_a_larger_title_share():
