@@ -284,8 +284,9 @@ class TsvectorGroup:
             params["bound"] = read.bound
             if read.kind == "sieve":
                 params.update(self.terms)
-            build = _sieved if read.kind == "sieve" else _window
-            found = self._read(session, read.kind, build, params, published_by)
+                found = self._read(session, "sieve", _sieved, params, published_by)
+            else:
+                found = self._read(session, "window", _window, params, published_by)
             if len(found) == take:
                 return found
             # The window ended before the page did: the guess was wrong, sort instead.

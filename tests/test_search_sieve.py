@@ -97,3 +97,24 @@ def test_term_bits_of_forms_without_a_lexeme_constrain_nothing(db):
         word = session.scalar(text("SELECT coopnews_term_bits('coop coops')::text"))
     assert bits == none == "1" * 256
     assert word.count("1") in (1, 2)  # one bit per lexeme (two may share one)
+
+
+def test_each_read_of_a_group_has_its_own_statement(archive, monkeypatch):  # noqa: F811
+    # Statements are built once per read and group: a bounded walk built first must not
+    # stand in for the unbounded walk after it (nor the other way round).
+    from storage import search_pages
+
+    db, items = archive
+    monkeypatch.setattr(search_pages, "_BUILT", {})
+    monkeypatch.setattr(search, "SIEVE_MATCHES", 10**9)  # walks, no sieve
+    monkeypatch.setattr(search, "DENSE_MATCHES", 1)
+    monkeypatch.setattr(search, "WALK_MIN", 0)
+    want = expected_pages(reference(items, "union"), 10)
+    for rows, slack in ((1_000_000.0, 3), (150.0, 3), (1_000_000.0, 3)):
+        common = {form: 0.5 for word in VOCABULARY for form in folded_words(word)}
+        stats = search._LexemeStats(rows, common, {k: 0.9 for k in common})
+        monkeypatch.setattr(search, "_lexeme_stats", lambda session, stats=stats: stats)
+        monkeypatch.setattr(search, "WALK_SLACK", slack)
+        assert pages(db, "union", 10) == want, rows
+    shapes = {key[0] for key in search_pages._BUILT}
+    assert {("window", "title"), ("walk", "title")} <= shapes
