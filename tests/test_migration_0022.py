@@ -50,6 +50,13 @@ def sieve(monkeypatch):
     monkeypatch.setattr(search, "SIEVE_MATCHES", 1)
 
 
+def options(db: Database) -> list[str]:
+    """items_search's storage parameters."""
+    with db.reading() as session:
+        found = session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'items_search'"))
+    return sorted(found or [])
+
+
 def shape(db: Database) -> tuple[bool, str | None]:
     """(items_search has title_bits, ix_items_search_newest's definition)."""
     with db.reading() as session:
@@ -89,6 +96,10 @@ def test_0022_up_down_up(empty_database_url, sieve, monkeypatch, filled):
         if postgres:
             has_bits, index = shape(db)
             assert has_bits and "INCLUDE (title_bits)" in index
+            assert options(db) == [
+                "autovacuum_vacuum_insert_scale_factor=0",
+                "autovacuum_vacuum_insert_threshold=10000",
+            ]
             assert stale_bits(db) == 0
         old = ["Coop housing", "Housing coops", "Coop energy", "Union coop"] if filled else []
         assert found(db, "coop") == old
@@ -105,7 +116,7 @@ def test_0022_up_down_up(empty_database_url, sieve, monkeypatch, filled):
         command.downgrade(config, "0021")
         if postgres:
             has_bits, index = shape(db)
-            assert not has_bits and "INCLUDE" not in index
+            assert not has_bits and "INCLUDE" not in index and options(db) == []
             with db.reading() as session:
                 left = session.scalar(
                     text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'coopnews_%bits%'")
