@@ -16,9 +16,9 @@ Words of four letters or more also find their plural or singular (a final
 rest; newest first within each group. Each group is read newest first
 straight from the index and the read stops after one page (on SQLite the
 FTS5 rowid is a recency key, see storage/search_fts5.py; on PostgreSQL a
-group expected to be big walks the date index, see storage/search_tsvector.py
-and DENSE_MATCHES), so a page costs about the same on a thousand or a million
-items.
+group expected to be big walks the date index, and title matches from a few
+hundred up are sieved in it, see storage/search_tsvector.py, DENSE_MATCHES and
+SIEVE_MATCHES), so a page costs about the same on a thousand or a million items.
 
 Pieces: this module reads a query's inputs (PostgreSQL's unaccent folds, the
 planner statistics' guesses) and pages across the two groups; `plan_groups`
