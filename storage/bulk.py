@@ -97,7 +97,8 @@ _INSERT = f"""SELECT set_config('coopnews.bulk', 'on', true);
                   retracted_at
     ),
     -- The same row as the trigger coopnews_items_search_sync writes (migrations 0006,
-    -- 0021: the date of a visible item).
+    -- 0021: the date of a visible item; 0022's title_bits is generated from the title
+    -- document by PostgreSQL on every insert and update, for both alike).
     search AS (
         INSERT INTO items_search(item_id, title_document, document, published_at)
         SELECT id, coopnews_search_document(title),

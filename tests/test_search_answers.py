@@ -142,16 +142,12 @@ PLANS = {
     # Statistics of a table this size: the bound of a later page reaches the
     # last row, and the walk goes on to the end of the date index unbounded.
     "walk-to-the-end": {"DENSE_MATCHES": 1, "WALK_SLACK": 3, "WALK_MIN": 0, "stats": (150.0, 0.5)},
-    # A store not yet upgraded to 0021 (no dates in items_search): sorted through items.
-    "store-before-0021": {"undated": True},
 }
 
 
 def use_plan(monkeypatch, name: str) -> None:
     settings = dict(PLANS[name])
     rows, share = settings.pop("stats", (1_000_000.0, 0.5))
-    if settings.pop("undated", False):
-        monkeypatch.setattr(search, "_has_search_dates", lambda session: False)
     for attribute, value in settings.items():
         monkeypatch.setattr(search, attribute, value)
     if "WALK_SLACK" in settings or "stats" in PLANS[name]:
