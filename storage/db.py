@@ -405,12 +405,41 @@ def upgrade(url: str, revision: str = "head") -> None:
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
                 conn.commit()
+                _vacuum_rewritten(conn, stored)
             finally:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
                     conn.commit()
     finally:
         engine.dispose()
+
+
+# PostgreSQL tables a migration rewrites whole: a rewritten table has no page marked
+# all-visible and nothing dead, so autovacuum may not visit it for a long time, and
+# index-only reads (the title sieve of 0022, storage/search_tsvector.py) wait for it.
+VACUUM_AFTER = {"0022": ("items_search",)}
+
+
+def _vacuum_rewritten(conn, stored: str | None) -> None:
+    """VACUUM (ANALYZE) the tables a migration just applied rewrote (VACUUM_AFTER),
+    once the upgrade has committed: VACUUM cannot run inside a transaction.
+    PostgreSQL only; nothing for a store created empty (stored None)."""
+    if conn.dialect.name != "postgresql" or stored is None or not stored.isdigit():
+        return
+    now = _stored_revision(conn)
+    conn.rollback()
+    tables = [
+        table
+        for revision, rewritten in VACUUM_AFTER.items()
+        if int(stored) < int(revision) <= int(now or 0)
+        for table in rewritten
+    ]
+    if not tables:
+        return
+    autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+    for table in tables:
+        autocommit.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
+    conn.commit()
 
 
 def current_revision(url: str) -> str | None:

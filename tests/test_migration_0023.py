@@ -15,7 +15,7 @@ from storage import categories, search
 from storage.db import Database, alembic_config, upgrade
 from tests.test_category_counts import assert_counts_right
 
-BEFORE = "0021"
+BEFORE = "0022"
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 RLO, PDF, LRI, PDI = "\u202e", "\u202c", "\u2066", "\u2069"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

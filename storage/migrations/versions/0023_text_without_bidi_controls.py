@@ -23,14 +23,14 @@ this migration cleans them once, with the rule as it stands at this revision
 Downgrade does nothing: the characters removed cannot be told back.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
