@@ -11,6 +11,8 @@ import and ingest rows:
 - `raw_load`: the raw rate of loading the very same rows into the same tables of a
   fresh store (executemany on SQLite, COPY on PostgreSQL) with the search trigger
   off and the search index built in bulk after the load: the baseline of `import_run`;
+- `feedparser_run`: feedparser.parse alone of a feed file, whole (with `raw_load`, the
+  fair baseline of a feed file's import: what any importer built on feedparser takes);
 - `feed_times`: our parse of a feed (feedparser, then entries -> drafts) beside
   feedparser.parse alone on the same bytes.
 
@@ -125,9 +127,12 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=50)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--import-child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--feedparser-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_child:
         return _import_child(args.import_child)
+    if args.feedparser_child:
+        return _feedparser_child(args.feedparser_child)
 
     workdir = Path(tempfile.mkdtemp(prefix="coopnews-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
@@ -249,6 +254,35 @@ def _import_child(listing_file: str) -> None:
     status = Path("/proc/self/status").read_text()
     peak_kb = int(status.split("VmHWM:")[1].split()[0])
     print(f"{seconds:.3f} {peak_kb / 1024:.1f} {out.getvalue().strip()}")
+
+
+def feedparser_run(feed_file: Path) -> float:
+    """Seconds of feedparser.parse alone on a feed file, whole, with the options
+    parse_feed gives it for a file (no URL, no content type), in a process of its own:
+    the least time any importer built on feedparser could take to read the file."""
+    import subprocess
+
+    command = [sys.executable, str(Path(__file__).resolve()), "--feedparser-child", str(feed_file)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"feedparser alone failed: {done.stderr[-2000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def _feedparser_child(feed_file: str) -> None:
+    """The child of feedparser_run: the file read, then only feedparser.parse timed."""
+    import feedparser
+
+    data = Path(feed_file).read_bytes()
+    headers = {"content-type": "application/xml"}
+    started = time.perf_counter()
+    parsed = feedparser.parse(
+        data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+    seconds = time.perf_counter() - started
+    if not parsed.entries:
+        raise RuntimeError(f"feedparser read no entry of {feed_file}")
+    print(f"{seconds:.3f}")
 
 
 def listing_rows(listing_file: Path) -> tuple[list[dict], list[dict]]:

@@ -30,9 +30,14 @@ def remove_control_characters(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Both of the above, removed in one pass (each is one character: removing one never
+# makes another).
+_NOT_SHOWN = re.compile(f"{_INVISIBLE.pattern}|{_CONTROL.pattern}")
+
+
 def normalise_space(text: str) -> str:
     """Control and invisible characters removed, runs of whitespace made one space."""
-    return " ".join(_INVISIBLE.sub("", remove_control_characters(text)).split())
+    return " ".join(_NOT_SHOWN.sub("", text).split())
 
 
 def shorten(text: str | None, limit: int) -> str:

@@ -210,10 +210,10 @@ def _read_chunks(cleaned: BinaryIO, scan: _Scan, now: datetime) -> StreamedFeed:
             entries = []
             for n in range(first, last + 1):
                 start = scan.starts[n] - base
-                end = _end_of(data[start:], scan.ends[n] - base - start)
+                end = _end_of(data, scan.ends[n] - base, start)
                 if end is None:
                     raise _CannotStream("an end tag not read")
-                entries.append(data[start : start + end])
+                entries.append(data[start:end])
             feed = parse_feed(head_bytes + b"\n".join(entries) + tail_bytes)
             # Read differently from the whole document: let parse_feed read it whole.
             if (
@@ -250,10 +250,12 @@ def _element(cleaned: BinaryIO, start: int, last: int) -> bytes:
     return data[:end]
 
 
-def _end_of(data: bytes, last: int) -> int | None:
-    """Where the element whose end tag expat reported at `last` ends in `data`. For
-    `<x/>` expat reports its end after the tag: the element is its start tag."""
-    tag = _TAG.match(data)
+def _end_of(data: bytes, last: int, start: int = 0) -> int | None:
+    """Where the element that starts at `start` in `data` and whose end tag expat
+    reported at `last` ends. For `<x/>` expat reports its end after the tag: the
+    element is its start tag. (Offsets into `data`: an entry is never copied out of its
+    chunk to be measured.)"""
+    tag = _TAG.match(data, start)
     if tag is None or data[last : last + 2] != b"</" and tag[0].endswith(b"/>"):
         return tag.end() if tag else None
     tag = _TAG.match(data, last)

@@ -130,17 +130,22 @@ def _text(mapping, key: str) -> str:
 
 
 def _entry(raw, base: str | None) -> FeedEntry:
+    # A plain copy of feedparser's entry: its own look-ups map old names (description,
+    # guid, date...) to new ones at a cost on every read, and only new names are read
+    # here. (Its one fallback that matters, `updated` -> `published`, only repeats the
+    # date _date has read first.)
+    raw = dict(raw)
     # Summaries are read as HTML whatever their declared type: feeds mislabel them,
     # and plain text survives the HTML parser unchanged.
     summary = html_to_text(raw.get("summary") or "")
     if not summary and raw.get("content"):
-        summary = html_to_text(raw.content[0].get("value") or "")
+        summary = html_to_text(raw["content"][0].get("value") or "")
     published, date_text = _date(raw)
-    tags = tuple(
-        normalise_space(t.get("term") or t.get("label") or "")
-        for t in raw.get("tags") or []
-        if (t.get("term") or t.get("label") or "").strip()
-    )
+    tags = []
+    for tag in raw.get("tags") or ():
+        term = tag.get("term") or tag.get("label") or ""
+        if term.strip():
+            tags.append(normalise_space(term))
     return FeedEntry(
         title=_text(raw, "title"),
         link=_absolute(raw.get("link"), base),
@@ -148,11 +153,11 @@ def _entry(raw, base: str | None) -> FeedEntry:
         summary=summary,
         published=published,
         date_text=date_text,
-        tags=tags,
+        tags=tuple(tags),
     )
 
 
-def _date(raw) -> tuple[datetime | None, str | None]:
+def _date(raw: dict) -> tuple[datetime | None, str | None]:
     """Published, else updated; (None, text) when the feed had a date we could not read.
 
     Dates are read from the text as written (sources/dates.py), not from

@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
+from functools import lru_cache
 from html.entities import name2codepoint
+from itertools import chain
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
@@ -142,36 +144,17 @@ _REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-
 
 def _simple_html_to_text(markup: str) -> str | None:
     """html_to_text of simple, well-nested markup; None when it is not that simple."""
-    parts: list[str] = []
-    open_tags: list[str] = []
-    at = 0
-    for match in _TAG.finditer(markup):
-        text = markup[at : match.start()]
-        if "<" in text:
-            return None
-        parts.append(text)
-        at = match.end()
-        closing, name, _attributes, self_closing = match.groups()
-        name = name.lower()
-        if name not in _SIMPLE_TAGS:
-            return None
-        if name in _VOID:
-            if closing:
-                return None
-        elif closing:
-            if self_closing or not open_tags or open_tags.pop() != name:
-                return None
-        elif self_closing:
-            return None
-        else:
-            open_tags.append(name)
-        if name in BLOCK_ELEMENTS:
-            parts.append(" ")
-    rest = markup[at:]
-    if open_tags or "<" in rest:
+    # pieces: text, then per tag its four groups and the text after it (re.split).
+    pieces = _TAG.split(markup)
+    texts = pieces[::5]
+    if "<" in "".join(texts):
         return None
-    parts.append(rest)
-    text = "".join(parts)
+    spaces = _spaces(tuple(pieces[1::5]), tuple(pieces[2::5]), tuple(pieces[4::5]))
+    if spaces is None:
+        return None
+    # Each text, then what its following tag leaves (" " at a block's edge, else "");
+    # one text more than tags: the last follows.
+    text = "".join(chain.from_iterable(zip(texts, spaces, strict=False))) + texts[-1]
     if "&" in text:
         text = _decode_references(text)
         if text is None:
@@ -179,14 +162,39 @@ def _simple_html_to_text(markup: str) -> str | None:
     return normalise_space(text)
 
 
+@lru_cache(maxsize=512)
+def _spaces(
+    closing: tuple[str, ...], names: tuple[str, ...], self_closing: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """What each tag of a sequence leaves in the text (" " at a block element's edge,
+    else ""); None when the tags are not simple and well nested. A feed's summaries
+    come from one template, so their sequence of tags repeats: read once per sequence."""
+    spaces: list[str] = []
+    open_tags: list[str] = []
+    for is_closing, name, is_self_closing in zip(closing, names, self_closing, strict=True):
+        name = name.lower()
+        if name not in _SIMPLE_TAGS:
+            return None
+        if name in _VOID:
+            if is_closing:
+                return None
+        elif is_closing:
+            if is_self_closing or not open_tags or open_tags.pop() != name:
+                return None
+        elif is_self_closing:
+            return None
+        else:
+            open_tags.append(name)
+        spaces.append(" " if name in BLOCK_ELEMENTS else "")
+    return None if open_tags else tuple(spaces)
+
+
 def _decode_references(text: str) -> str | None:
     """Character references as one character each; None for anything less plain."""
-    out: list[str] = []
-    at = 0
-    for match in _REFERENCE.finditer(text):
-        between = text[at : match.start()]
-        if "&" in between:
-            return None
+    plain = True
+
+    def character(match: re.Match) -> str:
+        nonlocal plain
         decimal, hexadecimal, name = match.groups()
         if name is not None:
             code = name2codepoint.get(name)
@@ -194,17 +202,15 @@ def _decode_references(text: str) -> str | None:
             code = int(decimal) if decimal is not None else int(hexadecimal, 16)
             # Controls, C1 (read as Windows-1252 by HTML), surrogates, beyond Unicode.
             if code < 32 or 127 <= code < 160 or 0xD800 <= code < 0xE000 or code > 0x10FFFF:
-                return None
+                code = None
         if code is None:
-            return None
-        out.append(between)
-        out.append(chr(code))
-        at = match.end()
-    rest = text[at:]
-    if "&" in rest:
-        return None
-    out.append(rest)
-    return "".join(out)
+            plain = False
+            return ""
+        return chr(code)
+
+    decoded, references = _REFERENCE.subn(character, text)
+    # A reference holds one "&": any other "&" is not a plain reference.
+    return decoded if plain and references == text.count("&") else None
 
 
 def _cp1252_for_stray_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
