@@ -351,10 +351,21 @@ def head_revision() -> str:
 
 
 def _stored_revision(conn) -> str | None:
-    """alembic_version's one row (None for a store never migrated)."""
+    """alembic_version's one row (None for a store never migrated). UnknownRevisionError
+    when it holds several: coopnews's migrations are one chain, so a store is at one
+    (two rows come from a restore into a database already migrated), and which is true
+    cannot be known."""
     if not inspect(conn).has_table("alembic_version"):
         return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise UnknownRevisionError(
+            f"the store's alembic_version holds {len(rows)} rows ({', '.join(sorted(rows))}), "
+            "so which migration it is at is unknown (a restore into a database already "
+            "migrated?): restore the whole database into an empty one, or point "
+            "DATABASE_URL at an empty database and import again"
+        )
+    return rows[0] if rows else None
 
 
 def _coopnews_tables(conn) -> list[str]:

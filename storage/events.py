@@ -29,7 +29,9 @@ def claim_event(db: Database, event_id: str) -> bool:
     errors propagate (SQLAlchemyError): nothing is claimed then.
 
     The primary key settles races between web workers and processes: exactly one
-    INSERT wins, whoever runs it. On PostgreSQL the connection is checked out without a
+    INSERT wins, whoever runs it. A claim run again after a dropped connection (below)
+    tells its own first run's row from another delivery's by its creation time (`now`,
+    to the microsecond, bound in both runs). On PostgreSQL the connection is checked out without a
     ping, as the served reads' (storage/db.Database.first_unpinged: a round trip fewer).
 
     On PostgreSQL the claim commits asynchronously (`synchronous_commit` off for its
@@ -65,11 +67,19 @@ def claim_event(db: Database, event_id: str) -> bool:
         connection, claimed, retried = db.first_unpinged(
             lambda connection: connection.execute(stmt).scalar() is not None
         )
-        connection.close()
-        # Retried: the first run's connection was found dropped (the server restarted),
-        # after its INSERT may have committed. "Already claimed" may then be this very
-        # delivery's claim: it is handled (at worst twice, the risk above), not dropped.
-        return claimed or retried
+        try:
+            if retried and not claimed:
+                # The first run's connection was found dropped (the server restarted),
+                # after its INSERT may have committed. The row is this call's own only
+                # if it carries this call's creation time; else another delivery (a
+                # retry on another worker, whose connection was dropped too) claimed it.
+                stored = connection.execute(
+                    select(ProcessedEvent.created_at).where(ProcessedEvent.event_id == event_id)
+                ).scalar()
+                claimed = stored == now
+        finally:
+            connection.close()
+        return claimed
     with db.transaction() as session:
         stmt = (
             upsert_insert(session, ProcessedEvent)

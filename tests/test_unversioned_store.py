@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from sqlalchemy import inspect, text
 
-from storage.db import Database, UnversionedStoreError, upgrade
+from storage.db import Database, UnknownRevisionError, UnversionedStoreError, upgrade
 from storage.models import Base
 from tests.conftest import ROOT, app_environment, procfile_command, run_cli, run_cli_in_process
 
@@ -110,3 +110,23 @@ def test_every_command_says_so_in_one_line(empty_database_url, session_fake, tmp
 def test_an_empty_database_is_still_migrated(empty_database_url):
     upgrade(empty_database_url)
     assert "alembic_version" in _tables(empty_database_url)
+
+
+@pytest.mark.parametrize("other", ["0021", "0099"])
+def test_two_migration_rows_are_refused_in_one_line(empty_database_url, session_fake, other):
+    """A restore into a database that was already migrated can leave alembic_version
+    with two rows (coopnews's migrations are one chain: a store has one). Which is
+    true is unknown: refused like an unversioned store, one line, exit 2, never served
+    as the head nor Alembic's 'overlaps' traceback."""
+    upgrade(empty_database_url)
+    db = Database(empty_database_url)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": other})
+    db.dispose()
+    with pytest.raises(UnknownRevisionError, match="2 rows"):
+        upgrade(empty_database_url)
+    env = app_environment(empty_database_url, session_fake)
+    result = run_cli("latest", env=env, timeout=120)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert "alembic_version" in result.stderr and "DATABASE_URL" in result.stderr, result.stderr

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from bot.blocks.text import format_date, safe_url
+from bot.public.params import parameter
 from sources.text import xml_text
 from storage import store
 from storage.categories import category_key, spellings
@@ -55,12 +56,13 @@ class NewsRequest:
 
     @classmethod
     def parse(cls, params: dict[str, list[str]]) -> NewsRequest:
-        def first(name: str, limit: int) -> str:
-            return " ".join((params.get(name) or [""])[0].split())[:limit]
-
-        raw_page = first("page", 6)
+        raw_page = parameter(params, "page", 6)
         page = int(raw_page) if raw_page.isdigit() else 1
-        return cls(first("q", MAX_QUERY_CHARS), first("category", 200), max(1, min(page, MAX_PAGE)))
+        return cls(
+            parameter(params, "q", MAX_QUERY_CHARS),
+            parameter(params, "category", 200),
+            max(1, min(page, MAX_PAGE)),
+        )
 
     def link(self, page: int) -> str:
         params = {"q": self.q} if self.q else {"category": self.category} if self.category else {}

@@ -24,6 +24,7 @@ from bot.public.feeds import (
     json_feed_document,
 )
 from bot.public.news import NewsRequest, render_news
+from bot.public.params import parameter
 from storage.categories import category_key
 from storage.db import Database
 from storage.published import feed_state, published_items
@@ -89,7 +90,7 @@ class PublicSite:
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
     def _feed(self, environ: dict, kind: str, params: dict) -> tuple[str, bytes, list]:
-        category = " ".join((params.get("category") or [""])[0].split())[:MAX_CATEGORY_CHARS]
+        category = parameter(params, "category", MAX_CATEGORY_CHARS)
         base = self.base_url(environ)
         info = FeedInfo(base, authority_of(base), category or None)
         now = utcnow()
