@@ -31,8 +31,8 @@ PLURAL_MIN_CHARS = 4
 MAX_TERMS = 20
 MAX_KEYWORDS_CHARS = 1000
 
-# Letters and digits; everything else separates, as FTS5's unicode61 and
-# PostgreSQL's parser do.
+# Letters and digits; everything else separates, as FTS5's unicode61 does and
+# PostgreSQL's search documents do (migration 0024 splits them at punctuation).
 WORD = re.compile(r"[^\W_]+")
 _QUOTED = re.compile(r'"([^"]*)"')
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})

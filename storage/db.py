@@ -428,7 +428,7 @@ def upgrade(url: str, revision: str = "head") -> None:
 # PostgreSQL tables a migration rewrites whole: a rewritten table has no page marked
 # all-visible and nothing dead, so autovacuum may not visit it for a long time, and
 # index-only reads (the title sieve of 0022, storage/search_tsvector.py) wait for it.
-VACUUM_AFTER = {"0022": ("items_search",)}
+VACUUM_AFTER = {"0022": ("items_search",), "0024": ("items_search",)}
 
 
 def _vacuum_rewritten(conn, stored: str | None) -> None:

@@ -1,7 +1,8 @@
 """PostgreSQL's search plan: each ranking group read from items_search alone.
 
 items_search (migration 0006; dates since 0021) holds per item tsvectors of its
-unaccented title (`title_document`) and title + summary (`document`), with GIN
+unaccented title (`title_document`) and title + summary (`document`), split at
+punctuation as the query's words are (migration 0024), with GIN
 indexes, and `published_at`: the item's date while it is visible, NULL while it is
 retracted; ix_items_search_newest walks the visible rows newest first.
 
