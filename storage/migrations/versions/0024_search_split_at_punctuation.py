@@ -9,14 +9,15 @@ token each. Typed words are split at punctuation (domain/words.py), so a search 
 
 coopnews_search_document(body) now hands the parser text in which every
 punctuation, symbol, separator and control character (Unicode categories P*, S*,
-Z*, Cc, Cf; SEPARATORS below, frozen from Unicode 14.0: they were SQLite's
-separators then too) is a space, so the parser sees only words of letters and
+Z*, Cc, Cf; SEPARATORS below, frozen from Unicode 14.0 as Python 3.11 reads it;
+unicode61 separates them all too, as it keeps only L*, N* and Co) is a space, so the parser sees only words of letters and
 digits, and its tokens are SQLite's:
 
 - non-ASCII ones first, by code point ranges (locale-independent: under a C locale
   PostgreSQL's regular expressions and parser take every non-ASCII character for a
   letter), before unaccent, which writes "©" as "(C)" and "«" as "<<";
-- ASCII ones after unaccent (which writes some letters with an apostrophe).
+- ASCII ones after unaccent, which writes some letters and numbers with them ("ŉ"
+  as "'n", "½" as " 1/2", "⒈" as "1.").
 
 Existing rows: every title_document and document is written again, as 0021 did
 (the GIN indexes and the date index dropped first and built again after; the
@@ -38,7 +39,7 @@ branch_labels = None
 depends_on = None
 
 # Non-ASCII code points of Unicode 14.0's categories P*, S*, Z*, Cc and Cf, as ranges
-# of a regular expression's bracket (ARE escapes, so this file stays ASCII).
+# of a regular expression's bracket (ARE escapes: no invisible characters in this file).
 SEPARATORS = (
     r"\u0080-\u00A9\u00AB-\u00B1\u00B4\u00B6-\u00B8\u00BB\u00BF\u00D7\u00F7"
     r"\u02C2-\u02C5\u02D2-\u02DF\u02E5-\u02EB\u02ED\u02EF-\u02FF\u0375\u037E"
