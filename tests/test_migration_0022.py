@@ -6,40 +6,23 @@ nothing changes, search works alike."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from sqlalchemy import text, update
 
-from domain.items import ItemDraft, fingerprint
 from storage import bulk, search
 from storage.db import Database, alembic_config, upgrade
-from storage.entries import add_items
 from storage.models import Item
+from tests import search_migration_helpers as shared
 
 BASE = datetime(2026, 11, 20, tzinfo=UTC)
 TITLES = ["Coop housing", "Housing coops", "Credit union", "Coop energy", "Union coop"]
 
 
 def insert_items(db: Database, titles: list[str], start: int) -> None:
-    drafts = [
-        ItemDraft(
-            title=title,
-            summary="a report",
-            published_at=BASE - timedelta(days=start + n),
-            origin="test",
-            fingerprint=fingerprint(f"0022-{start + n}"),
-        )
-        for n, title in enumerate(titles)
-    ]
-    with db.transaction() as session:
-        add_items(session, drafts)
-
-
-def found(db: Database, words: str) -> list[str]:
-    with db.reading() as session:
-        return [i.title for i in search.search(session, search.parse_query(words), 10).items]
+    shared.insert_items(db, titles, start, base=BASE, summary="a report", tag="0022")
 
 
 @pytest.fixture
@@ -103,13 +86,9 @@ def test_0022_up_down_up(empty_database_url, sieve, monkeypatch, filled):
             assert stale_bits(db) == 0
             # storage.db.upgrade vacuumed the rewritten table (VACUUM_AFTER): its pages
             # are all-visible, so the sieve can read the index alone at once.
-            with db.reading() as session:
-                visible = session.scalar(
-                    text("SELECT relallvisible FROM pg_class WHERE relname = 'items_search'")
-                )
-            assert (visible > 0) == filled
+            assert (shared.search_pages_all_visible(db) > 0) == filled
         old = ["Coop housing", "Housing coops", "Coop energy", "Union coop"] if filled else []
-        assert found(db, "coop") == old
+        assert shared.found(db, "coop") == old
         # After it: the triggers (one row at a time), a bulk insert, a retitled item.
         insert_items(db, ["Coop dairy"], 10)
         monkeypatch.setattr(bulk, "BULK_ROWS", 3)
@@ -117,7 +96,7 @@ def test_0022_up_down_up(empty_database_url, sieve, monkeypatch, filled):
         with db.transaction() as session:
             session.execute(update(Item).where(Item.title == "Rain").values(title="Rain coop"))
         want = old + ["Coop dairy", "Coops of Kenya", "Fair coop", "Rain coop"]
-        assert found(db, "coop") == want
+        assert shared.found(db, "coop") == want
         if postgres:
             assert stale_bits(db) == 0
         command.downgrade(config, "0021")
@@ -131,7 +110,7 @@ def test_0022_up_down_up(empty_database_url, sieve, monkeypatch, filled):
             assert left == 0
         insert_items(db, ["Coop again"], 30)  # 0021's trigger
         upgrade(empty_database_url)
-        assert found(db, "coop") == want + ["Coop again"]
+        assert shared.found(db, "coop") == want + ["Coop again"]
         if postgres:
             assert stale_bits(db) == 0
     finally:

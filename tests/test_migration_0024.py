@@ -6,40 +6,24 @@ store and a filled one. SQLite: nothing changes, search finds them throughout.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from sqlalchemy import text, update
 
-from domain.items import ItemDraft, fingerprint
-from storage import bulk, search
+from storage import bulk
 from storage.db import Database, alembic_config, upgrade
-from storage.entries import add_items
 from storage.models import Item
+from tests import search_migration_helpers as shared
 
 BASE = datetime(2026, 11, 25, tzinfo=UTC)
 TITLES = ["COVID-19 recovery", "Rates rise 1.5 percent", "Credit union", "COVID-19 in 1.5 years"]
 
 
 def insert_items(db: Database, titles: list[str], start: int) -> None:
-    drafts = [
-        ItemDraft(
-            title=title,
-            summary="see https://www.ica.coop/en/news?id=3#top",
-            published_at=BASE - timedelta(days=start + n),
-            origin="test",
-            fingerprint=fingerprint(f"0024-{start + n}"),
-        )
-        for n, title in enumerate(titles)
-    ]
-    with db.transaction() as session:
-        add_items(session, drafts)
-
-
-def found(db: Database, words: str) -> list[str]:
-    with db.reading() as session:
-        return [i.title for i in search.search(session, search.parse_query(words), 10).items]
+    summary = "see https://www.ica.coop/en/news?id=3#top"
+    shared.insert_items(db, titles, start, base=BASE, summary=summary, tag="0024")
 
 
 def stale_documents(db: Database) -> int:
@@ -69,7 +53,7 @@ def split(db: Database, body: str) -> list[str]:
 
 
 def searches(db: Database) -> dict[str, list[str]]:
-    return {words: found(db, words) for words in ("COVID-19", '"1.5"', "www coop", "union")}
+    return {words: shared.found(db, words) for words in ("COVID-19", '"1.5"', "www coop", "union")}
 
 
 @pytest.mark.parametrize("filled", [True, False], ids=["filled", "empty"])
@@ -88,11 +72,8 @@ def test_0024_up_down_up(empty_database_url, monkeypatch, filled):
         if postgres:
             assert sorted(split(db, "COVID-19 1.5 «coop»")) == ["1", "19", "5", "coop", "covid"]
             assert stale_documents(db) == 0
-            with db.reading() as session:  # storage.db.upgrade vacuumed it (VACUUM_AFTER)
-                visible = session.scalar(
-                    text("SELECT relallvisible FROM pg_class WHERE relname = 'items_search'")
-                )
-            assert (visible > 0) == filled
+            # storage.db.upgrade vacuumed it (VACUUM_AFTER)
+            assert (shared.search_pages_all_visible(db) > 0) == filled
         assert searches(db) == {
             "COVID-19": [t for t in old if t.startswith("COVID-19")],
             '"1.5"': [t for t in old if "1.5" in t],
@@ -119,7 +100,7 @@ def test_0024_up_down_up(empty_database_url, monkeypatch, filled):
         if postgres:
             assert sorted(split(db, "COVID-19 1.5")) == ["-19", "1.5", "covid"]
             assert stale_documents(db) == 0
-            assert found(db, "COVID-19") == [] and found(db, "www coop") == []
+            assert shared.found(db, "COVID-19") == [] and shared.found(db, "www coop") == []
         else:
             assert searches(db) == after
         insert_items(db, ["COVID-19 again"], 30)  # 0006's function
