@@ -19,7 +19,10 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from domain.text import normalise_space
 
-_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]+;")
+# A tag, or an "&" that may start a character reference: HTML reads some without their
+# ";" ("&amp chips" is "& chips", WHATWG HTML "named character references"), so any
+# "&" before a letter, digit or "#" is read as markup, never kept as written.
+_MARKUP = re.compile(r"<[A-Za-z/!]|&[#A-Za-z0-9]")
 # Elements whose edges separate words (HTML's block and table-cell elements, line
 # breaks); every other tag is inline and joins its text to its neighbours.
 BLOCK_ELEMENTS = frozenset(

@@ -171,6 +171,22 @@ def test_a_sequence_of_tags_read_once_still_reads_each_text():
     assert _simple_html_to_text("<P>A <B>one</B></P>") == soup_text("<P>A <B>one</B></P>")
 
 
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["&amp", "&amp;", "AT&T", "&copy", "&copy;", "&#38", "&#38;", "&#x26", "&lt",
+             "&", ";", "#", "fish", "chips", " ", "<b>", "</b>", "<p>", "</p>", "<br>"]
+        ),  # fmt: skip
+        max_size=12,
+    ).map("".join)
+)
+@example("fish &amp chips")  # no tag, a reference without its ";": BeautifulSoup reads it
+@example("&copy 2026 ICA")
+def test_ampersands_read_as_beautifulsoup_reads_them(text):
+    assert html_to_text(text) == soup_text(text)
+
+
 # -- whitespace ---------------------------------------------------------------------
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
