@@ -439,12 +439,13 @@ def _vacuum_rewritten(conn, stored: str | None) -> None:
         return
     now = _stored_revision(conn)
     conn.rollback()
-    tables = [
+    # Each table once, however many of the migrations applied rewrote it.
+    tables = dict.fromkeys(
         table
         for revision, rewritten in VACUUM_AFTER.items()
         if int(stored) < int(revision) <= int(now or 0)
         for table in rewritten
-    ]
+    )
     if not tables:
         return
     autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
